@@ -1,0 +1,27 @@
+package io.sarmae.trainer;
+
+/** Process exit codes, the operator's contract (docs/trainer-contract.md). */
+public final class ExitCodes {
+  /** Finished; final checkpoint written. */
+  public static final int OK = 0;
+
+  /** Unexpected internal error: retryable. */
+  public static final int INTERNAL = 1;
+
+  /** Invalid command line, config or environment: not retryable. */
+  public static final int CONFIG = 2;
+
+  /** Data error (missing layout, nothing readable): not retryable. */
+  public static final int DATA = 3;
+
+  /** Training diverged (too many consecutive non-finite steps): not retryable. */
+  public static final int DIVERGED = 4;
+
+  /** Checkpoint storage error: retryable. */
+  public static final int CHECKPOINT = 5;
+
+  /** Interrupted by a signal after writing a checkpoint: resume from it (EX_TEMPFAIL). */
+  public static final int RESUMABLE = 75;
+
+  private ExitCodes() {}
+}

@@ -1,0 +1,234 @@
+package io.sarmae.trainer.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Reads the YAML config, applies {@code --set key=value} overrides, rejects unknown keys and values
+ * of the wrong type with a message naming the key, then validates ranges ({@link ConfigValidator}).
+ */
+public final class ConfigLoader {
+  private static final ObjectMapper YAML =
+      new ObjectMapper(
+              new YAMLFactory()
+                  .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                  .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+          .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS);
+
+  private ConfigLoader() {}
+
+  /** Loads {@code file} (may be null for all defaults), applies overrides and validates. */
+  public static TrainerConfig load(Path file, List<String> overrides) {
+    ObjectNode tree = readTree(file);
+    for (String override : overrides) {
+      applyOverride(tree, override);
+    }
+    TrainerConfig config = bind(tree, file == null ? "--set" : file.toString());
+    ConfigValidator.validate(config);
+    return config;
+  }
+
+  /** Parses YAML text (used by tests and by the contract check). */
+  public static TrainerConfig parse(String yaml) {
+    try {
+      JsonNode node = YAML.readTree(yaml);
+      ObjectNode tree = node == null || node.isNull() ? emptyObject() : asObject(node, "<root>");
+      TrainerConfig config = bind(tree, "<text>");
+      ConfigValidator.validate(config);
+      return config;
+    } catch (JsonProcessingException e) {
+      throw new ConfigException("config is not valid YAML: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** Writes the resolved config as YAML (stored in checkpoints and logged at start). */
+  public static String toYaml(TrainerConfig config) {
+    try {
+      return YAML.writeValueAsString(config);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static ObjectNode readTree(Path file) {
+    if (file == null) {
+      return emptyObject();
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new ConfigException(
+          "--config: file " + file + " does not exist; pass the path of a YAML config file");
+    }
+    try {
+      JsonNode node = YAML.readTree(file.toFile());
+      if (node == null || node.isNull() || node.isMissingNode()) {
+        return emptyObject();
+      }
+      return asObject(node, "<root>");
+    } catch (JsonProcessingException e) {
+      throw new ConfigException(
+          file + " is not valid YAML: " + e.getOriginalMessage() + locationOf(e), e);
+    } catch (IOException e) {
+      throw new ConfigException("cannot read config " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String locationOf(JsonProcessingException e) {
+    return e.getLocation() == null
+        ? ""
+        : " (line "
+            + e.getLocation().getLineNr()
+            + ", column "
+            + e.getLocation().getColumnNr()
+            + ")";
+  }
+
+  private static ObjectNode emptyObject() {
+    return JsonNodeFactory.instance.objectNode();
+  }
+
+  private static ObjectNode asObject(JsonNode node, String key) {
+    if (!node.isObject()) {
+      throw new ConfigException(key + ": expected a mapping of keys, got " + node.getNodeType());
+    }
+    return (ObjectNode) node;
+  }
+
+  static void applyOverride(ObjectNode tree, String override) {
+    int eq = override.indexOf('=');
+    if (eq <= 0) {
+      throw new ConfigException(
+          "--set " + override + ": expected key=value, for example --set optim.epochs=10");
+    }
+    String key = override.substring(0, eq).trim();
+    String raw = override.substring(eq + 1).trim();
+    JsonNode value;
+    try {
+      value = raw.isEmpty() ? NullNode.getInstance() : YAML.readTree(raw);
+    } catch (JsonProcessingException e) {
+      throw new ConfigException("--set " + key + ": cannot parse value '" + raw + "'", e);
+    }
+    String[] parts = key.split("\\.");
+    ObjectNode node = tree;
+    for (int i = 0; i < parts.length - 1; i++) {
+      JsonNode child = node.get(parts[i]);
+      if (child == null || child.isNull()) {
+        child = node.putObject(parts[i]);
+      }
+      node = asObject(child, String.join(".", Arrays.copyOf(parts, i + 1)));
+    }
+    node.set(parts[parts.length - 1], value == null ? NullNode.getInstance() : value);
+  }
+
+  private static TrainerConfig bind(ObjectNode tree, String source) {
+    checkKnownKeys(tree, TrainerConfig.class, "");
+    try {
+      return YAML.treeToValue(tree, TrainerConfig.class);
+    } catch (InvalidFormatException e) {
+      String key = pathOf(e);
+      Class<?> target = e.getTargetType();
+      if (target != null && target.isEnum()) {
+        String allowed =
+            Arrays.stream(target.getEnumConstants())
+                .map(c -> ((TrainerConfig.ConfigEnum) c).yamlName())
+                .collect(Collectors.joining(", "));
+        throw new ConfigException(
+            key + ": '" + e.getValue() + "' is not allowed; use one of " + allowed, e);
+      }
+      throw new ConfigException(
+          key + ": '" + e.getValue() + "' is not a valid " + typeName(target), e);
+    } catch (MismatchedInputException e) {
+      throw new ConfigException(
+          pathOf(e)
+              + ": wrong type, expected "
+              + typeName(e.getTargetType())
+              + " (in "
+              + source
+              + ")",
+          e);
+    } catch (JsonProcessingException e) {
+      throw new ConfigException("invalid config " + source + ": " + e.getOriginalMessage(), e);
+    }
+  }
+
+  private static String typeName(Class<?> type) {
+    if (type == null) {
+      return "value";
+    }
+    if (type == int.class || type == Integer.class || type == long.class) {
+      return "integer";
+    }
+    if (type == double.class || type == Double.class) {
+      return "number";
+    }
+    if (type == boolean.class) {
+      return "boolean (true or false)";
+    }
+    if (type == String.class) {
+      return "string";
+    }
+    return type.getSimpleName();
+  }
+
+  private static String pathOf(MismatchedInputException e) {
+    return e.getPath().stream()
+        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+        .collect(Collectors.joining("."));
+  }
+
+  /** Rejects keys that are not fields of the target class, naming the keys that are. */
+  private static void checkKnownKeys(ObjectNode node, Class<?> type, String prefix) {
+    Map<String, Field> fields =
+        Arrays.stream(type.getFields())
+            .filter(f -> !Modifier.isStatic(f.getModifiers()))
+            .collect(Collectors.toMap(Field::getName, f -> f));
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      String key = prefix + entry.getKey();
+      Field field = fields.get(entry.getKey());
+      if (field == null) {
+        List<String> known = new ArrayList<>(fields.keySet());
+        known.sort(null);
+        throw new ConfigException(
+            key
+                + ": unknown key; "
+                + (prefix.isEmpty()
+                    ? "sections are "
+                    : "keys in '" + prefix.replaceAll("\\.$", "") + "' are ")
+                + String.join(", ", known));
+      }
+      Class<?> fieldType = field.getType();
+      boolean section = fieldType.getDeclaringClass() == TrainerConfig.class && !fieldType.isEnum();
+      if (section) {
+        JsonNode value = entry.getValue();
+        if (value.isNull()) {
+          it.remove();
+          continue;
+        }
+        checkKnownKeys(asObject(value, key), fieldType, key + ".");
+      }
+    }
+  }
+}

@@ -1,0 +1,179 @@
+package io.sarmae.trainer.config;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Range and cross-field checks. Every message names the key, the bad value and what is allowed; all
+ * problems are reported at once so a user fixes a config in one go.
+ */
+public final class ConfigValidator {
+  private final List<String> problems = new ArrayList<>();
+
+  private ConfigValidator() {}
+
+  /** Throws a {@link ConfigException} listing every problem, or returns if there is none. */
+  public static void validate(TrainerConfig c) {
+    ConfigValidator v = new ConfigValidator();
+    v.check(c);
+    if (!v.problems.isEmpty()) {
+      throw new ConfigException(String.join("\n", v.problems));
+    }
+  }
+
+  private void check(TrainerConfig c) {
+    atLeast("run.seed", c.run.seed, 0);
+    notBlank("run.outputDir", c.run.outputDir);
+    between("run.threads", c.run.threads, 0, 1024);
+
+    TrainerConfig.Model m = c.model;
+    between("model.patchSize", m.patchSize, 2, 64);
+    between("model.imageSize", m.imageSize, 16, 1024);
+    if (m.patchSize > 0 && m.imageSize % m.patchSize != 0) {
+      problems.add(
+          "model.imageSize: "
+              + m.imageSize
+              + " is not divisible by model.patchSize "
+              + m.patchSize
+              + "; choose an image size that is a multiple of the patch size");
+    }
+    if (m.inChannels != 1 && m.inChannels != 3) {
+      problems.add("model.inChannels: " + m.inChannels + " is not allowed; use 1 or 3");
+    }
+    between("model.decoderDim", m.decoderDim, 16, 2048);
+    between("model.decoderDepth", m.decoderDepth, 1, 32);
+    between("model.decoderHeads", m.decoderHeads, 1, 64);
+    if (m.decoderHeads > 0 && m.decoderDim % m.decoderHeads != 0) {
+      problems.add(
+          "model.decoderDim: "
+              + m.decoderDim
+              + " is not divisible by model.decoderHeads "
+              + m.decoderHeads);
+    }
+    if (m.decoderDim % 4 != 0) {
+      problems.add(
+          "model.decoderDim: " + m.decoderDim + " must be divisible by 4 (2-D sin-cos embedding)");
+    }
+    open("model.maskRatio", m.maskRatio, 0, 1);
+    int patches =
+        (m.imageSize / Math.max(1, m.patchSize)) * (m.imageSize / Math.max(1, m.patchSize));
+    if (patches > 0 && (int) (patches * (1 - m.maskRatio)) < 1) {
+      problems.add(
+          "model.maskRatio: "
+              + m.maskRatio
+              + " leaves no visible patch out of "
+              + patches
+              + "; lower it");
+    }
+
+    TrainerConfig.Noise n = c.noise;
+    closed("noise.ratio", n.ratio, 0, 1);
+    closed("noise.sigmaMin", n.sigmaMin, 0, 2);
+    closed("noise.sigmaMax", n.sigmaMax, 0, 2);
+    if (n.sigmaMin >= n.sigmaMax) {
+      problems.add(
+          "noise.sigmaMin: "
+              + n.sigmaMin
+              + " must be smaller than noise.sigmaMax "
+              + n.sigmaMax
+              + " (sigma is drawn from [sigmaMin, sigmaMax))");
+    }
+    between("noise.looks", n.looks, 1, 100);
+    if (n.looksMax != null) {
+      between("noise.looksMax", n.looksMax, n.looks, 100);
+    }
+
+    TrainerConfig.Alignment a = c.alignment;
+    between("alignment.opticalDim", a.opticalDim, 16, 4096);
+    atLeast("alignment.maeWeight", a.maeWeight, 0);
+    atLeast("alignment.alignWeight", a.alignWeight, 0);
+    if (a.maeWeight == 0 && (!a.enabled || a.alignWeight == 0)) {
+      problems.add("alignment.maeWeight: 0 with no alignment loss leaves nothing to train");
+    }
+
+    TrainerConfig.Data d = c.data;
+    notBlank("data.path", d.path);
+    leftOpen("data.pairedRatio", d.pairedRatio, 0, 1);
+    between("data.workers", d.workers, 1, 64);
+    between("data.prefetchBatches", d.prefetchBatches, 1, 64);
+
+    TrainerConfig.Optim o = c.optim;
+    between("optim.epochs", o.epochs, 1, 100_000);
+    between("optim.batchSize", o.batchSize, 1, 65_536);
+    between("optim.accumIter", o.accumIter, 1, 1024);
+    if (o.lr != null && !(o.lr > 0)) {
+      problems.add("optim.lr: " + o.lr + " must be > 0 (or leave it out to use optim.blr)");
+    }
+    if (!(o.blr > 0)) {
+      problems.add("optim.blr: " + o.blr + " must be > 0");
+    }
+    atLeast("optim.minLr", o.minLr, 0);
+    closed("optim.warmupEpochs", o.warmupEpochs, 0, o.epochs);
+    atLeast("optim.weightDecay", o.weightDecay, 0);
+    rightOpen("optim.beta1", o.beta1, 0, 1);
+    rightOpen("optim.beta2", o.beta2, 0, 1);
+    atLeast("optim.clipGrad", o.clipGrad, 0);
+    between("optim.maxSkippedSteps", o.maxSkippedSteps, 1, 1_000_000);
+
+    TrainerConfig.Checkpoint k = c.checkpoint;
+    notBlank("checkpoint.dir", k.dir);
+    atLeast("checkpoint.everyEpochs", k.everyEpochs, 0);
+    atLeast("checkpoint.everySteps", k.everySteps, 0);
+    between("checkpoint.keepLast", k.keepLast, 1, 1000);
+    notBlank("checkpoint.resume", k.resume);
+
+    TrainerConfig.Observability ob = c.observability;
+    between("observability.port", ob.port, 0, 65_535);
+    between("observability.logEverySteps", ob.logEverySteps, 1, 1_000_000);
+  }
+
+  private void notBlank(String key, String value) {
+    if (value == null || value.isBlank()) {
+      problems.add(key + ": must not be empty");
+    }
+  }
+
+  private void between(String key, long value, long lo, long hi) {
+    if (value < lo || value > hi) {
+      problems.add(key + ": " + value + " is out of range, allowed " + lo + ".." + hi);
+    }
+  }
+
+  private void atLeast(String key, double value, double lo) {
+    if (!(value >= lo) || Double.isInfinite(value)) {
+      problems.add(key + ": " + value + " is out of range, allowed >= " + fmt(lo));
+    }
+  }
+
+  private void open(String key, double value, double lo, double hi) {
+    if (!(value > lo && value < hi)) {
+      problems.add(
+          key + ": " + value + " is out of range, allowed (" + fmt(lo) + ", " + fmt(hi) + ")");
+    }
+  }
+
+  private void closed(String key, double value, double lo, double hi) {
+    if (!(value >= lo && value <= hi)) {
+      problems.add(
+          key + ": " + value + " is out of range, allowed [" + fmt(lo) + ", " + fmt(hi) + "]");
+    }
+  }
+
+  private void leftOpen(String key, double value, double lo, double hi) {
+    if (!(value > lo && value <= hi)) {
+      problems.add(
+          key + ": " + value + " is out of range, allowed (" + fmt(lo) + ", " + fmt(hi) + "]");
+    }
+  }
+
+  private void rightOpen(String key, double value, double lo, double hi) {
+    if (!(value >= lo && value < hi)) {
+      problems.add(
+          key + ": " + value + " is out of range, allowed [" + fmt(lo) + ", " + fmt(hi) + ")");
+    }
+  }
+
+  private static String fmt(double v) {
+    return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+  }
+}

@@ -1,0 +1,182 @@
+package io.sarmae.trainer.config;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Locale;
+
+/**
+ * The trainer's YAML config, one nested class per section. Field initialisers are the defaults, the
+ * reference's unless {@code docs/trainer-contract.md} says otherwise. Instances are filled by
+ * {@link ConfigLoader} and then checked by {@link ConfigValidator}; code reads them and never
+ * writes them.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public final class TrainerConfig {
+  public Run run = new Run();
+  public Model model = new Model();
+  public Noise noise = new Noise();
+  public Alignment alignment = new Alignment();
+  public Data data = new Data();
+  public Optim optim = new Optim();
+  public Checkpoint checkpoint = new Checkpoint();
+  public Observability observability = new Observability();
+
+  /** Where and how the process runs. */
+  public static final class Run {
+    public long seed = 0;
+    public String outputDir = "./output";
+    public Device device = Device.AUTO;
+    public int threads = 0;
+  }
+
+  /** The ViT-MAE encoder and decoder. */
+  public static final class Model {
+    public ModelSize size = ModelSize.BASE;
+    public int patchSize = 16;
+    public int imageSize = 224;
+    public int inChannels = 3;
+    public int decoderDim = 512;
+    public int decoderDepth = 8;
+    public int decoderHeads = 16;
+    public double maskRatio = 0.75;
+    public boolean normPixLoss = false;
+  }
+
+  /** SARE: speckle injected into the encoder input. */
+  public static final class Noise {
+    public boolean enabled = true;
+    public Speckle speckle = Speckle.REFERENCE;
+    public double ratio = 0.5;
+    public double sigmaMin = 0.0;
+    public double sigmaMax = 0.7;
+    public int looks = 4;
+    public Integer looksMax;
+  }
+
+  /** SARC: alignment of SAR patch features to a frozen optical encoder. */
+  public static final class Alignment {
+    public boolean enabled = true;
+    public OpticalEncoderKind opticalEncoder = OpticalEncoderKind.STEM;
+    public String opticalWeights;
+    public int opticalDim = 768;
+    public double maeWeight = 1.0;
+    public double alignWeight = 0.8;
+    public WeightSchedule schedule = WeightSchedule.CONSTANT;
+  }
+
+  /** The SAR-1M dataset and its loader. */
+  public static final class Data {
+    public String path = "./data";
+    public Mixing mixing = Mixing.ALL;
+    public double pairedRatio = 0.7;
+    public int workers = 4;
+    public int prefetchBatches = 4;
+    public SarNormalization sarNormalization = SarNormalization.SYMMETRIC;
+  }
+
+  /** Optimiser, learning rate and batch. */
+  public static final class Optim {
+    public int epochs = 800;
+    public int batchSize = 64;
+    public int accumIter = 1;
+    public Double lr;
+    public double blr = 1e-3;
+    public double minLr = 0.0;
+    public double warmupEpochs = 1;
+    public double weightDecay = 0.05;
+    public double beta1 = 0.9;
+    public double beta2 = 0.95;
+    public double clipGrad = 1.0;
+    public boolean decayTokens = false;
+    public int maxSkippedSteps = 100;
+  }
+
+  /** Checkpoints and resume. */
+  public static final class Checkpoint {
+    public String dir = "./checkpoints";
+    public int everyEpochs = 1;
+    public int everySteps = 0;
+    public int keepLast = 3;
+    public String resume = "auto";
+    public String initWeights;
+  }
+
+  /** Metrics, progress and logs. */
+  public static final class Observability {
+    public int port = 9400;
+    public int logEverySteps = 20;
+    public ProgressBarMode progressBar = ProgressBarMode.AUTO;
+    public LogFormat logFormat = LogFormat.TEXT;
+  }
+
+  /** Lower-case YAML names for enums; {@link ConfigLoader} lists them in error messages. */
+  public interface ConfigEnum {
+    @JsonValue
+    default String yamlName() {
+      return ((Enum<?>) this).name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+  }
+
+  public enum Device implements ConfigEnum {
+    AUTO,
+    CPU,
+    GPU
+  }
+
+  public enum ModelSize implements ConfigEnum {
+    TINY,
+    SMALL,
+    BASE,
+    LARGE,
+    HUGE
+  }
+
+  public enum Speckle implements ConfigEnum {
+    REFERENCE,
+    GAMMA
+  }
+
+  public enum OpticalEncoderKind implements ConfigEnum {
+    STEM
+  }
+
+  public enum WeightSchedule implements ConfigEnum {
+    CONSTANT,
+    COSINE,
+    LINEAR
+  }
+
+  public enum Mixing implements ConfigEnum {
+    ALL,
+    REFERENCE
+  }
+
+  public enum SarNormalization implements ConfigEnum {
+    SYMMETRIC,
+    REFERENCE
+  }
+
+  public enum ProgressBarMode implements ConfigEnum {
+    AUTO,
+    ALWAYS,
+    NEVER
+  }
+
+  public enum LogFormat implements ConfigEnum {
+    TEXT,
+    JSON
+  }
+
+  /** {@code lr} if given, else {@code blr * effectiveBatch / 256} (reference §5.2). */
+  public double peakLr(int worldSize) {
+    if (optim.lr != null) {
+      return optim.lr;
+    }
+    return optim.blr * effectiveBatch(worldSize) / 256.0;
+  }
+
+  /** Samples per optimizer step across all processes. */
+  public int effectiveBatch(int worldSize) {
+    return optim.batchSize * optim.accumIter * worldSize;
+  }
+}

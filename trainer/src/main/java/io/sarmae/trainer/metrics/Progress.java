@@ -1,0 +1,43 @@
+package io.sarmae.trainer.metrics;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * The document served at {@code /progress} and written to {@code progress.json} (schema in
+ * docs/trainer-contract.md). Unknown values are null and left out, never NaN.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Progress(
+    String mode,
+    String phase,
+    Integer epoch,
+    Integer epochs,
+    Long step,
+    Long totalSteps,
+    Double percent,
+    Double loss,
+    Double maeLoss,
+    Double alignLoss,
+    Double lr,
+    Double imagesPerSecond,
+    Long etaSeconds,
+    String lastCheckpoint,
+    Long skippedSamples,
+    Long skippedSteps,
+    String startedAt,
+    String updatedAt) {
+
+  /** Phases of a run, as the operator reads them. */
+  public enum Phase {
+    Starting,
+    Training,
+    Checkpointing,
+    Succeeded,
+    Failed
+  }
+
+  /** NaN and infinities become null so the JSON stays valid and the operator sees "unknown". */
+  public static Double finite(double v) {
+    return Double.isFinite(v) ? v : null;
+  }
+}

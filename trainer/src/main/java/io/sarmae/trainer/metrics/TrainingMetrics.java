@@ -1,0 +1,169 @@
+package io.sarmae.trainer.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The process's one Prometheus registry: {@code sarmae_train_*} series (no per-step or per-run
+ * labels, only {@code mode}) plus JVM and process metrics.
+ */
+public final class TrainingMetrics implements AutoCloseable {
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Gauges loss = new Gauges();
+  private final Gauges maeLoss = new Gauges();
+  private final Gauges alignLoss = new Gauges();
+  private final Gauges lr = new Gauges();
+  private final Gauges imagesPerSecond = new Gauges();
+  private final Gauges alignWeight = new Gauges();
+  private final AtomicLong step = new AtomicLong();
+  private final AtomicLong epoch = new AtomicLong();
+  private final AtomicLong totalSteps = new AtomicLong();
+  private final Counter skippedSamples;
+  private final Counter skippedSteps;
+  private final Counter checkpoints;
+  private final Timer stepTime;
+  private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+
+  public TrainingMetrics(String mode) {
+    Tags tags = Tags.of("mode", mode);
+    gauge("sarmae.train.loss", "Total training loss of the last logged step", loss, tags);
+    gauge("sarmae.train.mae.loss", "MAE reconstruction loss (unweighted)", maeLoss, tags);
+    gauge("sarmae.train.align.loss", "SAR-optical alignment loss (unweighted)", alignLoss, tags);
+    gauge("sarmae.train.align.weight", "Current alignment-loss weight", alignWeight, tags);
+    gauge("sarmae.train.lr", "Current learning rate", lr, tags);
+    gauge("sarmae.train.images.per.second", "Training throughput", imagesPerSecond, tags);
+    Gauge.builder("sarmae.train.step", step, AtomicLong::get)
+        .description("Optimizer steps completed")
+        .tags(tags)
+        .register(registry);
+    Gauge.builder("sarmae.train.epoch", epoch, AtomicLong::get)
+        .description("Epochs completed")
+        .tags(tags)
+        .register(registry);
+    Gauge.builder("sarmae.train.total.steps", totalSteps, AtomicLong::get)
+        .description("Optimizer steps of the whole run")
+        .tags(tags)
+        .register(registry);
+    skippedSamples =
+        Counter.builder("sarmae.train.skipped.samples")
+            .description("Missing or corrupt images replaced by another sample")
+            .tags(tags)
+            .register(registry);
+    skippedSteps =
+        Counter.builder("sarmae.train.skipped.steps")
+            .description("Optimizer steps skipped because the loss or gradient was not finite")
+            .tags(tags)
+            .register(registry);
+    checkpoints =
+        Counter.builder("sarmae.train.checkpoints")
+            .description("Checkpoints written")
+            .tags(tags)
+            .register(registry);
+    stepTime =
+        Timer.builder("sarmae.train.step")
+            .description("Wall time of one optimizer step including data wait")
+            .tags(tags)
+            .publishPercentiles(0.5, 0.9, 0.99)
+            .distributionStatisticExpiry(Duration.ofMinutes(2))
+            .register(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    gcMetrics.bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+  }
+
+  private void gauge(String name, String help, Gauges holder, Tags tags) {
+    Gauge.builder(name, holder, Gauges::get).description(help).tags(tags).register(registry);
+  }
+
+  /** Records the values of a logged step. */
+  public void recordStep(
+      long optimizerStep,
+      double total,
+      double mae,
+      double align,
+      double alignW,
+      double learningRate,
+      double imgPerSec) {
+    step.set(optimizerStep);
+    loss.set(total);
+    maeLoss.set(mae);
+    alignLoss.set(align);
+    alignWeight.set(alignW);
+    lr.set(learningRate);
+    imagesPerSecond.set(imgPerSec);
+  }
+
+  public void setEpoch(long completedEpochs) {
+    epoch.set(completedEpochs);
+  }
+
+  public void setTotalSteps(long steps) {
+    totalSteps.set(steps);
+  }
+
+  public void setStep(long optimizerStep) {
+    step.set(optimizerStep);
+  }
+
+  public void skippedSamples(long n) {
+    skippedSamples.increment(n);
+  }
+
+  public void skippedStep() {
+    skippedSteps.increment();
+  }
+
+  public void checkpointWritten() {
+    checkpoints.increment();
+  }
+
+  public void stepSeconds(double seconds) {
+    stepTime.record(Duration.ofNanos((long) (seconds * 1e9)));
+  }
+
+  public long skippedStepsCount() {
+    return (long) skippedSteps.count();
+  }
+
+  public long skippedSamplesCount() {
+    return (long) skippedSamples.count();
+  }
+
+  /** The Prometheus text exposition. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  @Override
+  public void close() {
+    gcMetrics.close();
+    registry.close();
+  }
+
+  /** A settable double gauge source (NaN until the first value). */
+  private static final class Gauges {
+    private volatile double value = Double.NaN;
+
+    void set(double v) {
+      value = v;
+    }
+
+    double get() {
+      return value;
+    }
+  }
+}

@@ -1,0 +1,141 @@
+package io.sarmae.trainer.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.optimizer.Optimizer;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * AdamW with PyTorch's semantics (decoupled weight decay {@code w *= 1 - lr*wd}, bias-corrected
+ * moments, {@code eps} added to {@code sqrt(v_hat)}), per-parameter weight decay, a learning rate
+ * and gradient scale set once per step by the loop, and its state exposed for checkpoints.
+ *
+ * <p>It plugs into DJL's {@code ParameterStore}/{@code LocalParameterServer}, which sums the
+ * gradients of all devices and calls {@link #update} once per device copy; the step count is the
+ * loop's, not DJL's per-call counter, so multi-device training does not advance it several times.
+ * The update is DJL's fused native kernel (which also zeroes the gradient); PyTorch's placement of
+ * {@code eps} is obtained by passing {@code eps * sqrt(1 - beta2^t)}.
+ */
+public final class AdamW extends Optimizer {
+  private final float beta1;
+  private final float beta2;
+  private final float eps;
+  private final Map<String, Float> weightDecayById;
+  private final Map<String, Map<Device, NDArray>> means = new ConcurrentHashMap<>();
+  private final Map<String, Map<Device, NDArray>> variances = new ConcurrentHashMap<>();
+  private final NDManager stateManager;
+
+  private long step;
+  private float lr;
+  private float gradScale = 1f;
+
+  /**
+   * @param weightDecayById weight decay per DJL parameter id (0 for biases, norms and, unless the
+   *     reference behaviour is asked for, tokens)
+   * @param stateManager owns the moment tensors
+   */
+  public AdamW(
+      double beta1,
+      double beta2,
+      double eps,
+      Map<String, Float> weightDecayById,
+      NDManager stateManager) {
+    super(new NoOpBuilder());
+    this.beta1 = (float) beta1;
+    this.beta2 = (float) beta2;
+    this.eps = (float) eps;
+    this.weightDecayById = Map.copyOf(weightDecayById);
+    this.stateManager = stateManager;
+  }
+
+  /** Starts optimizer step {@code t} (1-based) with this learning rate and gradient scale. */
+  public void beginStep(long t, double learningRate, double scale) {
+    this.step = t;
+    this.lr = (float) learningRate;
+    this.gradScale = (float) scale;
+  }
+
+  /** The number of completed optimizer steps this state reflects. */
+  public long step() {
+    return step;
+  }
+
+  @Override
+  public void update(String parameterId, NDArray weight, NDArray grad) {
+    Float wd = weightDecayById.get(parameterId);
+    if (wd == null) {
+      throw new IllegalStateException("no optimizer group for parameter " + parameterId);
+    }
+    double bc1 = 1.0 - Math.pow(beta1, step);
+    double bc2 = 1.0 - Math.pow(beta2, step);
+    float lrCorrected = (float) (lr * Math.sqrt(bc2) / bc1);
+    float epsCorrected = (float) (eps * Math.sqrt(bc2));
+    NDArray m = state(means, parameterId, weight);
+    NDArray v = state(variances, parameterId, weight);
+    weight
+        .getNDArrayInternal()
+        .adamUpdate(
+            new NDList(weight, grad, m, v),
+            new NDList(weight),
+            lr,
+            lrCorrected,
+            wd,
+            gradScale,
+            -1f,
+            beta1,
+            beta2,
+            epsCorrected,
+            false,
+            true);
+  }
+
+  private NDArray state(Map<String, Map<Device, NDArray>> map, String id, NDArray weight) {
+    return map.computeIfAbsent(id, k -> new ConcurrentHashMap<>())
+        .computeIfAbsent(
+            weight.getDevice(),
+            d -> {
+              NDArray zeros = stateManager.zeros(weight.getShape(), weight.getDataType(), d);
+              return zeros;
+            });
+  }
+
+  /** First and second moments of one parameter on its first device, or null before any update. */
+  public NDArray[] moments(String parameterId, Device device) {
+    Map<Device, NDArray> m = means.get(parameterId);
+    Map<Device, NDArray> v = variances.get(parameterId);
+    if (m == null || v == null || m.get(device) == null) {
+      return null;
+    }
+    return new NDArray[] {m.get(device), v.get(device)};
+  }
+
+  /** Restores the moments of one parameter on every given device and the step count. */
+  public void restore(String parameterId, NDArray mean, NDArray variance, Set<Device> devices) {
+    Map<Device, NDArray> m = means.computeIfAbsent(parameterId, k -> new ConcurrentHashMap<>());
+    Map<Device, NDArray> v = variances.computeIfAbsent(parameterId, k -> new ConcurrentHashMap<>());
+    for (Device d : devices) {
+      NDArray md = mean.toDevice(d, true);
+      NDArray vd = variance.toDevice(d, true);
+      md.attach(stateManager);
+      vd.attach(stateManager);
+      m.put(d, md);
+      v.put(d, vd);
+    }
+  }
+
+  /** Sets the completed-step count after a restore. */
+  public void restoreStep(long completedSteps) {
+    this.step = completedSteps;
+  }
+
+  private static final class NoOpBuilder extends OptimizerBuilder<NoOpBuilder> {
+    @Override
+    protected NoOpBuilder self() {
+      return this;
+    }
+  }
+}

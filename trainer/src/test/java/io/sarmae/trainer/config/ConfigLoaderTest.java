@@ -1,0 +1,116 @@
+package io.sarmae.trainer.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sarmae.trainer.ExitCodes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+  @Test
+  void defaultsAreTheReferenceValues() {
+    TrainerConfig c = ConfigLoader.load(null, List.of());
+    assertThat(c.model.size).isEqualTo(TrainerConfig.ModelSize.BASE);
+    assertThat(c.model.maskRatio).isEqualTo(0.75);
+    assertThat(c.noise.sigmaMax).isEqualTo(0.7);
+    assertThat(c.optim.beta2).isEqualTo(0.95);
+    assertThat(c.optim.epochs).isEqualTo(800);
+    assertThat(c.alignment.alignWeight).isEqualTo(0.8);
+    // lr = blr * eff_batch / 256 with blr 1e-3, batch 64: 2.5e-4
+    assertThat(c.peakLr(1)).isEqualTo(1e-3 * 64 / 256);
+  }
+
+  @Test
+  void readsYamlAndAppliesOverrides(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("c.yaml");
+    Files.writeString(
+        file,
+        """
+        model:
+          size: tiny
+          imageSize: 64
+          patchSize: 8
+        noise:
+          speckle: gamma
+          looks: 2
+        optim:
+          epochs: 3
+          lr: 1.0e-4
+        """);
+    TrainerConfig c =
+        ConfigLoader.load(
+            file, List.of("optim.epochs=5", "alignment.schedule=cosine", "run.seed=7"));
+    assertThat(c.model.size).isEqualTo(TrainerConfig.ModelSize.TINY);
+    assertThat(c.model.imageSize).isEqualTo(64);
+    assertThat(c.noise.speckle).isEqualTo(TrainerConfig.Speckle.GAMMA);
+    assertThat(c.optim.epochs).isEqualTo(5);
+    assertThat(c.optim.lr).isEqualTo(1e-4);
+    assertThat(c.peakLr(1)).isEqualTo(1e-4);
+    assertThat(c.alignment.schedule).isEqualTo(TrainerConfig.WeightSchedule.COSINE);
+    assertThat(c.run.seed).isEqualTo(7);
+  }
+
+  @Test
+  void unknownKeyNamesTheKeyAndTheKnownOnes() {
+    assertThatThrownBy(() -> ConfigLoader.parse("model:\n  maskRatioo: 0.5\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("model.maskRatioo: unknown key")
+        .hasMessageContaining("maskRatio");
+    assertThatThrownBy(() -> ConfigLoader.parse("modle:\n  size: base\n"))
+        .hasMessageContaining("modle: unknown key; sections are");
+  }
+
+  @Test
+  void outOfRangeValuesNameKeyAndRange() {
+    assertThatThrownBy(() -> ConfigLoader.parse("model:\n  maskRatio: 1.5\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("model.maskRatio: 1.5 is out of range, allowed (0, 1)");
+    assertThatThrownBy(() -> ConfigLoader.parse("noise:\n  sigmaMin: 0.5\n  sigmaMax: 0.2\n"))
+        .hasMessageContaining("noise.sigmaMin: 0.5 must be smaller than noise.sigmaMax 0.2");
+    assertThatThrownBy(() -> ConfigLoader.parse("model:\n  imageSize: 100\n"))
+        .hasMessageContaining("model.imageSize: 100 is not divisible by model.patchSize 16");
+    assertThatThrownBy(() -> ConfigLoader.parse("optim:\n  batchSize: 0\n  epochs: -1\n"))
+        .hasMessageContaining("optim.batchSize: 0 is out of range, allowed 1..65536")
+        .hasMessageContaining("optim.epochs: -1 is out of range");
+  }
+
+  @Test
+  void badEnumAndTypeAreExplained() {
+    assertThatThrownBy(() -> ConfigLoader.parse("model:\n  size: giant\n"))
+        .hasMessageContaining(
+            "model.size: 'giant' is not allowed; use one of tiny, small, base, large, huge");
+    assertThatThrownBy(() -> ConfigLoader.parse("optim:\n  epochs: many\n"))
+        .hasMessageContaining("optim.epochs")
+        .hasMessageContaining("integer");
+  }
+
+  @Test
+  void configErrorsMapToExitCode2() {
+    ConfigException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            ConfigException.class,
+            () -> ConfigLoader.load(Path.of("/nonexistent.yaml"), List.of()));
+    assertThat(e.exitCode()).isEqualTo(ExitCodes.CONFIG);
+    assertThat(e.getMessage()).contains("--config").contains("does not exist");
+  }
+
+  @Test
+  void badOverrideSyntax() {
+    assertThatThrownBy(() -> ConfigLoader.load(null, List.of("optim.epochs")))
+        .hasMessageContaining("expected key=value");
+  }
+
+  @Test
+  void resolvedConfigRoundTripsThroughYaml() {
+    TrainerConfig c = ConfigLoader.load(null, List.of("model.size=small", "optim.lr=0.001"));
+    String yaml = ConfigLoader.toYaml(c);
+    assertThat(yaml).contains("size: small");
+    TrainerConfig back = ConfigLoader.parse(yaml);
+    assertThat(ConfigLoader.toYaml(back)).isEqualTo(yaml);
+  }
+}
