@@ -1,14 +1,93 @@
 package io.sarmae.trainer;
 
+import io.sarmae.trainer.cli.PretrainCommand;
+import io.sarmae.trainer.cli.SynthDataCommand;
+import io.sarmae.trainer.metrics.TerminationMessage;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code sarmae-trainer}: the command line. Typed failures become exit codes here and only here. */
+@Command(
+    name = "sarmae-trainer",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "SARMAE pretraining and fine-tuning of ViT masked autoencoders on SAR images.",
+    subcommands = {
+      PretrainCommand.class,
+      SynthDataCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main {
+
   public static void main(String[] args) {
-    try (var m = ai.djl.ndarray.NDManager.newBaseManager()) {
-      System.out.println(
-          m.getEngine().getEngineName()
-              + " "
-              + m.getEngine().getVersion()
-              + " "
-              + m.ones(new ai.djl.ndarray.types.Shape(2, 2)).sum());
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns the exit code (tests call this). */
+  public static int run(String... args) {
+    configureLogging();
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          Logger log = LoggerFactory.getLogger(Main.class);
+          int code;
+          String reason;
+          if (e instanceof TrainerException te) {
+            code = te.exitCode();
+            reason = te.reason();
+            if (code == ExitCodes.RESUMABLE) {
+              log.warn("{}", e.getMessage());
+            } else {
+              log.error("{}", e.getMessage());
+              if (code == ExitCodes.INTERNAL || te.getCause() != null && log.isDebugEnabled()) {
+                log.debug("cause", e);
+              }
+            }
+          } else {
+            code = ExitCodes.INTERNAL;
+            reason = "InternalError";
+            log.error("Unexpected error: {}", e.toString(), e);
+          }
+          TerminationMessage.write(
+              TerminationMessage.target(System.getenv()),
+              TerminationMessage.render(code, reason, e.getMessage(), Map.of()));
+          return code;
+        });
+    cli.setParameterExceptionHandler(
+        (e, argv) -> {
+          e.getCommandLine().getErr().println("error: " + e.getMessage());
+          e.getCommandLine().usage(e.getCommandLine().getErr());
+          TerminationMessage.write(
+              TerminationMessage.target(System.getenv()),
+              TerminationMessage.render(ExitCodes.CONFIG, "InvalidArguments", e.getMessage(), Map.of()));
+          return ExitCodes.CONFIG;
+        });
+    return cli.execute(args);
+  }
+
+  private static void configureLogging() {
+    setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
+    setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
+    setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
+    setIfAbsent("org.slf4j.simpleLogger.log.ai.djl", "warn");
+    setIfAbsent("ai.djl.offline", "true");
+  }
+
+  private static void setIfAbsent(String key, String value) {
+    if (System.getProperty(key) == null) {
+      System.setProperty(key, value);
+    }
+  }
+
+  /** Version from the jar manifest. */
+  public static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"sarmae-trainer " + (v == null ? "dev" : v) + " (DJL 0.36.0, PyTorch 2.7.1)"};
     }
   }
 }

@@ -1,0 +1,104 @@
+package io.sarmae.trainer.cli;
+
+import ai.djl.Device;
+import io.sarmae.trainer.ExitCodes;
+import io.sarmae.trainer.config.ConfigLoader;
+import io.sarmae.trainer.config.TrainerConfig;
+import io.sarmae.trainer.metrics.ObservabilityServer;
+import io.sarmae.trainer.metrics.RunReporter;
+import io.sarmae.trainer.metrics.TerminationMessage;
+import io.sarmae.trainer.metrics.TrainingMetrics;
+import io.sarmae.trainer.train.Devices;
+import io.sarmae.trainer.train.Pretrainer;
+import io.sarmae.trainer.train.Rendezvous;
+import io.sarmae.trainer.train.StopSignal;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code sarmae-trainer pretrain}: SARMAE pretraining from a YAML config. */
+@Command(
+    name = "pretrain",
+    mixinStandardHelpOptions = true,
+    description = "Pretrain a SARMAE ViT masked autoencoder (SARE speckle + SARC alignment).")
+public final class PretrainCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(PretrainCommand.class);
+
+  @Option(
+      names = {"-c", "--config"},
+      paramLabel = "FILE",
+      description = "YAML config (keys in docs/trainer-contract.md). Without it, all defaults.")
+  Path config;
+
+  @Option(
+      names = {"-s", "--set"},
+      paramLabel = "KEY=VALUE",
+      description = "Override one config key, e.g. --set optim.epochs=10 (repeatable).")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(
+      names = "--resume",
+      paramLabel = "auto|never|PATH",
+      description = "Same as --set checkpoint.resume=...")
+  String resume;
+
+  @Override
+  public Integer call() {
+    List<String> sets = new ArrayList<>(overrides);
+    if (resume != null) {
+      sets.add("checkpoint.resume=" + resume);
+    }
+    TrainerConfig cfg = ConfigLoader.load(config, sets);
+    Rendezvous.fromEnv(System.getenv()).requireSingleProcess();
+    if (cfg.run.threads > 0) {
+      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(cfg.run.threads));
+    }
+    LOG.info("Resolved config:\n{}", ConfigLoader.toYaml(cfg).stripTrailing());
+    Path termination = TerminationMessage.target(System.getenv());
+    try (TrainingMetrics metrics = new TrainingMetrics("pretrain")) {
+      RunReporter reporter =
+          new RunReporter(
+              "pretrain",
+              metrics,
+              Path.of(cfg.run.outputDir),
+              cfg.observability.logEverySteps,
+              RunReporter.barFor(cfg.observability.progressBar.yamlName(), System.out));
+      ObservabilityServer server =
+          cfg.observability.port > 0
+              ? ObservabilityServer.start(
+                  cfg.observability.port, metrics, reporter::progress, reporter::ready)
+              : null;
+      try {
+        Device[] devices = Devices.select(cfg.run.device);
+        Pretrainer.Result result =
+            new Pretrainer(cfg, devices, reporter, StopSignal.install()).run();
+        reporter.finished(true);
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("epoch", result.epochs());
+        extra.put("step", result.steps());
+        if (Double.isFinite(result.lastLoss())) {
+          extra.put("loss", result.lastLoss());
+        }
+        extra.put("checkpoint", result.finalCheckpoint().toString());
+        TerminationMessage.write(
+            termination,
+            TerminationMessage.render(ExitCodes.OK, "Succeeded", "pretraining finished", extra));
+        return ExitCodes.OK;
+      } catch (RuntimeException e) {
+        reporter.finished(false);
+        throw e;
+      } finally {
+        if (server != null) {
+          server.close();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,292 @@
+package io.sarmae.trainer.metrics;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything a run tells the outside world: Prometheus metrics, the {@code /progress} document
+ * (also written to {@code progress.json}), {@code log.jsonl}, log lines every {@code
+ * logEverySteps} steps and the terminal progress bar. The training loop calls it; it never blocks
+ * training for long (file writes are small and happen only on logged steps).
+ */
+public final class RunReporter {
+  private static final Logger LOG = LoggerFactory.getLogger(RunReporter.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final double SMOOTHING = 0.1;
+
+  private final String mode;
+  private final TrainingMetrics metrics;
+  private final Path outputDir;
+  private final int logEvery;
+  private final ProgressBar bar;
+  private final String startedAt = Instant.now().toString();
+
+  private volatile Progress progress;
+  private volatile boolean ready;
+  private int epochs;
+  private long totalSteps;
+  private long firstStep;
+  private int epoch;
+  private long lastStepNanos;
+  private double stepSecondsEma = Double.NaN;
+  private double imagesPerSecondEma = Double.NaN;
+  private String lastCheckpoint;
+  private Progress.Phase phase = Progress.Phase.Starting;
+
+  /**
+   * @param bar null for no progress bar
+   */
+  public RunReporter(
+      String mode, TrainingMetrics metrics, Path outputDir, int logEvery, ProgressBar bar) {
+    this.mode = mode;
+    this.metrics = metrics;
+    this.outputDir = outputDir;
+    this.logEvery = logEvery;
+    this.bar = bar;
+    this.progress = new Progress(mode, phase.name(), null, null, null, null, null, null, null, null,
+        null, null, null, null, null, null, startedAt, startedAt);
+    try {
+      Files.createDirectories(outputDir);
+    } catch (IOException e) {
+      throw new io.sarmae.trainer.config.ConfigException(
+          "run.outputDir: cannot create " + outputDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  public TrainingMetrics metrics() {
+    return metrics;
+  }
+
+  /** The latest progress document. */
+  public Progress progress() {
+    return progress;
+  }
+
+  /** True once training steps run (for {@code /readyz}). */
+  public boolean ready() {
+    return ready;
+  }
+
+  public synchronized void start(int epochs, long totalSteps, long step, int epoch) {
+    this.epochs = epochs;
+    this.totalSteps = totalSteps;
+    this.firstStep = step;
+    this.epoch = epoch;
+    this.phase = Progress.Phase.Training;
+    this.lastStepNanos = System.nanoTime();
+    metrics.setTotalSteps(totalSteps);
+    metrics.setStep(step);
+    metrics.setEpoch(epoch);
+    ready = true;
+    publish(step, null, null, null, null, false);
+  }
+
+  /** One optimizer step finished. */
+  public synchronized void step(
+      int epochIndex,
+      long step,
+      double loss,
+      double mae,
+      double align,
+      double alignWeight,
+      double lr,
+      double gradNorm,
+      int images,
+      long skippedSamples,
+      long skippedSteps) {
+    long now = System.nanoTime();
+    double seconds = (now - lastStepNanos) / 1e9;
+    lastStepNanos = now;
+    metrics.stepSeconds(seconds);
+    if (step > firstStep + 1) { // the first step includes warm-up costs
+      stepSecondsEma = Double.isNaN(stepSecondsEma) ? seconds : ema(stepSecondsEma, seconds);
+      double ips = images / seconds;
+      imagesPerSecondEma = Double.isNaN(imagesPerSecondEma) ? ips : ema(imagesPerSecondEma, ips);
+    }
+    long newSkipped = skippedSamples - metrics.skippedSamplesCount();
+    if (newSkipped > 0) {
+      metrics.skippedSamples(newSkipped);
+    }
+    metrics.recordStep(step, loss, mae, align, alignWeight, lr, imagesPerSecondEma);
+    boolean logged = step % logEvery == 0 || step == totalSteps || step == firstStep + 1;
+    publish(step, loss, mae, align, lr, logged);
+    if (logged) {
+      Map<String, Object> line = new LinkedHashMap<>();
+      line.put("time", Instant.now().toString());
+      line.put("epoch", epochIndex);
+      line.put("step", step);
+      line.put("loss", finiteOrNull(loss));
+      line.put("mae_loss", finiteOrNull(mae));
+      line.put("alignment_loss", finiteOrNull(align));
+      line.put("alignment_weight", alignWeight);
+      line.put("lr", lr);
+      line.put("grad_norm", finiteOrNull(gradNorm));
+      line.put("images_per_second", finiteOrNull(imagesPerSecondEma));
+      line.put("skipped_samples", skippedSamples);
+      line.put("skipped_steps", skippedSteps);
+      appendLog(line);
+      if (bar == null) {
+        LOG.info(
+            String.format(
+                Locale.ROOT,
+                "epoch %d step %d/%d loss %.4f (mae %.4f align %.4f x%.2f) lr %.3g grad %.3f %s img/s eta %s",
+                epochIndex,
+                step,
+                totalSteps,
+                loss,
+                mae,
+                align,
+                alignWeight,
+                lr,
+                gradNorm,
+                Double.isNaN(imagesPerSecondEma)
+                    ? "-"
+                    : String.format(Locale.ROOT, "%.1f", imagesPerSecondEma),
+                ProgressBar.formatDuration(eta(step))));
+      }
+    }
+    if (bar != null) {
+      bar.draw(progress);
+    }
+  }
+
+  public synchronized void skippedStep() {
+    metrics.skippedStep();
+  }
+
+  public synchronized void checkpointing() {
+    phase = Progress.Phase.Checkpointing;
+    republish();
+  }
+
+  public synchronized void checkpointed(Path path) {
+    lastCheckpoint = path.toString();
+    metrics.checkpointWritten();
+    if (phase == Progress.Phase.Checkpointing) {
+      phase = Progress.Phase.Training;
+    }
+    republish();
+  }
+
+  public synchronized void epochDone(int completedEpochs) {
+    epoch = completedEpochs;
+    metrics.setEpoch(completedEpochs);
+    republish();
+  }
+
+  public synchronized void epochSummary(Map<String, Object> line) {
+    if (bar != null) {
+      bar.finish();
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("time", Instant.now().toString());
+    out.put("type", "epoch");
+    out.putAll(line);
+    appendLog(out);
+    LOG.info("Epoch {} done: {}", line.get("epoch"), line);
+  }
+
+  /** The run ended; {@code succeeded} decides the final phase. */
+  public synchronized void finished(boolean succeeded) {
+    if (bar != null) {
+      bar.finish();
+    }
+    phase = succeeded ? Progress.Phase.Succeeded : Progress.Phase.Failed;
+    republish();
+  }
+
+  private void republish() {
+    Progress p = progress;
+    publish(p.step() == null ? 0 : p.step(), p.loss(), p.maeLoss(), p.alignLoss(), p.lr(), true);
+  }
+
+  private void publish(long step, Double loss, Double mae, Double align, Double lr, boolean write) {
+    Double percent =
+        totalSteps == 0 ? null : Math.round(10000.0 * step / totalSteps) / 100.0;
+    progress =
+        new Progress(
+            mode,
+            phase.name(),
+            epoch,
+            epochs == 0 ? null : epochs,
+            step,
+            totalSteps == 0 ? null : totalSteps,
+            percent,
+            loss == null ? null : Progress.finite(loss),
+            mae == null ? null : Progress.finite(mae),
+            align == null ? null : Progress.finite(align),
+            lr == null ? null : Progress.finite(lr),
+            Progress.finite(imagesPerSecondEma),
+            eta(step),
+            lastCheckpoint,
+            metrics.skippedSamplesCount(),
+            metrics.skippedStepsCount(),
+            startedAt,
+            Instant.now().toString());
+    if (write) {
+      writeProgressFile();
+    }
+  }
+
+  private Long eta(long step) {
+    if (Double.isNaN(stepSecondsEma) || totalSteps == 0) {
+      return null;
+    }
+    return Math.round(stepSecondsEma * Math.max(0, totalSteps - step));
+  }
+
+  private static double ema(double old, double value) {
+    return old + SMOOTHING * (value - old);
+  }
+
+  private static Double finiteOrNull(double v) {
+    return Double.isFinite(v) ? v : null;
+  }
+
+  private void writeProgressFile() {
+    Path target = outputDir.resolve("progress.json");
+    Path tmp = outputDir.resolve("progress.json.tmp");
+    try {
+      Files.writeString(tmp, JSON.writeValueAsString(progress), StandardCharsets.UTF_8);
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      LOG.warn("Cannot write {}: {}", target, e.getMessage());
+    }
+  }
+
+  private void appendLog(Map<String, Object> line) {
+    try {
+      Files.writeString(
+          outputDir.resolve("log.jsonl"),
+          JSON.writeValueAsString(line) + "\n",
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot append to " + outputDir.resolve("log.jsonl"), e);
+    }
+  }
+
+  /** A progress bar when asked for, or when {@code auto} and a terminal is attached. */
+  public static ProgressBar barFor(String mode, PrintStream out) {
+    boolean terminal = System.console() != null;
+    return switch (mode) {
+      case "always" -> new ProgressBar(out);
+      case "never" -> null;
+      default -> terminal ? new ProgressBar(out) : null;
+    };
+  }
+}

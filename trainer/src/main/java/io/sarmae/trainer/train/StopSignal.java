@@ -1,0 +1,55 @@
+package io.sarmae.trainer.train;
+
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns SIGTERM and SIGINT into a flag the training loop polls between micro-batches, so it can
+ * write a checkpoint and exit with the resumable code instead of dying mid-write.
+ */
+public final class StopSignal {
+  private static final Logger LOG = LoggerFactory.getLogger(StopSignal.class);
+  private final AtomicReference<String> requested = new AtomicReference<>();
+
+  /** Installs handlers for TERM and INT (best effort: a JVM without them keeps its defaults). */
+  @SuppressWarnings("removal")
+  public static StopSignal install() {
+    StopSignal stop = new StopSignal();
+    for (String name : new String[] {"TERM", "INT"}) {
+      try {
+        sun.misc.Signal.handle(
+            new sun.misc.Signal(name),
+            sig -> {
+              if (stop.requested.compareAndSet(null, "SIG" + name)) {
+                LOG.warn("Received SIG{}: checkpointing at the next step boundary, then exiting", name);
+              } else {
+                LOG.warn("Received SIG{} again: exiting now without a checkpoint", name);
+                Runtime.getRuntime().halt(128 + sig.getNumber());
+              }
+            });
+      } catch (IllegalArgumentException | UnsupportedOperationException e) {
+        LOG.debug("Cannot handle SIG{}: {}", name, e.getMessage());
+      }
+    }
+    return stop;
+  }
+
+  /** A flag that is never raised by a signal (tests raise it by hand). */
+  public static StopSignal manual() {
+    return new StopSignal();
+  }
+
+  /** Asks the loop to stop at the next boundary. */
+  public void request(String why) {
+    requested.compareAndSet(null, why);
+  }
+
+  public boolean isRequested() {
+    return requested.get() != null;
+  }
+
+  public String reason() {
+    return requested.get();
+  }
+}
