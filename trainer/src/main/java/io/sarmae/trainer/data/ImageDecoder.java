@@ -1,0 +1,347 @@
+package io.sarmae.trainer.data;
+
+import java.awt.Graphics2D;
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.DataBuffer;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Decodes PNG, JPEG and TIFF files to float CHW images in [0, 1] of a fixed square size.
+ *
+ * <p><b>Pixel values</b> are read from the {@link Raster}, never through {@code getRGB}, so 16-bit
+ * and float data keep their precision. Images with at most 8 bits per sample are divided by {@code
+ * 2^bits - 1} (255), exactly as torchvision's {@code ToTensor}. Palette images and colour spaces
+ * other than gray/RGB (CMYK, YCCK, ...) are first converted to 8-bit RGB. Alpha is dropped. Deeper
+ * data (16-bit, 32-bit integer, float) is scaled by {@link Scaling}: the reference cannot read it
+ * at all (§4.3), so this is a port decision.
+ *
+ * <p><b>Channels:</b> a gray source is replicated to 3 channels when 3 are asked for; an RGB source
+ * asked for 1 channel becomes luminance with PIL's weights (0.299, 0.587, 0.114).
+ *
+ * <p><b>Resizing</b> ({@link #resize}) is PIL's antialiased bilinear filter, which is what the
+ * reference's torchvision {@code Resize((S, S))} on PIL images does: a triangle kernel whose
+ * support grows with the downscaling factor (so downscaling averages every source pixel, no
+ * aliasing), plain bilinear with half-pixel centres when upscaling. The aspect ratio is not
+ * preserved. PIL rounds 8-bit images to integers between the horizontal and the vertical pass; we
+ * stay in float, so values can differ from the reference by at most about 1/255.
+ *
+ * <p>Thread-safe: every call uses its own ImageIO reader. The TwelveMonkeys plugins (TIFF with
+ * predictors 2 and 3, BigTIFF, CMYK JPEG) are registered once with {@code ImageIO.scanForPlugins()}
+ * and preferred over the JDK's; if the first reader of a format fails, the next one is tried.
+ */
+public final class ImageDecoder {
+
+  /** How samples deeper than 8 bits are mapped to [0, 1]. */
+  public enum Scaling {
+    /**
+     * Default: linear stretch between the 0.5th and 99.5th percentile of the image (all colour
+     * bands together, NaN ignored), clamped to [0, 1]. SAR amplitudes in 16-bit or float products
+     * occupy a small part of the type's range and have a few extremely bright point targets, so a
+     * fixed division gives nearly black images; the percentile stretch resembles the 8-bit products
+     * that make up SAR-1M. A constant image falls back to {@link #RANGE}.
+     */
+    PERCENTILE,
+    /**
+     * 16-bit divided by 65535 (unsigned integers by {@code 2^bits - 1}), float clamped to [0,1].
+     */
+    RANGE
+  }
+
+  static {
+    ImageIO.scanForPlugins();
+    ImageIO.setUseCache(false);
+  }
+
+  private static final double LOW_PERCENTILE = 0.005;
+  private static final double HIGH_PERCENTILE = 0.995;
+  private static final int MAX_PERCENTILE_SAMPLES = 1 << 22;
+
+  /**
+   * An image at its own resolution.
+   *
+   * @param data CHW values in [0, 1]
+   * @param bands 1 (gray) or 3 (RGB)
+   */
+  public record Planes(float[] data, int bands, int height, int width) {}
+
+  private final Scaling scaling;
+
+  public ImageDecoder(Scaling scaling) {
+    this.scaling = scaling;
+  }
+
+  public Scaling scaling() {
+    return scaling;
+  }
+
+  /**
+   * Reads {@code file} and returns {@code channels x size x size} values in [0, 1].
+   *
+   * @param channels 1 or 3
+   * @throws IOException if the file is missing, not an image, or corrupt
+   */
+  public float[] decode(Path file, int channels, int size) throws IOException {
+    if (channels != 1 && channels != 3) {
+      throw new IllegalArgumentException("channels must be 1 or 3, got " + channels);
+    }
+    Planes p = read(file);
+    float[] data = p.data();
+    int bands = p.bands();
+    if (bands == 3 && channels == 1) {
+      data = luminance(data, p.height() * p.width());
+      bands = 1;
+    }
+    float[] resized = resize(data, bands, p.height(), p.width(), size, size);
+    if (bands == 1 && channels == 3) {
+      int plane = size * size;
+      float[] rgb = new float[3 * plane];
+      for (int c = 0; c < 3; c++) {
+        System.arraycopy(resized, 0, rgb, c * plane, plane);
+      }
+      return rgb;
+    }
+    return resized;
+  }
+
+  /** Reads {@code file} at its own resolution, scaled to [0, 1]. */
+  public Planes read(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new NoSuchFileException(file.toString());
+    }
+    try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+      if (in == null) {
+        throw new IOException("cannot open " + file);
+      }
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        throw new IOException("not a PNG, JPEG or TIFF image (no ImageIO reader): " + file);
+      }
+      Exception failure = null;
+      while (readers.hasNext()) {
+        ImageReader reader = readers.next();
+        try {
+          in.seek(0);
+          reader.setInput(in, true, true);
+          return toPlanes(reader.read(0));
+        } catch (IOException | RuntimeException e) {
+          // RuntimeException: corrupt files make some readers throw IllegalArgumentException,
+          // ArrayIndexOutOfBoundsException or similar instead of IIOException.
+          if (failure == null) {
+            failure = e;
+          } else {
+            failure.addSuppressed(e);
+          }
+        } finally {
+          reader.dispose();
+        }
+      }
+      throw new IOException("cannot decode " + file + ": " + failure, failure);
+    }
+  }
+
+  private Planes toPlanes(BufferedImage img) {
+    ColorModel cm = img.getColorModel();
+    int csType = cm.getColorSpace().getType();
+    boolean direct =
+        !(cm instanceof IndexColorModel)
+            && (csType == ColorSpace.TYPE_GRAY || csType == ColorSpace.TYPE_RGB)
+            && img.getRaster().getNumBands() >= cm.getNumColorComponents();
+    if (!direct) {
+      img = toRgb(img);
+      cm = img.getColorModel();
+    }
+    Raster raster = img.getRaster();
+    int w = raster.getWidth();
+    int h = raster.getHeight();
+    int bands = cm.getNumColorComponents() >= 3 ? 3 : 1;
+    int plane = w * h;
+    float[] data = new float[bands * plane];
+    float[] band = new float[plane];
+    for (int b = 0; b < bands; b++) {
+      raster.getSamples(raster.getMinX(), raster.getMinY(), w, h, b, band);
+      System.arraycopy(band, 0, data, b * plane, plane);
+    }
+    int type = raster.getSampleModel().getDataType();
+    int bits = cm.getComponentSize(0);
+    if (isInteger(type) && bits <= 8) {
+      scale(data, 0, (1 << bits) - 1);
+    } else if (scaling == Scaling.PERCENTILE) {
+      percentileStretch(data, type, bits);
+    } else {
+      rangeScale(data, type, bits);
+    }
+    return new Planes(data, bands, h, w);
+  }
+
+  private static boolean isInteger(int type) {
+    return type == DataBuffer.TYPE_BYTE
+        || type == DataBuffer.TYPE_USHORT
+        || type == DataBuffer.TYPE_SHORT
+        || type == DataBuffer.TYPE_INT;
+  }
+
+  private static BufferedImage toRgb(BufferedImage img) {
+    BufferedImage rgb =
+        new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = rgb.createGraphics();
+    try {
+      g.drawImage(img, 0, 0, null);
+    } finally {
+      g.dispose();
+    }
+    return rgb;
+  }
+
+  /** {@link Scaling#RANGE}: the type's range, float clamped to [0, 1], NaN to 0. */
+  private static void rangeScale(float[] data, int type, int bits) {
+    switch (type) {
+      case DataBuffer.TYPE_USHORT, DataBuffer.TYPE_INT -> scale(data, 0, Math.pow(2, bits) - 1);
+      case DataBuffer.TYPE_SHORT -> scale(data, 0, Short.MAX_VALUE);
+      default -> scale(data, 0, 1);
+    }
+  }
+
+  /** {@link Scaling#PERCENTILE}; see there. */
+  private static void percentileStretch(float[] data, int type, int bits) {
+    int stride = Math.max(1, (data.length + MAX_PERCENTILE_SAMPLES - 1) / MAX_PERCENTILE_SAMPLES);
+    float[] sample = new float[(data.length + stride - 1) / stride];
+    int n = 0;
+    for (int i = 0; i < data.length; i += stride) {
+      if (Float.isFinite(data[i])) {
+        sample[n++] = data[i];
+      }
+    }
+    if (n == 0) {
+      Arrays.fill(data, 0f);
+      return;
+    }
+    Arrays.sort(sample, 0, n);
+    double lo = quantile(sample, n, LOW_PERCENTILE);
+    double hi = quantile(sample, n, HIGH_PERCENTILE);
+    if (hi > lo) {
+      scale(data, lo, hi);
+    } else {
+      rangeScale(data, type, bits);
+    }
+  }
+
+  /** numpy's default (linear) quantile of the first n sorted values. */
+  static double quantile(float[] sorted, int n, double q) {
+    double pos = q * (n - 1);
+    int i = (int) Math.floor(pos);
+    if (i >= n - 1) {
+      return sorted[n - 1];
+    }
+    double frac = pos - i;
+    return sorted[i] + frac * (sorted[i + 1] - sorted[i]);
+  }
+
+  /** Maps [lo, hi] linearly to [0, 1], clamps, and sets NaN to 0. */
+  private static void scale(float[] data, double lo, double hi) {
+    double inv = 1.0 / (hi - lo);
+    for (int i = 0; i < data.length; i++) {
+      double v = (data[i] - lo) * inv;
+      data[i] = v >= 0 ? (float) Math.min(v, 1.0) : 0f; // NaN fails v >= 0 -> 0
+    }
+  }
+
+  private static float[] luminance(float[] rgb, int plane) {
+    float[] gray = new float[plane];
+    for (int i = 0; i < plane; i++) {
+      gray[i] = 0.299f * rgb[i] + 0.587f * rgb[plane + i] + 0.114f * rgb[2 * plane + i];
+    }
+    return gray;
+  }
+
+  /**
+   * Resizes a CHW image with PIL's antialiased bilinear filter (see the class comment).
+   *
+   * @return a new array of {@code channels x outH x outW}
+   */
+  public static float[] resize(float[] src, int channels, int h, int w, int outH, int outW) {
+    if (src.length != channels * h * w) {
+      throw new IllegalArgumentException(
+          "image length does not match " + channels + "x" + h + "x" + w);
+    }
+    float[] horizontal = src;
+    if (outW != w) {
+      Kernel kx = Kernel.bilinear(w, outW);
+      horizontal = new float[channels * h * outW];
+      for (int row = 0; row < channels * h; row++) {
+        int in = row * w;
+        int out = row * outW;
+        for (int x = 0; x < outW; x++) {
+          horizontal[out + x] = kx.apply(src, in, 1, x);
+        }
+      }
+    }
+    if (outH == h) {
+      return horizontal == src ? src.clone() : horizontal;
+    }
+    Kernel ky = Kernel.bilinear(h, outH);
+    float[] out = new float[channels * outH * outW];
+    for (int c = 0; c < channels; c++) {
+      int in = c * h * outW;
+      int o = c * outH * outW;
+      for (int y = 0; y < outH; y++) {
+        for (int x = 0; x < outW; x++) {
+          out[o + y * outW + x] = ky.apply(horizontal, in + x, outW, y);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Per-output-pixel weights along one axis, computed as PIL's {@code precompute_coeffs}. */
+  private record Kernel(int[] start, float[][] weights) {
+    static Kernel bilinear(int inSize, int outSize) {
+      double scale = (double) inSize / outSize;
+      double filterScale = Math.max(scale, 1.0);
+      double support = 1.0 * filterScale; // bilinear (triangle) support is 1
+      int[] start = new int[outSize];
+      float[][] weights = new float[outSize][];
+      for (int o = 0; o < outSize; o++) {
+        double center = (o + 0.5) * scale;
+        int xmin = Math.max((int) (center - support + 0.5), 0);
+        int xmax = Math.min((int) (center + support + 0.5), inSize) - xmin;
+        double[] k = new double[xmax];
+        double sum = 0;
+        for (int x = 0; x < xmax; x++) {
+          double t = Math.abs((x + xmin - center + 0.5) / filterScale);
+          k[x] = t < 1 ? 1 - t : 0;
+          sum += k[x];
+        }
+        float[] wk = new float[xmax];
+        for (int x = 0; x < xmax; x++) {
+          wk[x] = (float) (sum == 0 ? 0 : k[x] / sum);
+        }
+        start[o] = xmin;
+        weights[o] = wk;
+      }
+      return new Kernel(start, weights);
+    }
+
+    float apply(float[] src, int base, int step, int o) {
+      float[] wk = weights[o];
+      int idx = base + start[o] * step;
+      double acc = 0;
+      for (float wt : wk) {
+        acc += wt * src[idx];
+        idx += step;
+      }
+      return (float) acc;
+    }
+  }
+}
