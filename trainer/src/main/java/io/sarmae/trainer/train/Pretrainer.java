@@ -3,28 +3,19 @@ package io.sarmae.trainer.train;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.GradientCollector;
-import ai.djl.training.LocalParameterServer;
-import ai.djl.training.ParameterStore;
 import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.TrainerException;
 import io.sarmae.trainer.config.ConfigLoader;
 import io.sarmae.trainer.config.TrainerConfig;
-import io.sarmae.trainer.data.Batch;
 import io.sarmae.trainer.metrics.RunReporter;
 import io.sarmae.trainer.model.SarmaePretrainModel;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,10 +75,8 @@ public final class Pretrainer {
       Map<String, Parameter> named = model.referenceStateDict();
       logModel(model, named);
 
-      AdamW adamw =
-          new AdamW(optim.beta1, optim.beta2, 1e-8, weightDecays(named, optim), root);
-      ParameterStore ps = new ParameterStore(root, false);
-      ps.setParameterServer(new LocalParameterServer(adamw), devices);
+      TrainStep trainStep = new TrainStep(model, devices, root, optim);
+      AdamW adamw = trainStep.optimizer();
 
       Checkpointer checkpointer =
           new Checkpointer(Path.of(config.checkpoint.dir), config.checkpoint.keepLast);
@@ -114,7 +103,7 @@ public final class Pretrainer {
       reporter.start(optim.epochs, totalSteps, pos.optimizerStep, pos.epoch);
 
       Loop loop =
-          new Loop(model, named, ps, adamw, checkpointer, lrs, weights, stepsPerEpoch, totalSteps, data);
+          new Loop(trainStep, checkpointer, lrs, weights, stepsPerEpoch, totalSteps, data);
       return loop.run(pos);
     }
   }
@@ -137,30 +126,6 @@ public final class Pretrainer {
         total,
         trainable,
         named.size());
-  }
-
-  /**
-   * Weight decay per parameter: none for 1-D tensors, biases and norms (reference §5.1); tokens
-   * are not decayed either unless {@code optim.decayTokens} asks for the reference's behaviour.
-   */
-  static Map<String, Float> weightDecays(Map<String, Parameter> named, TrainerConfig.Optim optim) {
-    Map<String, Float> out = new HashMap<>();
-    for (Map.Entry<String, Parameter> e : named.entrySet()) {
-      Parameter p = e.getValue();
-      if (!p.requiresGradient()) {
-        continue;
-      }
-      out.put(p.getId(), decays(e.getKey(), p.getArray().getShape(), optim.decayTokens) ? (float) optim.weightDecay : 0f);
-    }
-    return out;
-  }
-
-  static boolean decays(String name, Shape shape, boolean decayTokens) {
-    if (shape.dimension() <= 1 || name.endsWith(".bias") || name.contains("norm")) {
-      return false;
-    }
-    boolean token = name.endsWith("cls_token") || name.endsWith("mask_token");
-    return !token || decayTokens;
   }
 
   /** Where the loop continues: epoch, micro-batch within it, optimizer steps done. */
@@ -226,9 +191,8 @@ public final class Pretrainer {
   }
 
   private final class Loop {
-    private final SarmaePretrainModel model;
+    private final TrainStep trainStep;
     private final Map<String, Parameter> named;
-    private final ParameterStore ps;
     private final AdamW adamw;
     private final Checkpointer checkpointer;
     private final LrSchedule lrs;
@@ -236,7 +200,6 @@ public final class Pretrainer {
     private final int stepsPerEpoch;
     private final long totalSteps;
     private final PretrainData data;
-    private final List<Parameter> trainable = new ArrayList<>();
 
     private long optimizerStep;
     private long skippedSteps;
@@ -246,31 +209,22 @@ public final class Pretrainer {
     private Path lastCheckpoint;
 
     Loop(
-        SarmaePretrainModel model,
-        Map<String, Parameter> named,
-        ParameterStore ps,
-        AdamW adamw,
+        TrainStep trainStep,
         Checkpointer checkpointer,
         LrSchedule lrs,
         LossWeightSchedule weights,
         int stepsPerEpoch,
         long totalSteps,
         PretrainData data) {
-      this.model = model;
-      this.named = named;
-      this.ps = ps;
-      this.adamw = adamw;
+      this.trainStep = trainStep;
+      this.named = trainStep.named();
+      this.adamw = trainStep.optimizer();
       this.checkpointer = checkpointer;
       this.lrs = lrs;
       this.weights = weights;
       this.stepsPerEpoch = stepsPerEpoch;
       this.totalSteps = totalSteps;
       this.data = data;
-      for (Parameter p : named.values()) {
-        if (p.requiresGradient()) {
-          trainable.add(p);
-        }
-      }
     }
 
     Result run(Position start) {
@@ -294,9 +248,12 @@ public final class Pretrainer {
               acc = new StepAccumulator(lrs.at(t), weights.mae(t), weights.align(t));
             }
             long tick = System.nanoTime();
-            Batch batch = it.next();
+            StepInputs batch = it.next();
             acc.dataSeconds += (System.nanoTime() - tick) / 1e9;
-            microBatch(batch, acc);
+            TrainStep.Losses losses =
+                trainStep.forwardBackward(batch, acc.maeWeight, acc.alignWeight, accum);
+            acc.nonFinite |= !losses.finite();
+            acc.add(losses.mae(), losses.align(), batch.rows());
             if ((b + 1) % accum == 0) {
               finishStep(acc, epoch, b + 1, stats);
               if (config.checkpoint.everySteps > 0
@@ -330,50 +287,10 @@ public final class Pretrainer {
           "stopped by " + stop.reason() + " at step " + optimizerStep + "; checkpoint " + lastCheckpoint);
     }
 
-    /** Forward and backward of one micro-batch on every device; gradients accumulate. */
-    private void microBatch(Batch batch, StepAccumulator acc) {
-      int accum = config.optim.accumIter;
-      try (NDManager step = ps.getManager().newSubManager()) {
-        List<int[]> shards = shards(batch.size(), devices.length);
-        double mae = 0;
-        double align = 0;
-        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-          for (int d = 0; d < shards.size(); d++) {
-            int[] range = shards.get(d);
-            Device device = devices[d];
-            NDList inputs = batch.toNDList(step, device, range[0], range[1]);
-            NDList out = model.forward(ps, inputs, true);
-            NDArray maeLoss = out.get(0);
-            NDArray alignLoss = out.get(1);
-            float fraction = (float) (range[1] - range[0]) / batch.size() / accum;
-            NDArray total =
-                maeLoss
-                    .mul(step.create((float) acc.maeWeight).toDevice(device, false))
-                    .add(alignLoss.mul(step.create((float) acc.alignWeight).toDevice(device, false)));
-            double maeValue = maeLoss.getFloat();
-            double alignValue = alignLoss.getFloat();
-            double totalValue = acc.maeWeight * maeValue + acc.alignWeight * alignValue;
-            if (!Double.isFinite(totalValue)) {
-              acc.nonFinite = true;
-              continue;
-            }
-            gc.backward(total.mul(step.create(fraction).toDevice(device, false)));
-            double share = (double) (range[1] - range[0]) / batch.size();
-            mae += maeValue * share;
-            align += alignValue * share;
-          }
-        }
-        acc.add(mae, align, batch.size());
-      }
-    }
-
     private void finishStep(StepAccumulator acc, int epoch, int batchInEpoch, EpochStats stats) {
-      double norm;
-      try (NDManager step = ps.getManager().newSubManager()) {
-        norm = acc.nonFinite ? Double.NaN : globalGradNorm(step);
-      }
+      double norm = acc.nonFinite ? Double.NaN : trainStep.gradNorm();
       if (!Double.isFinite(norm)) {
-        zeroGradients();
+        trainStep.zeroGradients();
         skippedSteps++;
         consecutiveSkips++;
         reporter.skippedStep();
@@ -393,11 +310,8 @@ public final class Pretrainer {
         return;
       }
       consecutiveSkips = 0;
-      double clip = config.optim.clipGrad;
-      double scale = clip > 0 ? Math.min(1.0, clip / (norm + 1e-6)) : 1.0;
       optimizerStep++;
-      adamw.beginStep(optimizerStep, acc.lr, scale);
-      ps.updateAllParameters();
+      trainStep.apply(optimizerStep, acc.lr, TrainStep.clipScale(norm, config.optim.clipGrad));
       lastLoss = acc.loss();
       stats.add(acc);
       long skippedSamples = skippedSamplesBase + data.skippedSamples();
@@ -413,30 +327,6 @@ public final class Pretrainer {
           acc.images,
           skippedSamples,
           skippedSteps);
-    }
-
-    /** L2 norm of all gradients, as the parameter server will sum them across devices. */
-    private double globalGradNorm(NDManager step) {
-      List<NDArray> squares = new ArrayList<>(trainable.size());
-      for (Parameter p : trainable) {
-        NDArray sum = null;
-        for (Device d : devices) {
-          NDArray g = ps.getValue(p, d, true).getGradient();
-          g.attach(step);
-          NDArray onFirst = g.toDevice(devices[0], false);
-          sum = sum == null ? onFirst : sum.add(onFirst);
-        }
-        squares.add(sum.square().sum());
-      }
-      return Math.sqrt(NDArrays.stack(new NDList(squares)).sum().getFloat());
-    }
-
-    private void zeroGradients() {
-      for (Parameter p : trainable) {
-        for (Device d : devices) {
-          JniUtils.zeroGrad((PtNDArray) ps.getValue(p, d, true));
-        }
-      }
     }
 
     private void checkpoint(int epoch, int batchInEpoch) {
@@ -474,19 +364,6 @@ public final class Pretrainer {
       LOG.info("Checkpoint {} (epoch {}, step {})", lastCheckpoint, epoch, optimizerStep);
       reporter.checkpointed(lastCheckpoint);
     }
-  }
-
-  /** Contiguous row ranges, one per device, as equal as possible. */
-  static List<int[]> shards(int rows, int devices) {
-    List<int[]> out = new ArrayList<>();
-    int n = Math.min(rows, devices);
-    int start = 0;
-    for (int i = 0; i < n; i++) {
-      int size = rows / n + (i < rows % n ? 1 : 0);
-      out.add(new int[] {start, start + size});
-      start += size;
-    }
-    return out;
   }
 
   /** Losses of the micro-batches of one optimizer step. */

@@ -1,0 +1,35 @@
+package io.sarmae.trainer.train;
+
+import io.sarmae.trainer.config.TrainerConfig;
+
+/** The training loop's view of the dataset: epochs of micro-batches, resumable mid-epoch. */
+public interface PretrainData extends AutoCloseable {
+
+  /** Opens the dataset a config names (SAR-1M layout under {@code data.path}). */
+  static PretrainData open(TrainerConfig config) {
+    return DataPipeline.open(config);
+  }
+
+  /** Full micro-batches per epoch ({@code drop_last}). */
+  int batchesPerEpoch();
+
+  /** A short description for messages ("120 paired + 40 unpaired images in ./data"). */
+  String describe();
+
+  /** Micro-batches of {@code epoch}, starting after {@code firstBatch} consumed ones. */
+  EpochIterator open(int epoch, int firstBatch);
+
+  /** Samples replaced because their image was missing or corrupt, since this process started. */
+  long skippedSamples();
+
+  @Override
+  void close();
+
+  /** The batches of one epoch, decoded ahead by worker threads. */
+  interface EpochIterator extends AutoCloseable {
+    StepInputs next();
+
+    @Override
+    void close();
+  }
+}
