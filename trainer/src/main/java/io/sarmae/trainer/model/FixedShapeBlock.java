@@ -13,8 +13,8 @@ import java.util.Map;
 
 /**
  * Base of the SARMAE blocks: every parameter shape is fixed at construction from the {@link
- * VitSpec}, so parameter counts and reference names are available before (and without)
- * allocating, and {@code initialize(manager, dataType)} needs no input shapes.
+ * VitSpec}, so parameter counts and reference names are available before (and without) allocating,
+ * and {@code initialize(manager, dataType)} needs no input shapes.
  */
 public abstract class FixedShapeBlock extends AbstractBlock {
 

@@ -21,9 +21,9 @@ import java.util.Optional;
  *
  * <p>{@link #forward} takes {@code NDList(sar (B,C,H,W) noisy encoder input, target (B,C,H,W)
  * clean, optical (B,3,H,W), paired (B) float 0/1, maskNoise (B,L))} and returns {@code
- * NDList(maeLoss (), alignLoss (), pred (B,L,p*p*C), mask (B,L))}. The trainer combines {@code
- * wMae * maeLoss + wAlign * alignLoss}. Without alignment the model has no optical or head
- * parameters, the optical/paired inputs are ignored and {@code alignLoss} is an exact 0.
+ * NDList(maeLoss (), alignLoss (), pred (B,L,p*p*C), mask (B,L))}. The trainer combines {@code wMae
+ * * maeLoss + wAlign * alignLoss}. Without alignment the model has no optical or head parameters,
+ * the optical/paired inputs are ignored and {@code alignLoss} is an exact 0.
  */
 public final class SarmaePretrainModel extends FixedShapeBlock {
 
