@@ -42,6 +42,14 @@ public abstract class FixedShapeBlock extends AbstractBlock {
     throw new UnsupportedOperationException(getClass().getSimpleName() + " has no NDList forward");
   }
 
+  /**
+   * Allocates and initialises all parameters on {@code manager} in float32 (parameter shapes are
+   * fixed, so no input shapes are needed).
+   */
+  public void initialize(NDManager manager) {
+    initialize(manager, DataType.FLOAT32);
+  }
+
   /** Total number of scalars in this block's parameters (frozen ones included). */
   public long parameterCount() {
     return getParameters().values().stream().mapToLong(p -> p.getShape().size()).sum();

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
@@ -383,11 +382,6 @@ public final class MaskedAutoencoderViT extends FixedShapeBlock {
   /** Width of the encoder output tokens. */
   public int embedDim() {
     return spec.embedDim();
-  }
-
-  /** Allocates and initialises all parameters on {@code manager} in float32. */
-  public void initialize(NDManager manager) {
-    initialize(manager, DataType.FLOAT32);
   }
 
   /** Builder: {@code setSpec} required; mask ratio 0.75 and norm-pix loss off by default. */

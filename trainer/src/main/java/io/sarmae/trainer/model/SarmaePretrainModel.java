@@ -2,9 +2,7 @@ package io.sarmae.trainer.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
@@ -146,11 +144,6 @@ public final class SarmaePretrainModel extends FixedShapeBlock {
       opticalEncoder.collectReferenceParameters(prefix + "optical_encoder.", out);
       alignmentHead.collectReferenceParameters(prefix + "sar_alignment_ffn.", out);
     }
-  }
-
-  /** Allocates and initialises all parameters on {@code manager} in float32. */
-  public void initialize(NDManager manager) {
-    initialize(manager, DataType.FLOAT32);
   }
 
   /** Builder: {@code setMae} required; {@code optOpticalEncoder} enables SARC. */
