@@ -11,8 +11,8 @@ import ai.djl.ndarray.types.Shape;
  * patches of a sample, then over the PAIRED samples only.
  *
  * <p>The reference selects paired rows with a Python loop; here every row is computed and unpaired
- * rows are weighted by 0, which is equivalent (the head acts per token) and gives exactly 0 loss and
- * zero gradient when no sample is paired.
+ * rows are weighted by 0, which is equivalent (the head acts per token) and gives exactly 0 loss
+ * and zero gradient when no sample is paired.
  */
 public final class AlignmentLoss {
 
@@ -22,8 +22,8 @@ public final class AlignmentLoss {
   private AlignmentLoss() {}
 
   /**
-   * Optical tokens in the order of the SAR visible tokens: {@code tokens[b, ids_shuffle[b, k]]}
-   * for {@code k < K}, with {@code ids_shuffle = argsort(ids_restore)}.
+   * Optical tokens in the order of the SAR visible tokens: {@code tokens[b, ids_shuffle[b, k]]} for
+   * {@code k < K}, with {@code ids_shuffle = argsort(ids_restore)}.
    *
    * @param tokens optical patch tokens {@code (B, L, E)}
    * @param idsRestore {@code (B, L)} from the masking

@@ -29,7 +29,11 @@ public final class MaeLoss {
       NDArray targetPatches, NDArray pred, NDArray mask, boolean normPixLoss) {
     if (!pred.getShape().equals(targetPatches.getShape())) {
       throw new IllegalArgumentException(
-          "pred " + pred.getShape() + " and target patches " + targetPatches.getShape() + " differ");
+          "pred "
+              + pred.getShape()
+              + " and target patches "
+              + targetPatches.getShape()
+              + " differ");
     }
     NDManager m = pred.getManager();
     NDArray target = targetPatches;
@@ -45,7 +49,7 @@ public final class MaeLoss {
   /** Per-patch standardisation with the unbiased (n-1) variance, as {@code torch.var} does. */
   public static NDArray normalizePatches(NDArray patches) {
     NDManager m = patches.getManager();
-    long n = patches.getShape().get(-1);
+    long n = patches.getShape().getLastDimension();
     NDArray mean = patches.mean(new int[] {-1}, true); // (B, L, 1)
     NDArray centered = patches.sub(mean); // (B, L, P)
     NDArray dof = m.create((float) (n - 1)).toType(patches.getDataType(), false);

@@ -13,8 +13,8 @@ import java.util.Map;
 
 /**
  * Base of the SARMAE blocks: every parameter shape is fixed at construction from the {@link
- * VitSpec}, so parameter counts and reference names are available before (and without)
- * allocating, and {@code initialize(manager, dataType)} needs no input shapes.
+ * VitSpec}, so parameter counts and reference names are available before (and without) allocating,
+ * and {@code initialize(manager, dataType)} needs no input shapes.
  */
 public abstract class FixedShapeBlock extends AbstractBlock {
 
@@ -40,6 +40,14 @@ public abstract class FixedShapeBlock extends AbstractBlock {
       boolean training,
       PairList<String, Object> params) {
     throw new UnsupportedOperationException(getClass().getSimpleName() + " has no NDList forward");
+  }
+
+  /**
+   * Allocates and initialises all parameters on {@code manager} in float32 (parameter shapes are
+   * fixed, so no input shapes are needed).
+   */
+  public void initialize(NDManager manager) {
+    initialize(manager, DataType.FLOAT32);
   }
 
   /** Total number of scalars in this block's parameters (frozen ones included). */

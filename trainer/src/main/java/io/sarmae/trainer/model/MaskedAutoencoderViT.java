@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
@@ -28,8 +27,8 @@ import java.util.Map;
  * NDList(latent (B,1+K,D), pred (B,L,p*p*C), mask (B,L), idsRestore (B,L))}. The masking noise is
  * an input (uniform in [0,1), one value per patch) so the trainer owns all randomness.
  *
- * <p>Parameter shapes are fixed at construction; call {@code initialize(manager,
- * DataType.FLOAT32)} to allocate them (init §1.9, drawn from the engine RNG).
+ * <p>Parameter shapes are fixed at construction; call {@code initialize(manager, DataType.FLOAT32)}
+ * to allocate them (init §1.9, drawn from the engine RNG).
  */
 public final class MaskedAutoencoderViT extends FixedShapeBlock {
 
@@ -65,8 +64,7 @@ public final class MaskedAutoencoderViT extends FixedShapeBlock {
     decoderPosEmbed = addParameter(fixedPosEmbed("decoder_pos_embed", dd, spec.gridSize()));
 
     patchEmbed =
-        addChildBlock(
-            "patch_embed", PatchEmbed.mae(spec.inChannels(), d, spec.patchSize()));
+        addChildBlock("patch_embed", PatchEmbed.mae(spec.inChannels(), d, spec.patchSize()));
     for (int i = 0; i < spec.depth(); i++) {
       blocks.add(
           addChildBlock(
@@ -124,8 +122,8 @@ public final class MaskedAutoencoderViT extends FixedShapeBlock {
   }
 
   /**
-   * Splits images into patch vectors: patch {@code l = R*g + c} holds pixel {@code (R*p+py,
-   * c*p+px, ch)} at index {@code (py*p + px)*C + ch}.
+   * Splits images into patch vectors: patch {@code l = R*g + c} holds pixel {@code (R*p+py, c*p+px,
+   * ch)} at index {@code (py*p + px)*C + ch}.
    */
   public static NDArray patchify(NDArray imgs, int patchSize) {
     Shape s = imgs.getShape();
@@ -150,7 +148,12 @@ public final class MaskedAutoencoderViT extends FixedShapeBlock {
     long g = Math.round(Math.sqrt(s.get(1)));
     if (g * g != s.get(1) || s.get(2) != (long) patchSize * patchSize * channels) {
       throw new IllegalArgumentException(
-          "unpatchify needs (B, g*g, p*p*C) with p=" + patchSize + ", C=" + channels + ", got " + s);
+          "unpatchify needs (B, g*g, p*p*C) with p="
+              + patchSize
+              + ", C="
+              + channels
+              + ", got "
+              + s);
     }
     return patches
         .reshape(batch, g, g, patchSize, patchSize, channels) // (B, g, g, p, p, C)
@@ -259,7 +262,8 @@ public final class MaskedAutoencoderViT extends FixedShapeBlock {
     NDArray x = decoderEmbed.apply(ps, latent, training); // (B, 1+K, Dd)
     NDArray token = ps.getValue(maskToken, x.getDevice(), training); // (1, 1, Dd)
     NDArray maskTokens =
-        Tensors.ownedBy(x, token.broadcast(new Shape(batch, patches - visible, dd))); // (B, L-K, Dd)
+        Tensors.ownedBy(
+            x, token.broadcast(new Shape(batch, patches - visible, dd))); // (B, L-K, Dd)
     NDArray shuffled =
         NDArrays.concat(new NDList(x.get(new NDIndex(":, 1:, :")), maskTokens), 1); // (B, L, Dd)
     NDArray restored =
@@ -378,11 +382,6 @@ public final class MaskedAutoencoderViT extends FixedShapeBlock {
   /** Width of the encoder output tokens. */
   public int embedDim() {
     return spec.embedDim();
-  }
-
-  /** Allocates and initialises all parameters on {@code manager} in float32. */
-  public void initialize(NDManager manager) {
-    initialize(manager, DataType.FLOAT32);
   }
 
   /** Builder: {@code setSpec} required; mask ratio 0.75 and norm-pix loss off by default. */

@@ -24,8 +24,8 @@ public final class PatchEmbed extends FixedShapeBlock {
   private final Parameter bias;
 
   /**
-   * MAE's init: Xavier-uniform on the kernel viewed as {@code [D, C*p*p]}; the bias keeps
-   * PyTorch's default Conv2d init {@code U(+-1/sqrt(C*p*p))} (MAE does not reset it).
+   * MAE's init: Xavier-uniform on the kernel viewed as {@code [D, C*p*p]}; the bias keeps PyTorch's
+   * default Conv2d init {@code U(+-1/sqrt(C*p*p))} (MAE does not reset it).
    */
   public static PatchEmbed mae(int inChannels, int embedDim, int patchSize) {
     float biasBound = (float) (1.0 / Math.sqrt((double) inChannels * patchSize * patchSize));
@@ -64,8 +64,7 @@ public final class PatchEmbed extends FixedShapeBlock {
   public NDArray apply(ParameterStore ps, NDArray imgs, boolean training) {
     Shape s = imgs.getShape();
     if (s.dimension() != 4 || s.get(1) != inChannels) {
-      throw new IllegalArgumentException(
-          "expected images (B, " + inChannels + ", H, W), got " + s);
+      throw new IllegalArgumentException("expected images (B, " + inChannels + ", H, W), got " + s);
     }
     if (s.get(2) % patchSize != 0 || s.get(3) % patchSize != 0) {
       throw new IllegalArgumentException(
@@ -75,13 +74,7 @@ public final class PatchEmbed extends FixedShapeBlock {
     NDArray b = ps.getValue(bias, imgs.getDevice(), training); // (D)
     NDArray grid =
         Conv2d.conv2d(
-                imgs,
-                w,
-                b,
-                new Shape(patchSize, patchSize),
-                new Shape(0, 0),
-                new Shape(1, 1),
-                1)
+                imgs, w, b, new Shape(patchSize, patchSize), new Shape(0, 0), new Shape(1, 1), 1)
             .singletonOrThrow(); // (B, D, gh, gw)
     long batch = s.get(0);
     return grid.reshape(batch, embedDim, -1).transpose(0, 2, 1); // (B, L, D)

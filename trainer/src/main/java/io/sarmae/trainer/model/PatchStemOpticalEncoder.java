@@ -11,13 +11,13 @@ import java.util.Map;
 
 /**
  * The optical encoder the reference actually uses ({@code SimplifiedDINOv3}, §3.1): DINOv3's patch
- * embedding {@code Conv2d(3 -> E, p, p)} followed by DINOv3's final LayerNorm (eps 1e-5) applied per
- * token. No transformer blocks. All parameters are frozen; the {@code cls_token} is loaded for
+ * embedding {@code Conv2d(3 -> E, p, p)} followed by DINOv3's final LayerNorm (eps 1e-5) applied
+ * per token. No transformer blocks. All parameters are frozen; the {@code cls_token} is loaded for
  * checkpoint-key parity and never used.
  *
- * <p>Without weights it is initialised like the reference's {@code MinimalViT} fallback:
- * {@code xavier_uniform_(conv.weight, gain=0.02)} (PyTorch fans, receptive field in both), zero
- * bias, LayerNorm 1/0; the cls token is zeros.
+ * <p>Without weights it is initialised like the reference's {@code MinimalViT} fallback: {@code
+ * xavier_uniform_(conv.weight, gain=0.02)} (PyTorch fans, receptive field in both), zero bias,
+ * LayerNorm 1/0; the cls token is zeros.
  */
 public final class PatchStemOpticalEncoder extends FixedShapeBlock implements OpticalEncoder {
 
@@ -51,7 +51,8 @@ public final class PatchStemOpticalEncoder extends FixedShapeBlock implements Op
     patchEmbed =
         addChildBlock(
             "patch_embed",
-            new PatchEmbed(3, embedDim, patchSize, XavierUniform.torchFans(0.02f), Initializer.ZEROS));
+            new PatchEmbed(
+                3, embedDim, patchSize, XavierUniform.torchFans(0.02f), Initializer.ZEROS));
     norm = addChildBlock("norm", new Norm(embedDim, Norm.TORCH_DEFAULT_EPS));
     freezeParameters(true);
   }
@@ -99,7 +100,9 @@ public final class PatchStemOpticalEncoder extends FixedShapeBlock implements Op
       }
     }
     throw new IllegalArgumentException(
-        "optical encoder weights lack " + String.join(" or ", keys) + "; keys present: "
+        "optical encoder weights lack "
+            + String.join(" or ", keys)
+            + "; keys present: "
             + weights.keySet());
   }
 
@@ -107,12 +110,7 @@ public final class PatchStemOpticalEncoder extends FixedShapeBlock implements Op
     Shape expected = parameter.getShape();
     if (!source.getShape().equals(expected)) {
       throw new IllegalArgumentException(
-          "optical encoder "
-              + what
-              + " has shape "
-              + source.getShape()
-              + ", expected "
-              + expected);
+          "optical encoder " + what + " has shape " + source.getShape() + ", expected " + expected);
     }
     NDArray target = parameter.getArray();
     // set() replaces the tensor's storage with a copy of the bytes (DJL's own loading path).

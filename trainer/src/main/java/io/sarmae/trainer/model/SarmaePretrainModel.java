@@ -2,9 +2,7 @@ package io.sarmae.trainer.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
@@ -21,9 +19,9 @@ import java.util.Optional;
  *
  * <p>{@link #forward} takes {@code NDList(sar (B,C,H,W) noisy encoder input, target (B,C,H,W)
  * clean, optical (B,3,H,W), paired (B) float 0/1, maskNoise (B,L))} and returns {@code
- * NDList(maeLoss (), alignLoss (), pred (B,L,p*p*C), mask (B,L))}. The trainer combines {@code
- * wMae * maeLoss + wAlign * alignLoss}. Without alignment the model has no optical or head
- * parameters, the optical/paired inputs are ignored and {@code alignLoss} is an exact 0.
+ * NDList(maeLoss (), alignLoss (), pred (B,L,p*p*C), mask (B,L))}. The trainer combines {@code wMae
+ * * maeLoss + wAlign * alignLoss}. Without alignment the model has no optical or head parameters,
+ * the optical/paired inputs are ignored and {@code alignLoss} is an exact 0.
  */
 public final class SarmaePretrainModel extends FixedShapeBlock {
 
@@ -146,11 +144,6 @@ public final class SarmaePretrainModel extends FixedShapeBlock {
       opticalEncoder.collectReferenceParameters(prefix + "optical_encoder.", out);
       alignmentHead.collectReferenceParameters(prefix + "sar_alignment_ffn.", out);
     }
-  }
-
-  /** Allocates and initialises all parameters on {@code manager} in float32. */
-  public void initialize(NDManager manager) {
-    initialize(manager, DataType.FLOAT32);
   }
 
   /** Builder: {@code setMae} required; {@code optOpticalEncoder} enables SARC. */

@@ -69,8 +69,7 @@ public final class TransformerBlock extends FixedShapeBlock {
     // The scale is a tensor on the activation's manager: a Java number here would be wrapped in
     // a temporary that can be freed before backward (TOOLCHAIN.md).
     NDArray scaleT = z.getManager().create(scale).toType(z.getDataType(), false);
-    NDArray attn =
-        q.mul(scaleT).batchMatMul(k.transpose(0, 2, 1)).softmax(-1); // (B*h, N, N)
+    NDArray attn = q.mul(scaleT).batchMatMul(k.transpose(0, 2, 1)).softmax(-1); // (B*h, N, N)
     NDArray out =
         attn.batchMatMul(v) // (B*h, N, hd)
             .reshape(batch, heads, tokens, headDim) // (B, h, N, hd)

@@ -10,10 +10,10 @@ import ai.djl.training.initializer.Initializer;
  * Xavier/Glorot uniform, {@code U(-b, b)} with {@code b = gain * sqrt(6 / (fanIn + fanOut))}.
  *
  * <p>DJL's {@code XavierInitializer} multiplies both fans by the receptive field of a conv kernel.
- * MAE instead views the patch-embed kernel as a {@code [D, C*p*p]} matrix ({@link
- * #matrixView()}), while {@code nn.init.xavier_uniform_} on a raw 4-D kernel uses PyTorch's fans
- * ({@link #torchFans(float)}). Draws come from the engine RNG, so {@code Engine.setRandomSeed} makes
- * them reproducible.
+ * MAE instead views the patch-embed kernel as a {@code [D, C*p*p]} matrix ({@link #matrixView()}),
+ * while {@code nn.init.xavier_uniform_} on a raw 4-D kernel uses PyTorch's fans ({@link
+ * #torchFans(float)}). Draws come from the engine RNG, so {@code Engine.setRandomSeed} makes them
+ * reproducible.
  */
 public final class XavierUniform implements Initializer {
 
