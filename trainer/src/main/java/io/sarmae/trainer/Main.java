@@ -1,6 +1,7 @@
 package io.sarmae.trainer;
 
 import io.sarmae.trainer.cli.PretrainCommand;
+import io.sarmae.trainer.cli.QuickstartCommand;
 import io.sarmae.trainer.cli.SynthDataCommand;
 import io.sarmae.trainer.metrics.TerminationMessage;
 import java.util.Map;
@@ -9,7 +10,9 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code sarmae-trainer}: the command line. Typed failures become exit codes here and only here. */
+/**
+ * {@code sarmae-trainer}: the command line. Typed failures become exit codes here and only here.
+ */
 @Command(
     name = "sarmae-trainer",
     mixinStandardHelpOptions = true,
@@ -18,6 +21,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       PretrainCommand.class,
       SynthDataCommand.class,
+      QuickstartCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {
@@ -62,7 +66,8 @@ public final class Main {
           e.getCommandLine().usage(e.getCommandLine().getErr());
           TerminationMessage.write(
               TerminationMessage.target(System.getenv()),
-              TerminationMessage.render(ExitCodes.CONFIG, "InvalidArguments", e.getMessage(), Map.of()));
+              TerminationMessage.render(
+                  ExitCodes.CONFIG, "InvalidArguments", e.getMessage(), Map.of()));
           return ExitCodes.CONFIG;
         });
     return cli.execute(args);
@@ -73,6 +78,8 @@ public final class Main {
     setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
     setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
     setIfAbsent("org.slf4j.simpleLogger.log.ai.djl", "warn");
+    // DJL warns about the CUDA driver on every CPU-only machine; Devices logs the real choice.
+    setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.util.cuda", "error");
     setIfAbsent("ai.djl.offline", "true");
   }
 
@@ -87,7 +94,9 @@ public final class Main {
     @Override
     public String[] getVersion() {
       String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"sarmae-trainer " + (v == null ? "dev" : v) + " (DJL 0.36.0, PyTorch 2.7.1)"};
+      return new String[] {
+        "sarmae-trainer " + (v == null ? "dev" : v) + " (DJL 0.36.0, PyTorch 2.7.1)"
+      };
     }
   }
 }

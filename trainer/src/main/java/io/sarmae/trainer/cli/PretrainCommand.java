@@ -55,6 +55,11 @@ public final class PretrainCommand implements Callable<Integer> {
     if (resume != null) {
       sets.add("checkpoint.resume=" + resume);
     }
+    return pretrain(config, sets);
+  }
+
+  /** Loads the config, validates the environment and trains; returns the exit code. */
+  static int pretrain(Path config, List<String> sets) {
     TrainerConfig cfg = ConfigLoader.load(config, sets);
     Rendezvous.fromEnv(System.getenv()).requireSingleProcess();
     if (cfg.run.threads > 0) {

@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Everything a run tells the outside world: Prometheus metrics, the {@code /progress} document
- * (also written to {@code progress.json}), {@code log.jsonl}, log lines every {@code
- * logEverySteps} steps and the terminal progress bar. The training loop calls it; it never blocks
- * training for long (file writes are small and happen only on logged steps).
+ * (also written to {@code progress.json}), {@code log.jsonl}, log lines every {@code logEverySteps}
+ * steps and the terminal progress bar. The training loop calls it; it never blocks training for
+ * long (file writes are small and happen only on logged steps).
  */
 public final class RunReporter {
   private static final Logger LOG = LoggerFactory.getLogger(RunReporter.class);
@@ -56,8 +56,26 @@ public final class RunReporter {
     this.outputDir = outputDir;
     this.logEvery = logEvery;
     this.bar = bar;
-    this.progress = new Progress(mode, phase.name(), null, null, null, null, null, null, null, null,
-        null, null, null, null, null, null, startedAt, startedAt);
+    this.progress =
+        new Progress(
+            mode,
+            phase.name(),
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            startedAt,
+            startedAt);
     try {
       Files.createDirectories(outputDir);
     } catch (IOException e) {
@@ -214,8 +232,7 @@ public final class RunReporter {
   }
 
   private void publish(long step, Double loss, Double mae, Double align, Double lr, boolean write) {
-    Double percent =
-        totalSteps == 0 ? null : Math.round(10000.0 * step / totalSteps) / 100.0;
+    Double percent = totalSteps == 0 ? null : Math.round(10000.0 * step / totalSteps) / 100.0;
     progress =
         new Progress(
             mode,

@@ -72,7 +72,7 @@ public final class TrainingMetrics implements AutoCloseable {
             .tags(tags)
             .register(registry);
     stepTime =
-        Timer.builder("sarmae.train.step")
+        Timer.builder("sarmae.train.step.duration")
             .description("Wall time of one optimizer step including data wait")
             .tags(tags)
             .publishPercentiles(0.5, 0.9, 0.99)

@@ -76,8 +76,8 @@ public final class ModelFactory {
   }
 
   /**
-   * Initialises the SAR encoder from a safetensors/npz file with reference (timm/MAE) key names,
-   * as the reference's {@code --sar_pretrained} does: prefixes {@code module.} and {@code
+   * Initialises the SAR encoder from a safetensors/npz file with reference (timm/MAE) key names, as
+   * the reference's {@code --sar_pretrained} does: prefixes {@code module.} and {@code
    * sar_encoder.} are stripped, decoder keys and {@code mask_token} are ignored. Loading no encoder
    * tensor at all is an error, never a silent from-scratch run.
    */

@@ -15,7 +15,6 @@ import io.sarmae.trainer.metrics.RunReporter;
 import io.sarmae.trainer.model.SarmaePretrainModel;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,8 +82,7 @@ public final class Pretrainer {
       Position pos = resume(checkpointer, root, named, adamw);
 
       LrSchedule lrs =
-          new LrSchedule(
-              config.peakLr(1), optim.minLr, optim.warmupEpochs, optim.epochs);
+          new LrSchedule(config.peakLr(1), optim.minLr, optim.warmupEpochs, optim.epochs);
       LossWeightSchedule weights =
           new LossWeightSchedule(
               config.alignment.schedule,
@@ -102,8 +100,7 @@ public final class Pretrainer {
           devices.length);
       reporter.start(optim.epochs, totalSteps, pos.optimizerStep, pos.epoch);
 
-      Loop loop =
-          new Loop(trainStep, checkpointer, lrs, weights, stepsPerEpoch, totalSteps, data);
+      Loop loop = new Loop(trainStep, checkpointer, lrs, weights, stepsPerEpoch, totalSteps, data);
       return loop.run(pos);
     }
   }
@@ -129,7 +126,13 @@ public final class Pretrainer {
   }
 
   /** Where the loop continues: epoch, micro-batch within it, optimizer steps done. */
-  record Position(int epoch, int batchInEpoch, long optimizerStep, long skippedSamples, long skippedSteps, double lastLoss) {}
+  record Position(
+      int epoch,
+      int batchInEpoch,
+      long optimizerStep,
+      long skippedSamples,
+      long skippedSteps,
+      double lastLoss) {}
 
   private Position resume(
       Checkpointer checkpointer, NDManager root, Map<String, Parameter> named, AdamW adamw) {
@@ -169,7 +172,12 @@ public final class Pretrainer {
           restored);
       reporter.checkpointed(ck.path());
       return new Position(
-          s.epoch(), s.batchInEpoch(), s.optimizerStep(), s.skippedSamples(), s.skippedSteps(), s.lastLoss());
+          s.epoch(),
+          s.batchInEpoch(),
+          s.optimizerStep(),
+          s.skippedSamples(),
+          s.skippedSteps(),
+          s.lastLoss());
     }
   }
 
@@ -183,7 +191,12 @@ public final class Pretrainer {
       NDArray dst = e.getValue().getArray();
       if (!src.getShape().equals(dst.getShape())) {
         throw new CheckpointException(
-            "checkpoint tensor " + e.getKey() + " has shape " + src.getShape() + ", the model " + dst.getShape()
+            "checkpoint tensor "
+                + e.getKey()
+                + " has shape "
+                + src.getShape()
+                + ", the model "
+                + dst.getShape()
                 + " (was it written for another model.size or patch/image size?)");
       }
       dst.set(src.toType(DataType.FLOAT32, false).toByteBuffer());
@@ -284,7 +297,12 @@ public final class Pretrainer {
       throw new TrainerException(
           ExitCodes.RESUMABLE,
           "Interrupted",
-          "stopped by " + stop.reason() + " at step " + optimizerStep + "; checkpoint " + lastCheckpoint);
+          "stopped by "
+              + stop.reason()
+              + " at step "
+              + optimizerStep
+              + "; checkpoint "
+              + lastCheckpoint);
     }
 
     private void finishStep(StepAccumulator acc, int epoch, int batchInEpoch, EpochStats stats) {

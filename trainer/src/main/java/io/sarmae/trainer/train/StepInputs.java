@@ -8,8 +8,8 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.FloatBuffer;
 
 /**
- * One micro-batch as flat float arrays (NCHW), the form the loader produces and the model's
- * inputs are made from.
+ * One micro-batch as flat float arrays (NCHW), the form the loader produces and the model's inputs
+ * are made from.
  *
  * @param sar encoder input (B*C*S*S), normalised, possibly speckled
  * @param target clean reconstruction target (B*C*S*S)
@@ -28,14 +28,28 @@ public record StepInputs(
     int imageSize,
     int patches) {
 
-  /** Rows {@code [from, to)} as {@code NDList(sar, target, optical, paired, maskNoise)} on a device. */
+  /**
+   * Rows {@code [from, to)} as {@code NDList(sar, target, optical, paired, maskNoise)} on a device.
+   */
   public NDList toNDList(NDManager manager, Device device, int from, int to) {
     int n = to - from;
     int img = channels * imageSize * imageSize;
     int opt = 3 * imageSize * imageSize;
     return new NDList(
-        slice(manager, device, sar, from * img, n * img, new Shape(n, channels, imageSize, imageSize)),
-        slice(manager, device, target, from * img, n * img, new Shape(n, channels, imageSize, imageSize)),
+        slice(
+            manager,
+            device,
+            sar,
+            from * img,
+            n * img,
+            new Shape(n, channels, imageSize, imageSize)),
+        slice(
+            manager,
+            device,
+            target,
+            from * img,
+            n * img,
+            new Shape(n, channels, imageSize, imageSize)),
         slice(manager, device, optical, from * opt, n * opt, new Shape(n, 3, imageSize, imageSize)),
         slice(manager, device, paired, from, n, new Shape(n)),
         slice(manager, device, maskNoise, from * patches, n * patches, new Shape(n, patches)));

@@ -22,7 +22,8 @@ public final class StopSignal {
             new sun.misc.Signal(name),
             sig -> {
               if (stop.requested.compareAndSet(null, "SIG" + name)) {
-                LOG.warn("Received SIG{}: checkpointing at the next step boundary, then exiting", name);
+                LOG.warn(
+                    "Received SIG{}: checkpointing at the next step boundary, then exiting", name);
               } else {
                 LOG.warn("Received SIG{} again: exiting now without a checkpoint", name);
                 Runtime.getRuntime().halt(128 + sig.getNumber());

@@ -25,8 +25,8 @@ import java.util.Map;
  * and the AdamW update with a clipping scale.
  *
  * <p>DJL traps handled here: every scalar that meets a tensor needing gradients is an NDArray owned
- * by the step's manager (a Java number can be freed before backward runs), and per-step tensors live
- * in a sub-manager closed after the step so nothing accumulates in the model's manager.
+ * by the step's manager (a Java number can be freed before backward runs), and per-step tensors
+ * live in a sub-manager closed after the step so nothing accumulates in the model's manager.
  */
 public final class TrainStep {
   private final SarmaePretrainModel model;
@@ -60,12 +60,14 @@ public final class TrainStep {
     return adamw;
   }
 
-  /** Unweighted losses of a micro-batch, averaged over its rows; {@code finite} false if any NaN. */
+  /**
+   * Unweighted losses of a micro-batch, averaged over its rows; {@code finite} false if any NaN.
+   */
   public record Losses(double mae, double align, boolean finite) {}
 
   /**
-   * Forward and backward of one micro-batch; gradients of {@code (wMae*mae + wAlign*align) /
-   * accum} are added to the parameters' gradients.
+   * Forward and backward of one micro-batch; gradients of {@code (wMae*mae + wAlign*align) / accum}
+   * are added to the parameters' gradients.
    */
   public Losses forwardBackward(StepInputs in, double wMae, double wAlign, int accum) {
     List<int[]> shards = shards(in.rows(), devices.length);
