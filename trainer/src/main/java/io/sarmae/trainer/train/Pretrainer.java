@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,11 +40,24 @@ public final class Pretrainer {
   private final RunReporter reporter;
   private final StopSignal stop;
 
+  private final Function<TrainerConfig, PretrainData> dataFactory;
+
   public Pretrainer(TrainerConfig config, Device[] devices, RunReporter reporter, StopSignal stop) {
+    this(config, devices, reporter, stop, PretrainData::open);
+  }
+
+  /** With another data source (tests inject failures through it). */
+  Pretrainer(
+      TrainerConfig config,
+      Device[] devices,
+      RunReporter reporter,
+      StopSignal stop,
+      Function<TrainerConfig, PretrainData> dataFactory) {
     this.config = config;
     this.devices = devices;
     this.reporter = reporter;
     this.stop = stop;
+    this.dataFactory = dataFactory;
   }
 
   /** What a finished run produced. */
@@ -54,7 +68,7 @@ public final class Pretrainer {
     TrainerConfig.Optim optim = config.optim;
     Engine.getInstance().setRandomSeed((int) (config.run.seed & 0x7fffffff));
     try (NDManager root = NDManager.newBaseManager(devices[0]);
-        PretrainData data = PretrainData.open(config)) {
+        PretrainData data = dataFactory.apply(config)) {
       int batchesPerEpoch = data.batchesPerEpoch();
       int stepsPerEpoch = batchesPerEpoch / optim.accumIter;
       if (stepsPerEpoch == 0) {
@@ -254,7 +268,7 @@ public final class Pretrainer {
           StepAccumulator acc = null;
           for (int b = first; b < batchesToRun; b++) {
             if (b % accum == 0) {
-              if (stop.isRequested()) {
+              if (stop.shouldStop(optimizerStep)) {
                 interrupt(epoch, b);
               }
               double t = epoch + (double) (b / accum) / stepsPerEpoch;
@@ -283,7 +297,7 @@ public final class Pretrainer {
         int every = config.checkpoint.everyEpochs;
         if (last || (every > 0 && (epoch + 1) % every == 0)) {
           checkpoint(epoch + 1, 0);
-        } else if (stop.isRequested()) {
+        } else if (stop.shouldStop(optimizerStep)) {
           interrupt(epoch + 1, 0);
         }
       }

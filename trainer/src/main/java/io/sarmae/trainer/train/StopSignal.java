@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 public final class StopSignal {
   private static final Logger LOG = LoggerFactory.getLogger(StopSignal.class);
   private final AtomicReference<String> requested = new AtomicReference<>();
+  private volatile long stopAtStep = Long.MAX_VALUE;
 
   /** Installs handlers for TERM and INT (best effort: a JVM without them keeps its defaults). */
   @SuppressWarnings("removal")
@@ -39,6 +40,20 @@ public final class StopSignal {
   /** A flag that is never raised by a signal (tests raise it by hand). */
   public static StopSignal manual() {
     return new StopSignal();
+  }
+
+  /** Asks the loop to stop once {@code step} optimizer steps are done (tests, time limits). */
+  public StopSignal afterStep(long step) {
+    stopAtStep = step;
+    return this;
+  }
+
+  /** True when a stop was requested or {@code completedSteps} reached the step limit. */
+  public boolean shouldStop(long completedSteps) {
+    if (completedSteps >= stopAtStep) {
+      requested.compareAndSet(null, "step limit " + stopAtStep);
+    }
+    return requested.get() != null;
   }
 
   /** Asks the loop to stop at the next boundary. */
