@@ -104,7 +104,8 @@ class SarmaePretrainModelTest {
         try (NDManager stepManager = manager.newSubManager();
             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
           NDList out =
-              model.forward(new ParameterStore(stepManager, false), batch(stepManager, 1, 0, 1), true);
+              model.forward(
+                  new ParameterStore(stepManager, false), batch(stepManager, 1, 0, 1), true);
           gc.backward(out.get(0).add(out.get(1)));
         }
       }
