@@ -1,14 +1,11 @@
 package io.sarmae.trainer.model;
 
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import java.util.Map;
 
 /**
@@ -31,16 +28,6 @@ public abstract class FixedShapeBlock extends AbstractBlock {
    * reference state-dict order, each prefixed by {@code prefix} (e.g. {@code "blocks.3."}).
    */
   public abstract void collectReferenceParameters(String prefix, Map<String, Parameter> out);
-
-  /** Default DJL entry point for blocks that map one tensor to one tensor. */
-  @Override
-  protected NDList forwardInternal(
-      ParameterStore parameterStore,
-      NDList inputs,
-      boolean training,
-      PairList<String, Object> params) {
-    throw new UnsupportedOperationException(getClass().getSimpleName() + " has no NDList forward");
-  }
 
   /**
    * Allocates and initialises all parameters on {@code manager} in float32 (parameter shapes are

@@ -27,8 +27,9 @@ import java.util.Map;
  * NDList(latent (B,1+K,D), pred (B,L,p*p*C), mask (B,L), idsRestore (B,L))}. The masking noise is
  * an input (uniform in [0,1), one value per patch) so the trainer owns all randomness.
  *
- * <p>Parameter shapes are fixed at construction; call {@code initialize(manager, DataType.FLOAT32)}
- * to allocate them (init §1.9, drawn from the engine RNG).
+ * <p>Parameter shapes are fixed at construction; {@code initialize(manager)} allocates them in
+ * float32 (init §1.9, drawn from the engine RNG, so {@code Engine.setRandomSeed} makes it
+ * reproducible).
  */
 public final class MaskedAutoencoderViT extends FixedShapeBlock {
 
@@ -56,7 +57,6 @@ public final class MaskedAutoencoderViT extends FixedShapeBlock {
     normPixLoss = builder.normPixLoss;
     int d = spec.embedDim();
     int dd = spec.decoderDim();
-    int tokens = spec.numPatches() + 1;
 
     clsToken = addParameter(token("cls_token", new Shape(1, 1, d)));
     posEmbed = addParameter(fixedPosEmbed("pos_embed", d, spec.gridSize()));
@@ -80,7 +80,6 @@ public final class MaskedAutoencoderViT extends FixedShapeBlock {
     }
     decoderNorm = addChildBlock("decoder_norm", new Norm(dd, Norm.MAE_EPS));
     decoderPred = addChildBlock("decoder_pred", new Dense(dd, spec.patchDim()));
-    assert posEmbed.getShape().get(1) == tokens;
   }
 
   public static Builder builder() {
@@ -217,11 +216,25 @@ public final class MaskedAutoencoderViT extends FixedShapeBlock {
   }
 
   /**
-   * The encoder on all patches, without masking: {@code (B, C, H, W) -> (B, 1+L, D)} (after the
-   * final norm), for fine-tuning and embedding.
+   * The encoder on all patches, without masking: {@code (B, C, H, W) -> (B, 1+L, D)} after the
+   * final norm, for embedding.
    */
   public NDArray forwardFeatures(ParameterStore ps, NDArray imgs, boolean training) {
-    return encode(ps, embedPatches(ps, imgs, training), training);
+    return forwardFeatures(ps, imgs, training, true);
+  }
+
+  /**
+   * The encoder on all patches, without masking. Fine-tuning with average pooling (timm {@code
+   * global_pool='avg'}) replaces the final norm by a fresh {@code fc_norm} after pooling, so it
+   * asks for the tokens before the final norm.
+   *
+   * @return {@code (B, 1+L, D)}
+   */
+  public NDArray forwardFeatures(
+      ParameterStore ps, NDArray imgs, boolean training, boolean finalNorm) {
+    NDArray x = prependCls(ps, embedPatches(ps, imgs, training), training); // (B, 1+L, D)
+    x = applyBlocks(ps, x, training); // (B, 1+L, D)
+    return finalNorm ? norm.apply(ps, x, training) : x; // (B, 1+L, D)
   }
 
   private NDArray embedPatches(ParameterStore ps, NDArray imgs, boolean training) {
@@ -233,6 +246,12 @@ public final class MaskedAutoencoderViT extends FixedShapeBlock {
 
   /** Prepends the cls token to patch tokens and runs the blocks and final norm. */
   private NDArray encode(ParameterStore ps, NDArray tokens, boolean training) {
+    NDArray x = applyBlocks(ps, prependCls(ps, tokens, training), training); // (B, 1+N, D)
+    return norm.apply(ps, x, training); // (B, 1+N, D)
+  }
+
+  /** {@code cls_token + pos_embed[:, :1]} (the cls slot is zeros) in front of the tokens. */
+  private NDArray prependCls(ParameterStore ps, NDArray tokens, boolean training) {
     long batch = tokens.getShape().get(0);
     NDArray pos = ps.getValue(posEmbed, tokens.getDevice(), training); // (1, 1+L, D)
     NDArray cls = ps.getValue(clsToken, tokens.getDevice(), training); // (1, 1, D)
@@ -240,11 +259,14 @@ public final class MaskedAutoencoderViT extends FixedShapeBlock {
     NDArray clsTokens =
         Tensors.ownedBy(tokens, cls.add(posCls))
             .broadcast(new Shape(batch, 1, spec.embedDim())); // (B, 1, D)
-    NDArray x = NDArrays.concat(new NDList(clsTokens, tokens), 1); // (B, 1+N, D)
+    return NDArrays.concat(new NDList(clsTokens, tokens), 1); // (B, 1+N, D)
+  }
+
+  private NDArray applyBlocks(ParameterStore ps, NDArray x, boolean training) {
     for (TransformerBlock block : blocks) {
       x = block.apply(ps, x, training); // (B, 1+N, D)
     }
-    return norm.apply(ps, x, training); // (B, 1+N, D)
+    return x;
   }
 
   /**

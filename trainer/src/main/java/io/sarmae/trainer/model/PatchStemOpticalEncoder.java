@@ -107,16 +107,7 @@ public final class PatchStemOpticalEncoder extends FixedShapeBlock implements Op
   }
 
   private static void copyInto(Parameter parameter, NDArray source, String what) {
-    Shape expected = parameter.getShape();
-    if (!source.getShape().equals(expected)) {
-      throw new IllegalArgumentException(
-          "optical encoder " + what + " has shape " + source.getShape() + ", expected " + expected);
-    }
-    NDArray target = parameter.getArray();
-    // set() replaces the tensor's storage with a copy of the bytes (DJL's own loading path).
-    try (NDArray converted = source.toType(target.getDataType(), true)) {
-      target.set(converted.toByteBuffer());
-    }
+    ReferenceWeights.copyInto(parameter, source, "optical encoder " + what);
   }
 
   @Override

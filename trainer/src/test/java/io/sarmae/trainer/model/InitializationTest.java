@@ -149,6 +149,23 @@ class InitializationTest {
   }
 
   @Test
+  void freshHeadGivesStandardisedTokens() {
+    try (NDManager m = manager.newSubManager()) {
+      AlignmentHead head = new AlignmentHead(768, 768); // ViT-B widths (§9 item 8)
+      head.initialize(m);
+      NDArray tokens = m.randomNormal(new Shape(2, 5, 768));
+      NDArray out = head.apply(new ai.djl.training.ParameterStore(m, false), tokens, false);
+      assertThat(out.getShape()).isEqualTo(new Shape(2, 5, 768));
+      NDArray mean = out.mean(new int[] {2});
+      NDArray var = out.sub(out.mean(new int[] {2}, true)).square().mean(new int[] {2});
+      assertThat(mean.abs().max().getFloat()).isLessThan(1e-5f);
+      // activations have variance ~3e-3 here, so LayerNorm's eps 1e-5 costs < 1 %
+      assertThat(var.min().getFloat()).isGreaterThan(0.99f);
+      assertThat(var.max().getFloat()).isLessThanOrEqualTo(1.0001f);
+    }
+  }
+
+  @Test
   void sameSeedGivesBitIdenticalWeights() {
     try (NDManager m = manager.newSubManager()) {
       Map<String, Parameter> a = build(m, 42).referenceStateDict();

@@ -59,6 +59,28 @@ class MaskedAutoencoderViTTest {
   }
 
   @Test
+  void withoutMaskingTheEncoderEqualsForwardFeatures() {
+    MaskedAutoencoderViT mae =
+        MaskedAutoencoderViT.builder().setSpec(TinyTrainingRun.SPEC).optMaskRatio(0f).build();
+    try (NDManager m = manager.newSubManager()) {
+      mae.initialize(m);
+      ParameterStore ps = new ParameterStore(m, false);
+      NDArray imgs = m.randomNormal(new Shape(2, 3, 32, 32));
+      // increasing noise keeps the patches in their own order
+      NDArray noise = m.arange(0f, 16f).reshape(1, 16).repeat(0, 2);
+      NDArray latent = mae.forwardEncoder(ps, imgs, noise, false).latent();
+      NDArray features = mae.forwardFeatures(ps, imgs, false);
+      assertThat(latent.getShape()).isEqualTo(new Shape(2, 17, 32));
+      assertThat(features.sub(latent).abs().max().getFloat()).isLessThan(1e-5f);
+      NDArray raw = mae.forwardFeatures(ps, imgs, false, false);
+      // at init the final norm is the plain standardisation of each token
+      NDArray mean = raw.mean(new int[] {2}, true);
+      NDArray std = raw.sub(mean).square().mean(new int[] {2}, true).add(m.create(1e-6f)).sqrt();
+      assertThat(raw.sub(mean).div(std).sub(features).abs().max().getFloat()).isLessThan(1e-4f);
+    }
+  }
+
+  @Test
   void posEmbedsAreFrozenSinCosTables() {
     var dict = vitB.referenceStateDict();
     NDArray pos = dict.get("pos_embed").getArray();

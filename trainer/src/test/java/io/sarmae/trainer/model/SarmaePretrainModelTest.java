@@ -96,6 +96,24 @@ class SarmaePretrainModelTest {
   }
 
   @Test
+  void aTrainingStepLeavesNothingInTheModelsManager() {
+    try (NDManager modelManager = manager.newSubManager()) {
+      SarmaePretrainModel model = model(modelManager, true);
+      int before = modelManager.getManagedArrays().size();
+      for (int step = 0; step < 2; step++) {
+        try (NDManager stepManager = manager.newSubManager();
+            GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          NDList out =
+              model.forward(
+                  new ParameterStore(stepManager, false), batch(stepManager, 1, 0, 1), true);
+          gc.backward(out.get(0).add(out.get(1)));
+        }
+      }
+      assertThat(modelManager.getManagedArrays()).hasSize(before);
+    }
+  }
+
+  @Test
   void disabledAlignmentIsAnExactZeroAndNoParameters() {
     try (NDManager m = manager.newSubManager()) {
       SarmaePretrainModel model = model(m, false);
