@@ -74,7 +74,8 @@ public final class PretrainCommand implements Callable<Integer> {
               metrics,
               Path.of(cfg.run.outputDir),
               cfg.observability.logEverySteps,
-              RunReporter.barFor(cfg.observability.progressBar.yamlName(), System.out));
+              RunReporter.barFor(cfg.observability.progressBar.yamlName(), System.out),
+              cfg.observability.logFormat == TrainerConfig.LogFormat.JSON);
       ObservabilityServer server =
           cfg.observability.port > 0
               ? ObservabilityServer.start(

@@ -32,6 +32,7 @@ public final class RunReporter {
   private final Path outputDir;
   private final int logEvery;
   private final ProgressBar bar;
+  private final boolean jsonLogs;
   private final String startedAt = Instant.now().toString();
 
   private volatile Progress progress;
@@ -51,6 +52,22 @@ public final class RunReporter {
    */
   public RunReporter(
       String mode, TrainingMetrics metrics, Path outputDir, int logEvery, ProgressBar bar) {
+    this(mode, metrics, outputDir, logEvery, bar, false);
+  }
+
+  /**
+   * @param bar null for no progress bar
+   * @param jsonLogs print step and epoch records as JSON lines on stdout instead of text log lines
+   *     ({@code observability.logFormat: json}, for log collectors)
+   */
+  public RunReporter(
+      String mode,
+      TrainingMetrics metrics,
+      Path outputDir,
+      int logEvery,
+      ProgressBar bar,
+      boolean jsonLogs) {
+    this.jsonLogs = jsonLogs;
     this.mode = mode;
     this.metrics = metrics;
     this.outputDir = outputDir;
@@ -156,7 +173,9 @@ public final class RunReporter {
       line.put("skipped_samples", skippedSamples);
       line.put("skipped_steps", skippedSteps);
       appendLog(line);
-      if (bar == null) {
+      if (jsonLogs) {
+        printJson(line);
+      } else if (bar == null) {
         LOG.info(
             String.format(
                 Locale.ROOT,
@@ -214,7 +233,11 @@ public final class RunReporter {
     out.put("type", "epoch");
     out.putAll(line);
     appendLog(out);
-    LOG.info("Epoch {} done: {}", line.get("epoch"), line);
+    if (jsonLogs) {
+      printJson(out);
+    } else {
+      LOG.info("Epoch {} done: {}", line.get("epoch"), line);
+    }
   }
 
   /** The run ended; {@code succeeded} decides the final phase. */
@@ -281,6 +304,14 @@ public final class RunReporter {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       LOG.warn("Cannot write {}: {}", target, e.getMessage());
+    }
+  }
+
+  private static void printJson(Map<String, Object> line) {
+    try {
+      System.out.println(JSON.writeValueAsString(line));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

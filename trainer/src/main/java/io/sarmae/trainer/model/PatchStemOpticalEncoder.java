@@ -2,6 +2,7 @@ package io.sarmae.trainer.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
@@ -59,10 +60,13 @@ public final class PatchStemOpticalEncoder extends FixedShapeBlock implements Op
 
   @Override
   public NDArray patchFeatures(NDArray optical) {
-    // Frozen parameters used directly: no ParameterStore copies, no gradient.
-    ParameterStore ps = new ParameterStore(optical.getManager(), false);
-    NDArray tokens = patchEmbed.apply(ps, optical.stopGradient(), false); // (B, L, E)
-    return norm.apply(ps, tokens, false).stopGradient(); // (B, L, E)
+    // Frozen parameters, no gradient. The store is scoped to the input's device so that, with
+    // several GPUs, each shard reads (a copy of) the weights on its own device.
+    try (NDManager scope = optical.getManager().newSubManager(optical.getDevice())) {
+      ParameterStore ps = new ParameterStore(scope, false);
+      NDArray tokens = patchEmbed.apply(ps, optical.stopGradient(), false); // (B, L, E)
+      return norm.apply(ps, tokens, false).stopGradient(); // (B, L, E)
+    }
   }
 
   @Override
