@@ -322,19 +322,15 @@ public final class PretrainLoader {
       }
     }
 
-    @SuppressWarnings("unchecked")
     private CompletableFuture<Batch> submit(int step) {
-      CompletableFuture<PretrainSample>[] parts = new CompletableFuture[batchSize];
+      List<CompletableFuture<PretrainSample>> parts = new ArrayList<>(batchSize);
       for (int i = 0; i < batchSize; i++) {
         int position = step * batchSize + i;
-        parts[i] =
+        parts.add(
             CompletableFuture.supplyAsync(
-                () -> {
-                  return sample(epoch, order, position, () -> closed);
-                },
-                pool);
+                () -> sample(epoch, order, position, () -> closed), pool));
       }
-      return CompletableFuture.allOf(parts)
+      return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0]))
           .thenApplyAsync(
               v -> {
                 List<PretrainSample> samples = new ArrayList<>(batchSize);
