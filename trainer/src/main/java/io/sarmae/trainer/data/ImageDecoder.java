@@ -168,12 +168,25 @@ public final class ImageDecoder {
     int bands = cm.getNumColorComponents() >= 3 ? 3 : 1;
     int plane = w * h;
     float[] data = new float[bands * plane];
-    float[] band = new float[plane];
-    for (int b = 0; b < bands; b++) {
-      raster.getSamples(raster.getMinX(), raster.getMinY(), w, h, b, band);
-      System.arraycopy(band, 0, data, b * plane, plane);
-    }
     int type = raster.getSampleModel().getDataType();
+    if (isInteger(type)) {
+      // The int[] variant is specialised by the JDK's sample models (the float[] one is not).
+      int[] band = new int[plane];
+      boolean unsigned32 = type == DataBuffer.TYPE_INT;
+      for (int b = 0; b < bands; b++) {
+        raster.getSamples(raster.getMinX(), raster.getMinY(), w, h, b, band);
+        int off = b * plane;
+        for (int i = 0; i < plane; i++) {
+          data[off + i] = unsigned32 ? (float) Integer.toUnsignedLong(band[i]) : band[i];
+        }
+      }
+    } else {
+      float[] band = new float[plane];
+      for (int b = 0; b < bands; b++) {
+        raster.getSamples(raster.getMinX(), raster.getMinY(), w, h, b, band);
+        System.arraycopy(band, 0, data, b * plane, plane);
+      }
+    }
     int bits = cm.getComponentSize(0);
     if (isInteger(type) && bits <= 8) {
       scale(data, 0, (1 << bits) - 1);
@@ -283,7 +296,7 @@ public final class ImageDecoder {
         int in = row * w;
         int out = row * outW;
         for (int x = 0; x < outW; x++) {
-          horizontal[out + x] = kx.apply(src, in, 1, x);
+          horizontal[out + x] = kx.apply(src, in, x);
         }
       }
     }
@@ -292,13 +305,22 @@ public final class ImageDecoder {
     }
     Kernel ky = Kernel.bilinear(h, outH);
     float[] out = new float[channels * outH * outW];
+    float[] acc = new float[outW];
     for (int c = 0; c < channels; c++) {
       int in = c * h * outW;
       int o = c * outH * outW;
       for (int y = 0; y < outH; y++) {
-        for (int x = 0; x < outW; x++) {
-          out[o + y * outW + x] = ky.apply(horizontal, in + x, outW, y);
+        // Whole rows at a time: contiguous, so the JIT can vectorise it.
+        Arrays.fill(acc, 0f);
+        float[] wk = ky.weights()[y];
+        int row = in + ky.start()[y] * outW;
+        for (float wt : wk) {
+          for (int x = 0; x < outW; x++) {
+            acc[x] += wt * horizontal[row + x];
+          }
+          row += outW;
         }
+        System.arraycopy(acc, 0, out, o + y * outW, outW);
       }
     }
     return out;
@@ -333,15 +355,14 @@ public final class ImageDecoder {
       return new Kernel(start, weights);
     }
 
-    float apply(float[] src, int base, int step, int o) {
+    float apply(float[] src, int base, int o) {
       float[] wk = weights[o];
-      int idx = base + start[o] * step;
-      double acc = 0;
+      int idx = base + start[o];
+      float acc = 0;
       for (float wt : wk) {
-        acc += wt * src[idx];
-        idx += step;
+        acc += wt * src[idx++];
       }
-      return (float) acc;
+      return acc;
     }
   }
 }

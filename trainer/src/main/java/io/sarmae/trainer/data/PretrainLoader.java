@@ -50,7 +50,10 @@ public final class PretrainLoader {
   private static final long NOISE_STREAM = 0x4E4F495345L;
   private static final long MASK_STREAM = 0x4D41534BL;
 
-  /** Called once per sample whose planned image was unreadable and got replaced. */
+  /**
+   * Called once per sample whose planned image was unreadable and got replaced, on a decode thread:
+   * implementations must be thread-safe and quick (e.g. increment a counter).
+   */
   @FunctionalInterface
   public interface SkipListener {
     /**
@@ -168,29 +171,31 @@ public final class PretrainLoader {
       }
       String bad = knownBad(entry);
       if (bad == null) {
+        float[] clean = null;
+        float[] optical = null;
         try {
-          float[] clean = decoder.decode(entry.sar(), channels, imageSize);
-          float[] optical = null;
+          clean = decoder.decode(entry.sar(), channels, imageSize);
           if (entry.paired()) {
             optical = decodeOrMark(entry.optical(), 3);
-            SarNormalization.imagenet(optical, 3);
           }
+        } catch (IOException | RuntimeException e) {
+          if (cancelled.getAsBoolean()) {
+            // Closing may break a read in progress: that file is not bad.
+            throw new CancellationException("loader closed");
+          }
+          bad = markBad(e instanceof BadOptical ? entry.optical() : entry.sar(), e);
+        }
+        if (bad == null) {
           if (k > 0) {
             skipped.incrementAndGet();
             if (skipListener != null) {
               skipListener.onSkipped(planned, reason);
             }
           }
+          if (optical != null) {
+            SarNormalization.imagenet(optical, 3);
+          }
           return build(epoch, position, entry, clean, optical, k > 0);
-        } catch (IOException | RuntimeException e) {
-          if (e instanceof DataException) {
-            throw (DataException) e;
-          }
-          if (cancelled.getAsBoolean()) {
-            // Closing may break a read in progress: that file is not bad.
-            throw new CancellationException("loader closed");
-          }
-          bad = markBad(e instanceof BadOptical ? entry.optical() : entry.sar(), e);
         }
       }
       if (k == 0) {
@@ -298,7 +303,9 @@ public final class PretrainLoader {
       this.nextToReturn = startStep;
       this.pool =
           new ThreadPoolExecutor(
-              workers, workers, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads(epoch));
+              workers, workers, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads(epoch));
+      // Idle threads end by themselves, so an iterator that is dropped unclosed leaks nothing.
+      this.pool.allowCoreThreadTimeOut(true);
       fill();
     }
 
@@ -322,28 +329,25 @@ public final class PretrainLoader {
       }
     }
 
-    @SuppressWarnings("unchecked")
     private CompletableFuture<Batch> submit(int step) {
-      CompletableFuture<PretrainSample>[] parts = new CompletableFuture[batchSize];
+      List<CompletableFuture<PretrainSample>> parts = new ArrayList<>(batchSize);
       for (int i = 0; i < batchSize; i++) {
         int position = step * batchSize + i;
-        parts[i] =
+        parts.add(
             CompletableFuture.supplyAsync(
-                () -> {
-                  return sample(epoch, order, position, () -> closed);
-                },
-                pool);
+                () -> sample(epoch, order, position, () -> closed), pool));
       }
-      return CompletableFuture.allOf(parts)
-          .thenApplyAsync(
+      // Collate in the worker that finishes the batch's last sample (not queued behind the
+      // samples of later batches, which would delay every batch until the window is decoded).
+      return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0]))
+          .thenApply(
               v -> {
                 List<PretrainSample> samples = new ArrayList<>(batchSize);
                 for (CompletableFuture<PretrainSample> p : parts) {
                   samples.add(p.join());
                 }
                 return Batch.collate(epoch, step, samples, channels, imageSize, numPatches);
-              },
-              pool);
+              });
     }
 
     @Override

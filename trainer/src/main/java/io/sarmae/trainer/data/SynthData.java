@@ -66,6 +66,13 @@ public final class SynthData {
     ImageIO.setUseCache(false); // the disk cache doubles the cost of writing small files
   }
 
+  /** Defaults of {@code sarmae-trainer synth-data}: 500 scenes, 75 % paired, 64 px, seed 0. */
+  public static final int DEFAULT_COUNT = 500;
+
+  public static final double DEFAULT_PAIRED_FRACTION = 0.75;
+  public static final int DEFAULT_IMAGE_SIZE = 64;
+  public static final long DEFAULT_SEED = 0;
+
   private SynthData() {}
 
   /**

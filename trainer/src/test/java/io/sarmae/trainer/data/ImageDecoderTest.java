@@ -159,6 +159,15 @@ class ImageDecoderTest {
   }
 
   @Test
+  void twelveMonkeysReadersArePreferred() {
+    assertThat(range.scaling()).isEqualTo(Scaling.RANGE); // ImageDecoder is initialised
+    assertThat(ImageIO.getImageReadersByFormatName("tiff").next().getClass().getName())
+        .startsWith("com.twelvemonkeys.");
+    assertThat(ImageIO.getImageReadersByFormatName("jpeg").next().getClass().getName())
+        .startsWith("com.twelvemonkeys.");
+  }
+
+  @Test
   void missingAndCorruptFilesThrowIoException() throws IOException {
     assertThatThrownBy(() -> range.read(dir.resolve("nope.png")))
         .isInstanceOf(NoSuchFileException.class);

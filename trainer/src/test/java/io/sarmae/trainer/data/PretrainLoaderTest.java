@@ -53,11 +53,23 @@ class PretrainLoaderTest {
   private static void assertSame(Batch a, Batch b) {
     assertThat(a.step()).isEqualTo(b.step());
     assertThat(a.ids()).isEqualTo(b.ids());
-    assertThat(a.sar()).containsExactly(b.sar());
-    assertThat(a.target()).containsExactly(b.target());
-    assertThat(a.optical()).containsExactly(b.optical());
-    assertThat(a.paired()).containsExactly(b.paired());
-    assertThat(a.maskNoise()).containsExactly(b.maskNoise());
+    assertThat(a.sar()).isEqualTo(b.sar());
+    assertThat(a.target()).isEqualTo(b.target());
+    assertThat(a.optical()).isEqualTo(b.optical());
+    assertThat(a.paired()).isEqualTo(b.paired());
+    assertThat(a.maskNoise()).isEqualTo(b.maskNoise());
+  }
+
+  /** Asserts lo <= min and max <= hi in one assertion (per-element AssertJ calls are slow). */
+  private static void assertRange(float[] x, float lo, float hi) {
+    float min = Float.POSITIVE_INFINITY;
+    float max = Float.NEGATIVE_INFINITY;
+    for (float v : x) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+    assertThat(min).isGreaterThanOrEqualTo(lo);
+    assertThat(max).isLessThanOrEqualTo(hi);
   }
 
   @Test
@@ -82,15 +94,9 @@ class PretrainLoaderTest {
       assertThat(b.maskNoise()).hasSize(B * L);
       assertThat(b.paired()).hasSize(B);
       assertThat(b.replacedSamples()).isZero();
-      for (float v : b.sar()) {
-        assertThat(v).isBetween(-1f, 1f);
-      }
-      for (float v : b.target()) {
-        assertThat(v).isBetween(-1f, 1f);
-      }
-      for (float v : b.maskNoise()) {
-        assertThat(v).isGreaterThanOrEqualTo(0f).isLessThan(1f);
-      }
+      assertRange(b.sar(), -1f, 1f);
+      assertRange(b.target(), -1f, 1f);
+      assertRange(b.maskNoise(), 0f, Math.nextDown(1f));
       int opt = 3 * SIZE * SIZE;
       for (int i = 0; i < B; i++) {
         assertThat(b.paired()[i]).isEqualTo(pairedIds.contains(b.ids().get(i)));
@@ -147,8 +153,8 @@ class PretrainLoaderTest {
       PretrainSample clean = never.sample(0, p);
       assertThat(noisy.noise()).isNotEqualTo(SpeckleNoise.Branch.NONE);
       assertThat(noisy.sar()).isNotEqualTo(noisy.target());
-      assertThat(noisy.target()).containsExactly(clean.target());
-      assertThat(clean.sar()).containsExactly(clean.target());
+      assertThat(noisy.target()).isEqualTo(clean.target());
+      assertThat(clean.sar()).isEqualTo(clean.target());
       assertThat(clean.noise()).isEqualTo(SpeckleNoise.Branch.NONE);
     }
   }
@@ -171,7 +177,7 @@ class PretrainLoaderTest {
     int plane = SIZE * SIZE;
     float x = (symmetric.target()[plane] + 1f) / 2f; // back to [0, 1], green channel
     assertThat(reference.target()[plane]).isCloseTo((x - 0.456f) / 0.224f, within(1e-5f));
-    assertThat(referenceNoisy.target()).containsExactly(symmetric.target());
+    assertThat(referenceNoisy.target()).isEqualTo(symmetric.target());
   }
 
   private static org.assertj.core.data.Offset<Float> within(float v) {
@@ -240,7 +246,7 @@ class PretrainLoaderTest {
         Batch b = it.next();
         double ms = (System.nanoTime() - start) / 1e6;
         assertThat(b.step()).isEqualTo(step);
-        assertThat(ms).as("next() of a decoded batch").isLessThan(50);
+        assertThat(ms).as("next() of a decoded batch").isLessThan(200);
         // A slow "training step": decoding refills the window meanwhile.
         waitForReady(it, 3);
       }

@@ -16,7 +16,7 @@ class SynthDataTest {
     long start = System.nanoTime();
     SynthData.Summary summary = SynthData.generate(dir, 500, 0.75, 64, 11);
     double seconds = (System.nanoTime() - start) / 1e9;
-    assertThat(seconds).isLessThan(15);
+    assertThat(seconds).as("about 2-4 s on 2 shared cores").isLessThan(30);
     assertThat(summary.paired()).isEqualTo(375);
     assertThat(summary.unpaired()).isEqualTo(125);
     assertThat(summary.sixteenBit()).isEqualTo(50);
