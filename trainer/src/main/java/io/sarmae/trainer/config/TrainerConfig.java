@@ -72,6 +72,7 @@ public final class TrainerConfig {
     public int workers = 4;
     public int prefetchBatches = 4;
     public SarNormalization sarNormalization = SarNormalization.SYMMETRIC;
+    public Scaling scaling = Scaling.PERCENTILE;
   }
 
   /** Optimiser, learning rate and batch. */
@@ -154,6 +155,11 @@ public final class TrainerConfig {
   public enum SarNormalization implements ConfigEnum {
     SYMMETRIC,
     REFERENCE
+  }
+
+  public enum Scaling implements ConfigEnum {
+    PERCENTILE,
+    RANGE
   }
 
   public enum ProgressBarMode implements ConfigEnum {

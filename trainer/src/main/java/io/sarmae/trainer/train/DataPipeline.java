@@ -40,7 +40,10 @@ final class DataPipeline implements PretrainData {
                 c.data.sarNormalization == TrainerConfig.SarNormalization.SYMMETRIC
                     ? SarNormalization.SYMMETRIC
                     : SarNormalization.REFERENCE)
-            .optScaling(ImageDecoder.Scaling.PERCENTILE)
+            .optScaling(
+                c.data.scaling == TrainerConfig.Scaling.RANGE
+                    ? ImageDecoder.Scaling.RANGE
+                    : ImageDecoder.Scaling.PERCENTILE)
             .optWorkers(c.data.workers)
             .optPrefetchBatches(c.data.prefetchBatches)
             .build();

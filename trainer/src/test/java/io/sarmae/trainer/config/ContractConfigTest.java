@@ -1,0 +1,43 @@
+package io.sarmae.trainer.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The trainer side of the operator contract: every config under {@code docs/contract/} (the
+ * operator's golden rendering among them) parses strictly, and {@code pretrain-full.yaml} lists
+ * exactly the defaults. Regenerate it with {@code -Dsarmae.updateGolden=true}.
+ */
+class ContractConfigTest {
+  private static final Path CONTRACT = Path.of("..", "docs", "contract");
+
+  @Test
+  void everyContractConfigParsesStrictly() throws Exception {
+    List<Path> files;
+    try (Stream<Path> s = Files.list(CONTRACT)) {
+      files = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+    }
+    assertThat(files).extracting(p -> p.getFileName().toString()).contains("pretrain-full.yaml");
+    for (Path f : files) {
+      TrainerConfig c = ConfigLoader.load(f, List.of());
+      assertThat(c).as(f.toString()).isNotNull();
+    }
+  }
+
+  @Test
+  void fullConfigListsTheDefaults() throws Exception {
+    String expected =
+        "# Every trainer config key with its default (generated; see docs/trainer-contract.md).\n"
+            + ConfigLoader.toYaml(new TrainerConfig());
+    Path golden = CONTRACT.resolve("pretrain-full.yaml");
+    if (Boolean.getBoolean("sarmae.updateGolden")) {
+      Files.writeString(golden, expected);
+    }
+    assertThat(Files.readString(golden)).isEqualTo(expected);
+  }
+}
