@@ -34,8 +34,11 @@ class PretrainerTest {
     SynthData.generate(data, 48, 0.75, 32, 3);
   }
 
-  /** ViT-Tiny encoder on 32x32 images, patch 8 (16 patches), a small decoder: 6 steps/epoch. */
-  static TrainerConfig config(Path work, String... extra) {
+  /**
+   * Settings of the test runs: ViT-Tiny encoder on 32x32 images, patch 8 (16 patches), a small
+   * decoder, batch 8, 2 epochs; {@code extra} overrides them.
+   */
+  static List<String> tinySettings(Path work, Path dataDir, String... extra) {
     List<String> sets =
         new ArrayList<>(
             List.of(
@@ -46,7 +49,7 @@ class PretrainerTest {
                 "model.decoderDepth=1",
                 "model.decoderHeads=4",
                 "alignment.opticalDim=32",
-                "data.path=" + data,
+                "data.path=" + dataDir,
                 "data.workers=2",
                 "optim.epochs=2",
                 "optim.batchSize=8",
@@ -54,9 +57,15 @@ class PretrainerTest {
                 "optim.warmupEpochs=0.5",
                 "run.outputDir=" + work.resolve("out"),
                 "checkpoint.dir=" + work.resolve("ckpt"),
-                "observability.logEverySteps=1"));
+                "observability.logEverySteps=1",
+                "observability.progressBar=never"));
     sets.addAll(Arrays.asList(extra));
-    return ConfigLoader.load(null, sets);
+    return sets;
+  }
+
+  /** The tiny config on the shared data: 6 steps per epoch. */
+  static TrainerConfig config(Path work, String... extra) {
+    return ConfigLoader.load(null, tinySettings(work, data, extra));
   }
 
   static Pretrainer.Result train(TrainerConfig c, StopSignal stop) {

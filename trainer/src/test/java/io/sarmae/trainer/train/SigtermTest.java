@@ -62,24 +62,12 @@ class SigtermTest {
   }
 
   private static List<String> settings(Path dir, Path data) {
-    return List.of(
-        "model.size=tiny",
-        "model.imageSize=32",
-        "model.patchSize=8",
-        "model.decoderDim=32",
-        "model.decoderDepth=1",
-        "model.decoderHeads=4",
-        "alignment.opticalDim=32",
-        "data.path=" + data,
+    return PretrainerTest.tinySettings(
+        dir,
+        data,
         "data.workers=1",
         "optim.epochs=200",
-        "optim.batchSize=8",
-        "optim.lr=1e-3",
-        "run.outputDir=" + dir.resolve("out"),
-        "checkpoint.dir=" + dir.resolve("ckpt"),
         "checkpoint.everyEpochs=0",
-        "observability.port=0",
-        "observability.logEverySteps=1",
-        "observability.progressBar=never");
+        "observability.port=0");
   }
 }

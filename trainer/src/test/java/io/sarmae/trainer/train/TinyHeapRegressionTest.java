@@ -39,43 +39,13 @@ class TinyHeapRegressionTest {
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("io.sarmae.trainer.Main");
-    cmd.addAll(
-        List.of(
-            "pretrain",
-            "--set",
-            "model.size=tiny",
-            "--set",
-            "model.imageSize=32",
-            "--set",
-            "model.patchSize=8",
-            "--set",
-            "model.decoderDim=32",
-            "--set",
-            "model.decoderDepth=1",
-            "--set",
-            "model.decoderHeads=4",
-            "--set",
-            "alignment.opticalDim=32",
-            "--set",
-            "data.path=" + data,
-            "--set",
-            "data.workers=1",
-            "--set",
-            "optim.epochs=2",
-            "--set",
-            "optim.batchSize=8",
-            "--set",
-            "optim.lr=1e-3",
-            "--set",
-            "run.outputDir=" + work.resolve("out"),
-            "--set",
-            "checkpoint.dir=" + work.resolve("ckpt"),
-            "--set",
-            "observability.port=0",
-            "--set",
-            "observability.logEverySteps=1",
-            "--set",
-            "observability.progressBar=never"));
+    cmd.add("pretrain");
+    for (String set :
+        PretrainerTest.tinySettings(
+            work, data, "data.workers=1", "optim.warmupEpochs=1", "observability.port=0")) {
+      cmd.add("--set");
+      cmd.add(set);
+    }
     Process p =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)
