@@ -1,0 +1,53 @@
+package io.sarmae.operator.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.crdv2.generator.CRDGenerator;
+import io.sarmae.operator.api.v1alpha1.SarmaeFinetune;
+import io.sarmae.operator.api.v1alpha1.SarmaePretrain;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The committed CRDs are the generator's output for the current API classes. To update them after
+ * an API change run the tests with {@code -Dsarmae.updateCrds=true} and commit the diff.
+ */
+class CrdGenerationTest {
+  static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+  static final List<String> FILES =
+      List.of("sarmaepretrains.sarmae.io-v1.yml", "sarmaefinetunes.sarmae.io-v1.yml");
+
+  /** Generates the CRDs for the API classes into {@code dir}. */
+  public static void generate(Path dir) {
+    new CRDGenerator()
+        .customResourceClasses(SarmaePretrain.class, SarmaeFinetune.class)
+        .forCRDVersions("v1")
+        .withParallelGenerationEnabled(false)
+        .inOutputDir(dir.toFile())
+        .generate();
+  }
+
+  @Test
+  void committedCrdsMatchGenerator(@TempDir Path tmp) throws IOException {
+    generate(tmp);
+    boolean update = Boolean.getBoolean("sarmae.updateCrds");
+    for (String f : FILES) {
+      String generated = Files.readString(tmp.resolve(f));
+      for (Path dir : List.of(REPO.resolve("crds"), REPO.resolve("charts/sarmae-operator/crds"))) {
+        Path committed = dir.resolve(f);
+        if (update) {
+          Files.createDirectories(dir);
+          Files.writeString(committed, generated);
+        }
+        assertThat(committed).exists();
+        assertThat(Files.readString(committed))
+            .as("%s is stale: rerun with -Dsarmae.updateCrds=true and commit", committed)
+            .isEqualTo(generated);
+      }
+    }
+  }
+}
