@@ -10,6 +10,9 @@ public class FailureRecord {
   @JsonPropertyDescription("Pod that failed.")
   private String pod;
 
+  @JsonPropertyDescription("UID of the pod that failed; a failure is handled once per pod.")
+  private String podUid;
+
   @JsonPropertyDescription(
       "Class: Evicted, Preempted, NodeLost, OOMKilled, Signal, Interrupted, RetryableExitCode, ExitCode, NoProgress, DeadlineExceeded.")
   private String reason;
@@ -32,6 +35,14 @@ public class FailureRecord {
 
   public void setPod(String pod) {
     this.pod = pod;
+  }
+
+  public String getPodUid() {
+    return podUid;
+  }
+
+  public void setPodUid(String podUid) {
+    this.podUid = podUid;
   }
 
   public String getReason() {
