@@ -18,8 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrdGenerationTest {
   static final Path REPO = Path.of("..").toAbsolutePath().normalize();
-  static final List<String> FILES =
-      List.of("sarmaepretrains.sarmae.io-v1.yml", "sarmaefinetunes.sarmae.io-v1.yml");
+  static final List<String> FILES = io.sarmae.operator.testing.MockCluster.CrdFiles.FILES;
 
   /** Generates the CRDs for the API classes into {@code dir}. */
   public static void generate(Path dir) {
