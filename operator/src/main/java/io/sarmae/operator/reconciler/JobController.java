@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class JobController {
   private static final Logger LOG = LoggerFactory.getLogger(JobController.class);
+  private static final com.fasterxml.jackson.databind.ObjectMapper STATUS_MAPPER =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final KubernetesClient client;
   private final ProgressPoller poller;
@@ -161,7 +163,7 @@ public final class JobController {
   }
 
   static boolean sameStatus(SarmaeJobStatus a, SarmaeJobStatus b) {
-    var mapper = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper();
+    var mapper = STATUS_MAPPER;
     return Objects.equals(
         mapper.valueToTree(a == null ? new SarmaeJobStatus() : a), mapper.valueToTree(b));
   }

@@ -86,7 +86,7 @@ public final class TrainerConfig {
 
     PretrainData dt = spec.getData() != null ? spec.getData() : new PretrainData();
     Map<String, Object> data = section(c, "data");
-    data.put("path", join(DATA_MOUNT, Effective.or(dt.getPath(), Defaults.DATA_PATH)));
+    data.put("path", join(DATA_MOUNT, Effective.or(dt.getPath(), "")));
     data.put("mixing", dt.getMixing() != null ? dt.getMixing().wireName() : Defaults.DATA_MIXING);
     data.put("pairedRatio", d(dt.getPairedRatio(), Defaults.DATA_PAIRED_RATIO));
     data.put("workers", i(dt.getWorkers(), Defaults.DATA_WORKERS));

@@ -110,9 +110,6 @@ public final class Defaults {
   /** OptimSettings.maxSkippedSteps */
   public static final String OPTIM_MAX_SKIPPED_STEPS = "100";
 
-  /** PretrainData.path */
-  public static final String DATA_PATH = "";
-
   /** PretrainData.mixing */
   public static final String DATA_MIXING = "all";
 
@@ -178,9 +175,6 @@ public final class Defaults {
 
   /** JobSpecCommon.logEverySteps */
   public static final String JOB_LOG_EVERY_STEPS = "20";
-
-  /** FinetuneDataset.path */
-  public static final String DATASET_PATH = "";
 
   /** FinetuneOptim.epochs */
   public static final String FTOPTIM_EPOCHS = "100";

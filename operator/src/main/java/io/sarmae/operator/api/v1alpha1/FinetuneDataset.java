@@ -2,7 +2,6 @@ package io.sarmae.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -29,7 +28,6 @@ public class FinetuneDataset {
   @Pattern("^$|^[^/](.*[^/])?$")
   @Size(max = 1024)
   @ValidationRule(value = "!self.contains('..')", message = "must not contain '..'")
-  @Default(Defaults.DATASET_PATH)
   private String path;
 
   public String getName() {

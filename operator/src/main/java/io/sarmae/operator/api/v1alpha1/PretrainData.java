@@ -26,7 +26,6 @@ public class PretrainData {
   @Pattern("^$|^[^/](.*[^/])?$")
   @Size(max = 1024)
   @ValidationRule(value = "!self.contains('..')", message = "must not contain '..'")
-  @Default(Defaults.DATA_PATH)
   private String path;
 
   @JsonPropertyDescription(
