@@ -3,6 +3,7 @@ package io.sarmae.operator;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
@@ -40,6 +41,7 @@ public final class SarmaeOperator implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   private HttpServer http;
   private final OperatorConfig config;
+  private volatile boolean closing;
 
   public SarmaeOperator(KubernetesClient client, OperatorConfig config, ProgressClient progress) {
     this.config = config;
@@ -66,9 +68,28 @@ public final class SarmaeOperator implements AutoCloseable {
                 String identity =
                     System.getenv()
                         .getOrDefault("POD_NAME", "sarmae-operator-" + UUID.randomUUID());
+                // JOSDK's exit-on-stop-leading would also fire on our own graceful stop (and
+                // System.exit inside a shutdown hook blocks); exit only on a real loss.
+                LeaderCallbacks callbacks =
+                    new LeaderCallbacks(
+                        () -> LOG.info("{} is the leader", identity),
+                        () -> {
+                          if (!closing) {
+                            LOG.error("{} lost the leader lease; exiting", identity);
+                            new Thread(() -> System.exit(1), "sarmae-lost-lease").start();
+                          }
+                        },
+                        leader -> LOG.info("leader is {}", leader));
                 o.withLeaderElectionConfiguration(
                     new LeaderElectionConfiguration(
-                        config.leaseName(), config.leaseNamespace(), identity));
+                        config.leaseName(),
+                        config.leaseNamespace(),
+                        LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+                        LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+                        LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+                        identity,
+                        callbacks,
+                        false));
               }
             });
     operator.register(new PretrainReconciler(controller, jobMetrics), namespaces("sarmaepretrain"));
@@ -128,6 +149,7 @@ public final class SarmaeOperator implements AutoCloseable {
   /** Stops reconciling (waiting for running reconciles), then the HTTP server. */
   @Override
   public void close() {
+    closing = true;
     operator.stop();
     if (http != null) {
       http.stop(1);

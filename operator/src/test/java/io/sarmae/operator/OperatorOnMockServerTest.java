@@ -21,8 +21,8 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * The whole operator process (JOSDK informers, SSA off, status patches, HTTP endpoints) against the
- * CRUD mock: a run goes from created to Running with progress on status.
+ * The whole operator process (Lease leader election, JOSDK informers, SSA off, status patches, HTTP
+ * endpoints) against the CRUD mock: a run goes from created to Running with progress on status.
  */
 class OperatorOnMockServerTest {
   static final String NS = "operator-it";
@@ -45,7 +45,14 @@ class OperatorOnMockServerTest {
     progress.byIp.put("10.2.0.1", FakeProgress.report(8, 0.6));
     OperatorConfig config =
         new OperatorConfig(
-            Set.of(NS), Duration.ofSeconds(1), Duration.ofMillis(200), false, "x", null, 0, 4);
+            Set.of(NS),
+            Duration.ofSeconds(1),
+            Duration.ofMillis(200),
+            true,
+            "sarmae-operator",
+            NS,
+            0,
+            4);
     try (SarmaeOperator operator = new SarmaeOperator(client, config, progress)) {
       operator.start();
       SarmaePretrain r = Fixtures.tinyPretrain();
@@ -69,6 +76,8 @@ class OperatorOnMockServerTest {
                   && Long.valueOf(8).equals(resource.get().getStatus().getProgress().getStep()),
           "Running status with progress");
       assertThat(client.pods().inNamespace(NS).list().getItems()).hasSize(1);
+      var lease = client.leases().inNamespace(NS).withName("sarmae-operator").get();
+      assertThat(lease.getSpec().getHolderIdentity()).isNotBlank();
 
       HttpClient http = HttpClient.newHttpClient();
       String base = "http://localhost:" + operator.httpPort();

@@ -74,6 +74,22 @@ public final class Planner {
     return w;
   }
 
+  /** Parses {@code pvc://<claim>/<path>} as written to {@code status.pretrainedWeights}. */
+  static WeightsRef parsePvcUri(String uri) {
+    if (uri == null || !uri.startsWith("pvc://")) {
+      return null;
+    }
+    String rest = uri.substring("pvc://".length());
+    int slash = rest.indexOf('/');
+    if (slash <= 0 || slash == rest.length() - 1) {
+      return null;
+    }
+    WeightsRef w = new WeightsRef();
+    w.setClaimName(rest.substring(0, slash));
+    w.setPath(rest.substring(slash + 1));
+    return w;
+  }
+
   static boolean terminal(Phase p) {
     return p == Phase.SUCCEEDED || p == Phase.FAILED;
   }
@@ -316,6 +332,11 @@ public final class Planner {
         return f.getSpec().getPretrainedWeights();
       }
       String ref = f.getSpec().getFromPretrain();
+      WeightsRef resolved = parsePvcUri(s.getPretrainedWeights());
+      if (resolved != null) {
+        // Resolved when the first attempt started: restarts do not depend on the pretrain object.
+        return resolved;
+      }
       Observed.PretrainState ps = o.pretrain();
       if (ps == null || !ps.found()) {
         waitForPretrain("PretrainNotFound", "SarmaePretrain " + ref + " does not exist yet");

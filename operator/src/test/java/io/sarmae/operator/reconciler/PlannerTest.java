@@ -489,6 +489,22 @@ class PlannerTest {
   }
 
   @Test
+  void finetuneRestartsFromTheWeightsResolvedAtStartEvenIfThePretrainIsGone() {
+    World w = new World(Fixtures.finetune40());
+    w.pretrain =
+        new Observed.PretrainState(true, Phase.SUCCEEDED, Planner.finalWeights(Fixtures.vitB()));
+    w.pass(T0);
+    w.mapPods(p -> Pods.running(p, "10.0.0.3"));
+    w.pass(T0.plusSeconds(10));
+    w.mapPods(Pods::evicted);
+    w.pass(T0.plusSeconds(20));
+    w.pretrain = Observed.PretrainState.missing();
+    w.pass(T0.plusSeconds(40));
+    assertThat(w.pods).singleElement();
+    assertThat(w.status().getAttempt()).isEqualTo(2);
+  }
+
+  @Test
   void finetuneResultsLandOnStatus() {
     SarmaeFinetune ft = Fixtures.finetune40();
     World w = new World(ft);

@@ -37,7 +37,7 @@ public final class MockCluster {
               new Context(),
               new MockWebServer(),
               new HashMap<>(),
-              new KubernetesCrudDispatcher(),
+              new RbacAllowingDispatcher(),
               false);
       server.init();
       client = server.createClient();
@@ -55,6 +55,34 @@ public final class MockCluster {
       Runtime.getRuntime().addShutdownHook(new Thread(() -> server.destroy()));
     }
     return client;
+  }
+
+  /**
+   * The CRUD dispatcher plus an answer to SelfSubjectRulesReview (JOSDK's leader election checks
+   * its Lease permissions with it; the CRUD mock rejects the request): everything is allowed.
+   */
+  static final class RbacAllowingDispatcher extends io.fabric8.mockwebserver.http.Dispatcher {
+    private final KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
+
+    @Override
+    public io.fabric8.mockwebserver.http.MockResponse dispatch(
+        io.fabric8.mockwebserver.http.RecordedRequest request) {
+      if (request.getPath().startsWith("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")) {
+        return new io.fabric8.mockwebserver.http.MockResponse()
+            .setResponseCode(201)
+            .setBody(
+                "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SelfSubjectRulesReview\","
+                    + "\"metadata\":{},\"spec\":{},\"status\":{\"incomplete\":false,"
+                    + "\"nonResourceRules\":[],\"resourceRules\":[{\"verbs\":[\"*\"],"
+                    + "\"apiGroups\":[\"*\"],\"resources\":[\"*\"]}]}}");
+      }
+      return crud.dispatch(request);
+    }
+
+    @Override
+    public void shutdown() {
+      crud.shutdown();
+    }
   }
 
   /** Requests the server has answered so far (writes and reads). */
