@@ -26,8 +26,58 @@ class CrdGenerationTest {
         .customResourceClasses(SarmaePretrain.class, SarmaeFinetune.class)
         .forCRDVersions("v1")
         .withParallelGenerationEnabled(false)
+        .withPostProcessor(new CrdDescriptions())
         .inOutputDir(dir.toFile())
         .generate();
+  }
+
+  /** Every field of our own types has a description; embedded Kubernetes types are exempt. */
+  @Test
+  void everyOwnFieldIsDescribed() throws IOException {
+    var yaml =
+        new com.fasterxml.jackson.databind.ObjectMapper(
+            new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+    for (String f : FILES) {
+      var schema =
+          yaml.readTree(REPO.resolve("crds").resolve(f).toFile())
+              .at("/spec/versions/0/schema/openAPIV3Schema");
+      java.util.List<String> missing = new java.util.ArrayList<>();
+      undescribed(schema, "", missing);
+      assertThat(missing).as(f).isEmpty();
+    }
+  }
+
+  static final java.util.Set<String> EMBEDDED =
+      java.util.Set.of(
+          ".spec.affinity",
+          ".spec.tolerations",
+          ".spec.resources",
+          ".spec.podTemplate.env",
+          ".spec.podTemplate.volumes",
+          ".spec.podTemplate.volumeMounts");
+
+  static void undescribed(
+      com.fasterxml.jackson.databind.JsonNode node, String path, java.util.List<String> missing) {
+    var props = node.get("properties");
+    if (props != null) {
+      for (var e : props.properties()) {
+        String p = path + "." + e.getKey();
+        if (EMBEDDED.contains(p)
+            || (path.isEmpty() && !p.equals(".spec") && !p.equals(".status"))) {
+          if (!e.getValue().has("description") && EMBEDDED.contains(p)) {
+            missing.add(p);
+          }
+          continue;
+        }
+        if (!e.getValue().has("description")) {
+          missing.add(p);
+        }
+        undescribed(e.getValue(), p, missing);
+      }
+    }
+    if (node.has("items")) {
+      undescribed(node.get("items"), path + "[]", missing);
+    }
   }
 
   @Test
