@@ -91,6 +91,11 @@ public final class JobController {
       writes++;
     }
     boolean changed = !sameStatus(run.getStatus(), plan.status());
+    var phase = plan.status().getPhase();
+    if (phase == io.sarmae.operator.api.v1alpha1.Phase.SUCCEEDED
+        || phase == io.sarmae.operator.api.v1alpha1.Phase.FAILED) {
+      poller.forget(run.getMetadata().getUid()); // finished runs are never polled again
+    }
     if (metrics != null) {
       metrics.observe(run, run.getStatus(), plan);
     }

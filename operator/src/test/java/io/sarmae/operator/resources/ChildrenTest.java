@@ -29,6 +29,20 @@ class ChildrenTest {
   }
 
   @Test
+  void coschedulingGetsASchedulerPluginsPodGroupAndPodLabel() {
+    var vitB = Fixtures.vitB();
+    vitB.getSpec()
+        .getScheduling()
+        .setGang(io.sarmae.operator.api.v1alpha1.GangScheduler.COSCHEDULING);
+    TrainerRun run = TrainerRun.of(vitB);
+    Golden.assertMatches("vit-b-podgroup-coscheduling.yaml", Fixtures.yaml(Children.podGroup(run)));
+    Pod pod = Children.pod(run, 0, 1);
+    assertThat(pod.getMetadata().getLabels())
+        .containsEntry("scheduling.x-k8s.io/pod-group", "sarmae-vit-b");
+    assertThat(pod.getSpec().getSchedulerName()).isEqualTo("scheduler-plugins-scheduler");
+  }
+
+  @Test
   void finetunePodMountsPretrainedCheckpointReadOnly() {
     WeightsRef w = new WeightsRef();
     w.setClaimName("sarmae-checkpoints");
