@@ -53,13 +53,22 @@ public record TrainerRun(
   public static TrainerRun of(SarmaeFinetune f, WeightsRef weights) {
     var spec = f.getSpec();
     List<ClaimMount> claims = new ArrayList<>();
-    addClaim(claims, "pretrained", weights);
+    String weightsPath;
+    if (weights.getClaimName() != null
+        && spec.getCheckpoint() != null
+        && weights.getClaimName().equals(spec.getCheckpoint().getClaimName())) {
+      // Same claim as our checkpoints (the usual case with fromPretrain): read it through the
+      // /checkpoints mount instead of mounting one claim twice in the pod.
+      weightsPath = TrainerConfig.CHECKPOINT_MOUNT + "/" + weights.getPath();
+    } else {
+      addClaim(claims, "pretrained", weights);
+      weightsPath = TrainerConfig.weightsPath(weights, "pretrained");
+    }
     return new TrainerRun(
         f,
         spec,
         "finetune",
-        TrainerConfig.renderFinetune(
-            f.getMetadata().getName(), spec, TrainerConfig.weightsPath(weights, "pretrained")),
+        TrainerConfig.renderFinetune(f.getMetadata().getName(), spec, weightsPath),
         spec.getDataset() == null ? null : spec.getDataset().getClaimName(),
         List.copyOf(claims));
   }

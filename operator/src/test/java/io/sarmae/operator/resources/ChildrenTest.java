@@ -52,6 +52,34 @@ class ChildrenTest {
     Golden.assertMatches("finetune-pod.yaml", Fixtures.yaml(pod));
     assertThat(pod.getSpec().getContainers().get(0).getArgs())
         .containsExactly("finetune", "--config", "/etc/sarmae/config.yaml");
+    // The pretrain wrote to the same claim: read through /checkpoints, never mount it twice.
+    assertThat(pod.getSpec().getVolumes())
+        .extracting(
+            v ->
+                v.getPersistentVolumeClaim() == null
+                    ? null
+                    : v.getPersistentVolumeClaim().getClaimName())
+        .containsOnlyOnce("sarmae-checkpoints");
+    assertThat(run.configYaml())
+        .contains("  initWeights: /checkpoints/sarmae-vit-b/final/model.safetensors\n");
+  }
+
+  @Test
+  void finetuneWeightsOnAnotherClaimAreMountedReadOnly() {
+    WeightsRef w = new WeightsRef();
+    w.setClaimName("shared-weights");
+    w.setPath("vit-b/model.safetensors");
+    TrainerRun run = TrainerRun.of(Fixtures.finetune40(), w);
+    Pod pod = Children.pod(run, 0, 1);
+    assertThat(pod.getSpec().getVolumes())
+        .anySatisfy(
+            v -> {
+              assertThat(v.getName()).isEqualTo("sarmae-weights-pretrained");
+              assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("shared-weights");
+              assertThat(v.getPersistentVolumeClaim().getReadOnly()).isTrue();
+            });
+    assertThat(run.configYaml())
+        .contains("  initWeights: /weights/pretrained/vit-b/model.safetensors\n");
   }
 
   @Test
