@@ -3,7 +3,6 @@ package io.sarmae.operator.reconciler;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Builds the conditions list: one entry per type, in a fixed order, keeping {@code
@@ -81,9 +80,5 @@ public final class Conditions {
 
   public List<Condition> build() {
     return List.copyOf(next);
-  }
-
-  static boolean sameStatus(Condition a, Condition b) {
-    return Objects.equals(a.getStatus(), b.getStatus());
   }
 }

@@ -373,6 +373,7 @@ public final class Planner {
       requeueIn(settings.waitInterval());
     }
 
+    /** Leaves WaitingForPretrain as the last pass set it (the run is past that gate). */
     void keepWaiting() {
       waiting = null;
     }

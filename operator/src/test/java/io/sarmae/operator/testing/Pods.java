@@ -15,14 +15,6 @@ import java.util.List;
 public final class Pods {
   private Pods() {}
 
-  private static PodStatus status(Pod p) {
-    Pod copy = new PodBuilder(p).build();
-    if (copy.getStatus() == null) {
-      copy.setStatus(new PodStatus());
-    }
-    return copy.getStatus();
-  }
-
   private static Pod with(Pod p, java.util.function.Consumer<PodStatus> change) {
     Pod copy = new PodBuilder(p).build();
     if (copy.getStatus() == null) {
@@ -143,10 +135,5 @@ public final class Pods {
         .withRestartCount(0)
         .withState(state)
         .build();
-  }
-
-  /** The unused helper keeps {@link #status(Pod)} reachable for future cases. */
-  static PodStatus statusOf(Pod p) {
-    return status(p);
   }
 }
