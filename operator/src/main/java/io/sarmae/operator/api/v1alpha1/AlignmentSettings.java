@@ -1,0 +1,95 @@
+package io.sarmae.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+
+/**
+ * SARC alignment of SAR features to a frozen optical encoder (trainer config section {@code
+ * alignment}).
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class AlignmentSettings {
+
+  @JsonPropertyDescription("Add the alignment loss to the MAE loss. Trainer key alignment.enabled.")
+  @Default(Defaults.ALIGNMENT_ENABLED)
+  private Boolean enabled;
+
+  @JsonPropertyDescription(
+      "Frozen optical encoder; only stem exists today (dinov3 is planned). Trainer key alignment.opticalEncoder.")
+  @Default(Defaults.ALIGNMENT_OPTICAL_ENCODER)
+  private OpticalEncoder opticalEncoder;
+
+  @JsonPropertyDescription("Optical feature width E, 16 to 4096. Trainer key alignment.opticalDim.")
+  @Min(16)
+  @Max(4096)
+  @Default(Defaults.ALIGNMENT_OPTICAL_DIM)
+  private Integer opticalDim;
+
+  @JsonPropertyDescription(
+      "Weight of the reconstruction loss (wMae), at least 0. Trainer key alignment.maeWeight.")
+  @Min(0)
+  @Default(Defaults.ALIGNMENT_MAE_WEIGHT)
+  private Double maeWeight;
+
+  @JsonPropertyDescription(
+      "Weight of the alignment loss (wAlign), at least 0. Trainer key alignment.alignWeight.")
+  @Min(0)
+  @Default(Defaults.ALIGNMENT_ALIGN_WEIGHT)
+  private Double alignWeight;
+
+  @JsonPropertyDescription(
+      "Schedule of the alignment weight: constant, cosine or linear. Trainer key alignment.schedule.")
+  @Default(Defaults.ALIGNMENT_SCHEDULE)
+  private AlignmentSchedule schedule;
+
+  public Boolean getEnabled() {
+    return enabled;
+  }
+
+  public void setEnabled(Boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  public OpticalEncoder getOpticalEncoder() {
+    return opticalEncoder;
+  }
+
+  public void setOpticalEncoder(OpticalEncoder opticalEncoder) {
+    this.opticalEncoder = opticalEncoder;
+  }
+
+  public Integer getOpticalDim() {
+    return opticalDim;
+  }
+
+  public void setOpticalDim(Integer opticalDim) {
+    this.opticalDim = opticalDim;
+  }
+
+  public Double getMaeWeight() {
+    return maeWeight;
+  }
+
+  public void setMaeWeight(Double maeWeight) {
+    this.maeWeight = maeWeight;
+  }
+
+  public Double getAlignWeight() {
+    return alignWeight;
+  }
+
+  public void setAlignWeight(Double alignWeight) {
+    this.alignWeight = alignWeight;
+  }
+
+  public AlignmentSchedule getSchedule() {
+    return schedule;
+  }
+
+  public void setSchedule(AlignmentSchedule schedule) {
+    this.schedule = schedule;
+  }
+}

@@ -1,0 +1,94 @@
+package io.sarmae.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/**
+ * Checkpoint storage: a PersistentVolumeClaim mounted read-write at /checkpoints. Restarts, resumes
+ * and preemptions continue from the newest complete checkpoint in it.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class CheckpointStorage {
+
+  @JsonPropertyDescription(
+      "Name of the PersistentVolumeClaim (same namespace, ReadWriteOnce is enough for one pod) that stores checkpoints. Mounted at /checkpoints.")
+  @Required
+  @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+  @Size(min = 1, max = 253)
+  private String claimName;
+
+  @JsonPropertyDescription(
+      "Directory inside the claim for this run; absent means the resource name, so runs sharing a claim never collide. Becomes trainer key checkpoint.dir = /checkpoints/<path>.")
+  @Pattern("^$|^[^/](.*[^/])?$")
+  @Size(max = 1024)
+  @ValidationRule(value = "!self.contains('..')", message = "must not contain '..'")
+  private String path;
+
+  @JsonPropertyDescription(
+      "Write a checkpoint every N epochs; 0 writes only the final one. Trainer key checkpoint.everyEpochs.")
+  @Min(0)
+  @Max(100000)
+  @Default(Defaults.CHECKPOINT_EVERY_EPOCHS)
+  private Integer everyEpochs;
+
+  @JsonPropertyDescription(
+      "Extra checkpoint every N optimizer steps; 0 turns it off. Trainer key checkpoint.everySteps.")
+  @Min(0)
+  @Max(100000000)
+  @Default(Defaults.CHECKPOINT_EVERY_STEPS)
+  private Integer everySteps;
+
+  @JsonPropertyDescription(
+      "Number of newest checkpoint folders kept; older ones are deleted. Trainer key checkpoint.keepLast.")
+  @Min(1)
+  @Max(1000)
+  @Default(Defaults.CHECKPOINT_KEEP_LAST)
+  private Integer keepLast;
+
+  public String getClaimName() {
+    return claimName;
+  }
+
+  public void setClaimName(String claimName) {
+    this.claimName = claimName;
+  }
+
+  public String getPath() {
+    return path;
+  }
+
+  public void setPath(String path) {
+    this.path = path;
+  }
+
+  public Integer getEveryEpochs() {
+    return everyEpochs;
+  }
+
+  public void setEveryEpochs(Integer everyEpochs) {
+    this.everyEpochs = everyEpochs;
+  }
+
+  public Integer getEverySteps() {
+    return everySteps;
+  }
+
+  public void setEverySteps(Integer everySteps) {
+    this.everySteps = everySteps;
+  }
+
+  public Integer getKeepLast() {
+    return keepLast;
+  }
+
+  public void setKeepLast(Integer keepLast) {
+    this.keepLast = keepLast;
+  }
+}

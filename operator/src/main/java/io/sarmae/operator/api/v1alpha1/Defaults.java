@@ -1,0 +1,199 @@
+package io.sarmae.operator.api.v1alpha1;
+
+import java.util.List;
+
+/**
+ * The one source of defaults. The CRD schema shows these values ({@code @Default}), and the
+ * operator applies the same constants when a field is absent (a server without defaulting, such as
+ * the test mock, or an object created before a default existed). Code never writes them back into
+ * the user's spec.
+ */
+public final class Defaults {
+  private Defaults() {}
+
+  /** ModelSettings.size */
+  public static final String MODEL_SIZE = "base";
+
+  /** ModelSettings.patchSize */
+  public static final String MODEL_PATCH_SIZE = "16";
+
+  /** ModelSettings.imageSize */
+  public static final String MODEL_IMAGE_SIZE = "224";
+
+  /** ModelSettings.inChannels */
+  public static final String MODEL_IN_CHANNELS = "3";
+
+  /** ModelSettings.decoderDim */
+  public static final String MODEL_DECODER_DIM = "512";
+
+  /** ModelSettings.decoderDepth */
+  public static final String MODEL_DECODER_DEPTH = "8";
+
+  /** ModelSettings.decoderHeads */
+  public static final String MODEL_DECODER_HEADS = "16";
+
+  /** ModelSettings.maskRatio */
+  public static final String MODEL_MASK_RATIO = "0.75";
+
+  /** ModelSettings.normPixLoss */
+  public static final String MODEL_NORM_PIX_LOSS = "false";
+
+  /** NoiseSettings.enabled */
+  public static final String NOISE_ENABLED = "true";
+
+  /** NoiseSettings.speckle */
+  public static final String NOISE_SPECKLE = "reference";
+
+  /** NoiseSettings.ratio */
+  public static final String NOISE_RATIO = "0.5";
+
+  /** NoiseSettings.sigmaMin */
+  public static final String NOISE_SIGMA_MIN = "0.0";
+
+  /** NoiseSettings.sigmaMax */
+  public static final String NOISE_SIGMA_MAX = "0.7";
+
+  /** NoiseSettings.looks */
+  public static final String NOISE_LOOKS = "4";
+
+  /** AlignmentSettings.enabled */
+  public static final String ALIGNMENT_ENABLED = "true";
+
+  /** AlignmentSettings.opticalEncoder */
+  public static final String ALIGNMENT_OPTICAL_ENCODER = "stem";
+
+  /** AlignmentSettings.opticalDim */
+  public static final String ALIGNMENT_OPTICAL_DIM = "768";
+
+  /** AlignmentSettings.maeWeight */
+  public static final String ALIGNMENT_MAE_WEIGHT = "1.0";
+
+  /** AlignmentSettings.alignWeight */
+  public static final String ALIGNMENT_ALIGN_WEIGHT = "0.8";
+
+  /** AlignmentSettings.schedule */
+  public static final String ALIGNMENT_SCHEDULE = "constant";
+
+  /** OptimSettings.epochs */
+  public static final String OPTIM_EPOCHS = "800";
+
+  /** OptimSettings.batchSize */
+  public static final String OPTIM_BATCH_SIZE = "64";
+
+  /** OptimSettings.accumIter */
+  public static final String OPTIM_ACCUM_ITER = "1";
+
+  /** OptimSettings.blr */
+  public static final String OPTIM_BLR = "0.001";
+
+  /** OptimSettings.minLr */
+  public static final String OPTIM_MIN_LR = "0.0";
+
+  /** OptimSettings.warmupEpochs */
+  public static final String OPTIM_WARMUP_EPOCHS = "1.0";
+
+  /** OptimSettings.weightDecay */
+  public static final String OPTIM_WEIGHT_DECAY = "0.05";
+
+  /** OptimSettings.beta1 */
+  public static final String OPTIM_BETA1 = "0.9";
+
+  /** OptimSettings.beta2 */
+  public static final String OPTIM_BETA2 = "0.95";
+
+  /** OptimSettings.clipGrad */
+  public static final String OPTIM_CLIP_GRAD = "1.0";
+
+  /** OptimSettings.decayTokens */
+  public static final String OPTIM_DECAY_TOKENS = "false";
+
+  /** OptimSettings.maxSkippedSteps */
+  public static final String OPTIM_MAX_SKIPPED_STEPS = "100";
+
+  /** PretrainData.mixing */
+  public static final String DATA_MIXING = "all";
+
+  /** PretrainData.pairedRatio */
+  public static final String DATA_PAIRED_RATIO = "0.7";
+
+  /** PretrainData.workers */
+  public static final String DATA_WORKERS = "4";
+
+  /** PretrainData.prefetchBatches */
+  public static final String DATA_PREFETCH_BATCHES = "4";
+
+  /** PretrainData.sarNormalization */
+  public static final String DATA_SAR_NORMALIZATION = "symmetric";
+
+  /** CheckpointStorage.everyEpochs */
+  public static final String CHECKPOINT_EVERY_EPOCHS = "1";
+
+  /** CheckpointStorage.everySteps */
+  public static final String CHECKPOINT_EVERY_STEPS = "0";
+
+  /** CheckpointStorage.keepLast */
+  public static final String CHECKPOINT_KEEP_LAST = "3";
+
+  /** FailurePolicy.backoffLimit */
+  public static final String FAILURE_BACKOFF_LIMIT = "3";
+
+  /** FailurePolicy.progressDeadlineSeconds */
+  public static final String FAILURE_PROGRESS_DEADLINE_SECONDS = "1800";
+
+  /** FailurePolicy.pendingTimeoutSeconds */
+  public static final String FAILURE_PENDING_TIMEOUT_SECONDS = "600";
+
+  /** FailurePolicy.restartBackoffSeconds */
+  public static final String FAILURE_RESTART_BACKOFF_SECONDS = "10";
+
+  /** Scheduling.gang */
+  public static final String SCHEDULING_GANG = "none";
+
+  /** Scheduling.scheduleTimeoutSeconds */
+  public static final String SCHEDULING_SCHEDULE_TIMEOUT_SECONDS = "600";
+
+  /** JobSpecCommon.image */
+  public static final String JOB_IMAGE = "ghcr.io/sarmae/sarmae-trainer:0.1.0";
+
+  /** JobSpecCommon.imagePullPolicy */
+  public static final String JOB_IMAGE_PULL_POLICY = "IfNotPresent";
+
+  /** JobSpecCommon.replicas */
+  public static final String JOB_REPLICAS = "1";
+
+  /** JobSpecCommon.gpusPerReplica */
+  public static final String JOB_GPUS_PER_REPLICA = "1";
+
+  /** JobSpecCommon.suspend */
+  public static final String JOB_SUSPEND = "false";
+
+  /** JobSpecCommon.seed */
+  public static final String JOB_SEED = "0";
+
+  /** JobSpecCommon.threads */
+  public static final String JOB_THREADS = "0";
+
+  /** JobSpecCommon.logEverySteps */
+  public static final String JOB_LOG_EVERY_STEPS = "20";
+
+  /** FinetuneOptim.epochs */
+  public static final String FTOPTIM_EPOCHS = "100";
+
+  /** FinetuneOptim.batchSize */
+  public static final String FTOPTIM_BATCH_SIZE = "64";
+
+  /** FinetuneOptim.blr */
+  public static final String FTOPTIM_BLR = "0.0005";
+
+  /** FinetuneOptim.weightDecay */
+  public static final String FTOPTIM_WEIGHT_DECAY = "0.05";
+
+  /** FinetuneOptim.warmupEpochs */
+  public static final String FTOPTIM_WARMUP_EPOCHS = "5.0";
+
+  /** SarmaeFinetuneSpec.repeats */
+  public static final String FINETUNE_REPEATS = "5";
+
+  /** FailurePolicy.retryableExitCodes when absent: the trainer contract's retryable codes. */
+  public static final List<Integer> RETRYABLE_EXIT_CODES = List.of(1, 5);
+}

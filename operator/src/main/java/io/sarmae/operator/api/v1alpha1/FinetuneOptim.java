@@ -1,0 +1,91 @@
+package io.sarmae.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+
+/** Fine-tuning optimisation settings. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class FinetuneOptim {
+
+  @JsonPropertyDescription("Epochs per repeat.")
+  @Min(1)
+  @Max(100000)
+  @Default(Defaults.FTOPTIM_EPOCHS)
+  private Integer epochs;
+
+  @JsonPropertyDescription("Batch size per process.")
+  @Min(1)
+  @Max(65536)
+  @Default(Defaults.FTOPTIM_BATCH_SIZE)
+  private Integer batchSize;
+
+  @JsonPropertyDescription("Absolute peak learning rate; when absent blr * batch / 256.")
+  @Min(value = 0, inclusive = false)
+  private Double lr;
+
+  @JsonPropertyDescription("Base learning rate.")
+  @Min(value = 0, inclusive = false)
+  @Default(Defaults.FTOPTIM_BLR)
+  private Double blr;
+
+  @JsonPropertyDescription("AdamW weight decay.")
+  @Min(0)
+  @Default(Defaults.FTOPTIM_WEIGHT_DECAY)
+  private Double weightDecay;
+
+  @JsonPropertyDescription("Linear warm-up in epochs.")
+  @Min(0)
+  @Default(Defaults.FTOPTIM_WARMUP_EPOCHS)
+  private Double warmupEpochs;
+
+  public Integer getEpochs() {
+    return epochs;
+  }
+
+  public void setEpochs(Integer epochs) {
+    this.epochs = epochs;
+  }
+
+  public Integer getBatchSize() {
+    return batchSize;
+  }
+
+  public void setBatchSize(Integer batchSize) {
+    this.batchSize = batchSize;
+  }
+
+  public Double getLr() {
+    return lr;
+  }
+
+  public void setLr(Double lr) {
+    this.lr = lr;
+  }
+
+  public Double getBlr() {
+    return blr;
+  }
+
+  public void setBlr(Double blr) {
+    this.blr = blr;
+  }
+
+  public Double getWeightDecay() {
+    return weightDecay;
+  }
+
+  public void setWeightDecay(Double weightDecay) {
+    this.weightDecay = weightDecay;
+  }
+
+  public Double getWarmupEpochs() {
+    return warmupEpochs;
+  }
+
+  public void setWarmupEpochs(Double warmupEpochs) {
+    this.warmupEpochs = warmupEpochs;
+  }
+}

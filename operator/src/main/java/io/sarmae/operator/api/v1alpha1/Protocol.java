@@ -1,0 +1,64 @@
+package io.sarmae.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** Evaluation protocol of the fine-tune. */
+@ValidationRule(
+    value = "self.type != 'kShot' || has(self.shots)",
+    message = "protocol.shots is required for kShot")
+@ValidationRule(
+    value = "self.type != 'fraction' || has(self.fraction)",
+    message = "protocol.fraction is required for fraction")
+@ValidationRule(
+    value = "self.type == 'kShot' || !has(self.shots)",
+    message = "protocol.shots is only valid for kShot")
+@ValidationRule(
+    value = "self.type == 'fraction' || !has(self.fraction)",
+    message = "protocol.fraction is only valid for fraction")
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class Protocol {
+
+  @JsonPropertyDescription(
+      "kShot: N labelled images per class; fraction: a labelled fraction of the training split; full: the whole training split.")
+  @Required
+  private ProtocolType type;
+
+  @JsonPropertyDescription("Images per class for kShot.")
+  @Min(1)
+  @Max(100000)
+  private Integer shots;
+
+  @JsonPropertyDescription("Labelled fraction for fraction, in (0, 1].")
+  @Min(value = 0, inclusive = false)
+  @Max(1)
+  private Double fraction;
+
+  public ProtocolType getType() {
+    return type;
+  }
+
+  public void setType(ProtocolType type) {
+    this.type = type;
+  }
+
+  public Integer getShots() {
+    return shots;
+  }
+
+  public void setShots(Integer shots) {
+    this.shots = shots;
+  }
+
+  public Double getFraction() {
+    return fraction;
+  }
+
+  public void setFraction(Double fraction) {
+    this.fraction = fraction;
+  }
+}

@@ -1,0 +1,34 @@
+package io.sarmae.operator.api.v1alpha1;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** Fine-tuning of a pretrained SARMAE encoder on a labelled SAR dataset, with results on status. */
+@Group(SarmaePretrain.GROUP)
+@Version(SarmaePretrain.VERSION)
+@Singular("sarmaefinetune")
+@Plural("sarmaefinetunes")
+@ShortNames("smf")
+@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Progress",
+    jsonPath = ".status.progress.percent",
+    type = Type.NUMBER,
+    getDescription = "Completion in percent")
+@AdditionalPrinterColumn(name = "Epoch", jsonPath = ".status.progress.epoch", type = Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Top-1",
+    jsonPath = ".status.result.top1Mean",
+    type = Type.NUMBER,
+    getDescription = "Mean top-1 accuracy over repeats, in percent")
+@AdditionalPrinterColumn(name = "ETA", jsonPath = ".status.progress.eta", type = Type.STRING)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
+public class SarmaeFinetune extends CustomResource<SarmaeFinetuneSpec, SarmaeJobStatus>
+    implements Namespaced {}

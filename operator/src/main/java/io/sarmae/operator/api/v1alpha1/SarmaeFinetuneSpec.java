@@ -1,0 +1,111 @@
+package io.sarmae.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** Desired state of a SARMAE fine-tuning run. */
+@ValidationRule(
+    value =
+        "(has(self.image) ? has(oldSelf.image) && self.image == oldSelf.image : !has(oldSelf.image)) && (has(self.imagePullPolicy) ? has(oldSelf.imagePullPolicy) && self.imagePullPolicy == oldSelf.imagePullPolicy : !has(oldSelf.imagePullPolicy)) && (has(self.replicas) ? has(oldSelf.replicas) && self.replicas == oldSelf.replicas : !has(oldSelf.replicas)) && (has(self.gpusPerReplica) ? has(oldSelf.gpusPerReplica) && self.gpusPerReplica == oldSelf.gpusPerReplica : !has(oldSelf.gpusPerReplica)) && (has(self.resources) ? has(oldSelf.resources) && self.resources == oldSelf.resources : !has(oldSelf.resources)) && (has(self.nodeSelector) ? has(oldSelf.nodeSelector) && self.nodeSelector == oldSelf.nodeSelector : !has(oldSelf.nodeSelector)) && (has(self.tolerations) ? has(oldSelf.tolerations) && self.tolerations == oldSelf.tolerations : !has(oldSelf.tolerations)) && (has(self.affinity) ? has(oldSelf.affinity) && self.affinity == oldSelf.affinity : !has(oldSelf.affinity)) && (has(self.priorityClassName) ? has(oldSelf.priorityClassName) && self.priorityClassName == oldSelf.priorityClassName : !has(oldSelf.priorityClassName)) && (has(self.podTemplate) ? has(oldSelf.podTemplate) && self.podTemplate == oldSelf.podTemplate : !has(oldSelf.podTemplate)) && (has(self.activeDeadlineSeconds) ? has(oldSelf.activeDeadlineSeconds) && self.activeDeadlineSeconds == oldSelf.activeDeadlineSeconds : !has(oldSelf.activeDeadlineSeconds)) && (has(self.ttlSecondsAfterFinished) ? has(oldSelf.ttlSecondsAfterFinished) && self.ttlSecondsAfterFinished == oldSelf.ttlSecondsAfterFinished : !has(oldSelf.ttlSecondsAfterFinished)) && (has(self.failurePolicy) ? has(oldSelf.failurePolicy) && self.failurePolicy == oldSelf.failurePolicy : !has(oldSelf.failurePolicy)) && (has(self.scheduling) ? has(oldSelf.scheduling) && self.scheduling == oldSelf.scheduling : !has(oldSelf.scheduling)) && (has(self.checkpoint) ? has(oldSelf.checkpoint) && self.checkpoint == oldSelf.checkpoint : !has(oldSelf.checkpoint)) && (has(self.seed) ? has(oldSelf.seed) && self.seed == oldSelf.seed : !has(oldSelf.seed)) && (has(self.threads) ? has(oldSelf.threads) && self.threads == oldSelf.threads : !has(oldSelf.threads)) && (has(self.logEverySteps) ? has(oldSelf.logEverySteps) && self.logEverySteps == oldSelf.logEverySteps : !has(oldSelf.logEverySteps)) && (has(self.fromPretrain) ? has(oldSelf.fromPretrain) && self.fromPretrain == oldSelf.fromPretrain : !has(oldSelf.fromPretrain)) && (has(self.pretrainedWeights) ? has(oldSelf.pretrainedWeights) && self.pretrainedWeights == oldSelf.pretrainedWeights : !has(oldSelf.pretrainedWeights)) && (has(self.dataset) ? has(oldSelf.dataset) && self.dataset == oldSelf.dataset : !has(oldSelf.dataset)) && (has(self.protocol) ? has(oldSelf.protocol) && self.protocol == oldSelf.protocol : !has(oldSelf.protocol)) && (has(self.repeats) ? has(oldSelf.repeats) && self.repeats == oldSelf.repeats : !has(oldSelf.repeats)) && (has(self.model) ? has(oldSelf.model) && self.model == oldSelf.model : !has(oldSelf.model)) && (has(self.optim) ? has(oldSelf.optim) && self.optim == oldSelf.optim : !has(oldSelf.optim))",
+    message =
+        "spec is immutable after creation except spec.suspend; create a new resource to change settings")
+@ValidationRule(
+    value = "has(self.fromPretrain) != has(self.pretrainedWeights)",
+    message = "set exactly one of fromPretrain and pretrainedWeights")
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class SarmaeFinetuneSpec extends JobSpecCommon {
+
+  @JsonPropertyDescription(
+      "Name of a SarmaePretrain in the same namespace. The run waits (condition WaitingForPretrain) until it succeeds and then starts from its final checkpoint. Exactly one of fromPretrain and pretrainedWeights.")
+  @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+  @Size(max = 253)
+  private String fromPretrain;
+
+  @JsonPropertyDescription("Pretrained encoder weights given by path instead of fromPretrain.")
+  private WeightsRef pretrainedWeights;
+
+  @JsonPropertyDescription("Labelled dataset.")
+  @Required
+  private FinetuneDataset dataset;
+
+  @JsonPropertyDescription("Evaluation protocol.")
+  @Required
+  private Protocol protocol;
+
+  @JsonPropertyDescription(
+      "Independent repeats (different seeds and, for kShot, different shots); results report mean and standard deviation.")
+  @Min(1)
+  @Max(100)
+  @Default(Defaults.FINETUNE_REPEATS)
+  private Integer repeats;
+
+  @JsonPropertyDescription(
+      "Encoder settings; must match the pretrained weights. Decoder settings are ignored.")
+  private ModelSettings model;
+
+  @JsonPropertyDescription("Optimisation settings.")
+  private FinetuneOptim optim;
+
+  public String getFromPretrain() {
+    return fromPretrain;
+  }
+
+  public void setFromPretrain(String fromPretrain) {
+    this.fromPretrain = fromPretrain;
+  }
+
+  public WeightsRef getPretrainedWeights() {
+    return pretrainedWeights;
+  }
+
+  public void setPretrainedWeights(WeightsRef pretrainedWeights) {
+    this.pretrainedWeights = pretrainedWeights;
+  }
+
+  public FinetuneDataset getDataset() {
+    return dataset;
+  }
+
+  public void setDataset(FinetuneDataset dataset) {
+    this.dataset = dataset;
+  }
+
+  public Protocol getProtocol() {
+    return protocol;
+  }
+
+  public void setProtocol(Protocol protocol) {
+    this.protocol = protocol;
+  }
+
+  public Integer getRepeats() {
+    return repeats;
+  }
+
+  public void setRepeats(Integer repeats) {
+    this.repeats = repeats;
+  }
+
+  public ModelSettings getModel() {
+    return model;
+  }
+
+  public void setModel(ModelSettings model) {
+    this.model = model;
+  }
+
+  public FinetuneOptim getOptim() {
+    return optim;
+  }
+
+  public void setOptim(FinetuneOptim optim) {
+    this.optim = optim;
+  }
+}

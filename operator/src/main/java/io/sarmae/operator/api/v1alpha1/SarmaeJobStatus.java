@@ -1,0 +1,167 @@
+package io.sarmae.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.List;
+
+/** Observed state of a SARMAE run, written only by the operator. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class SarmaeJobStatus {
+
+  @JsonPropertyDescription("Pending, Running, Restarting, Suspended, Succeeded or Failed.")
+  private Phase phase;
+
+  @JsonPropertyDescription("metadata.generation this status describes.")
+  private Long observedGeneration;
+
+  @JsonPropertyDescription(
+      "Ready, Reconciling and Stalled (kstatus) plus Scheduled, Running, Succeeded, Failed, Suspended and WaitingForPretrain.")
+  private List<Condition> conditions;
+
+  @JsonPropertyDescription("When the current pods were created (reset by a resume).")
+  private String startTime;
+
+  @JsonPropertyDescription("When the run succeeded or failed.")
+  private String completionTime;
+
+  @JsonPropertyDescription("Number of pod groups created so far (1 for the first).")
+  private Integer attempt;
+
+  @JsonPropertyDescription("Group restarts of any kind.")
+  private Integer restartCount;
+
+  @JsonPropertyDescription("Restarts that counted against backoffLimit.")
+  private Integer failedAttempts;
+
+  @JsonPropertyDescription("When the next pod group will be created after a backoff.")
+  private String nextRestartTime;
+
+  @JsonPropertyDescription("Pods of the current attempt.")
+  private PodSummary pods;
+
+  @JsonPropertyDescription("Training progress.")
+  private TrainingProgress progress;
+
+  @JsonPropertyDescription("Latest failure.")
+  private FailureRecord lastFailure;
+
+  @JsonPropertyDescription("Final metrics and checkpoint of a finished run.")
+  private RunResult result;
+
+  @JsonPropertyDescription(
+      "Fine-tune: weights file the run starts from (resolved from fromPretrain).")
+  private String pretrainedWeights;
+
+  public Phase getPhase() {
+    return phase;
+  }
+
+  public void setPhase(Phase phase) {
+    this.phase = phase;
+  }
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions;
+  }
+
+  public String getStartTime() {
+    return startTime;
+  }
+
+  public void setStartTime(String startTime) {
+    this.startTime = startTime;
+  }
+
+  public String getCompletionTime() {
+    return completionTime;
+  }
+
+  public void setCompletionTime(String completionTime) {
+    this.completionTime = completionTime;
+  }
+
+  public Integer getAttempt() {
+    return attempt;
+  }
+
+  public void setAttempt(Integer attempt) {
+    this.attempt = attempt;
+  }
+
+  public Integer getRestartCount() {
+    return restartCount;
+  }
+
+  public void setRestartCount(Integer restartCount) {
+    this.restartCount = restartCount;
+  }
+
+  public Integer getFailedAttempts() {
+    return failedAttempts;
+  }
+
+  public void setFailedAttempts(Integer failedAttempts) {
+    this.failedAttempts = failedAttempts;
+  }
+
+  public String getNextRestartTime() {
+    return nextRestartTime;
+  }
+
+  public void setNextRestartTime(String nextRestartTime) {
+    this.nextRestartTime = nextRestartTime;
+  }
+
+  public PodSummary getPods() {
+    return pods;
+  }
+
+  public void setPods(PodSummary pods) {
+    this.pods = pods;
+  }
+
+  public TrainingProgress getProgress() {
+    return progress;
+  }
+
+  public void setProgress(TrainingProgress progress) {
+    this.progress = progress;
+  }
+
+  public FailureRecord getLastFailure() {
+    return lastFailure;
+  }
+
+  public void setLastFailure(FailureRecord lastFailure) {
+    this.lastFailure = lastFailure;
+  }
+
+  public RunResult getResult() {
+    return result;
+  }
+
+  public void setResult(RunResult result) {
+    this.result = result;
+  }
+
+  public String getPretrainedWeights() {
+    return pretrainedWeights;
+  }
+
+  public void setPretrainedWeights(String pretrainedWeights) {
+    this.pretrainedWeights = pretrainedWeights;
+  }
+}

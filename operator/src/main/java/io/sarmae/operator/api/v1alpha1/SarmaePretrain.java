@@ -1,0 +1,33 @@
+package io.sarmae.operator.api.v1alpha1;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** A SARMAE masked-autoencoder pretraining run on SAR images. */
+@Group(SarmaePretrain.GROUP)
+@Version(SarmaePretrain.VERSION)
+@Singular("sarmaepretrain")
+@Plural("sarmaepretrains")
+@ShortNames("smp")
+@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Progress",
+    jsonPath = ".status.progress.percent",
+    type = Type.NUMBER,
+    getDescription = "Completion in percent")
+@AdditionalPrinterColumn(name = "Epoch", jsonPath = ".status.progress.epoch", type = Type.INTEGER)
+@AdditionalPrinterColumn(name = "Loss", jsonPath = ".status.progress.loss", type = Type.NUMBER)
+@AdditionalPrinterColumn(name = "ETA", jsonPath = ".status.progress.eta", type = Type.STRING)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
+public class SarmaePretrain extends CustomResource<SarmaePretrainSpec, SarmaeJobStatus>
+    implements Namespaced {
+  public static final String GROUP = "sarmae.io";
+  public static final String VERSION = "v1alpha1";
+}

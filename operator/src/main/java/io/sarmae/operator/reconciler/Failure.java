@@ -1,0 +1,42 @@
+package io.sarmae.operator.reconciler;
+
+/**
+ * A classified failure of a pod group.
+ *
+ * @param pod the pod that failed (null for NoProgress and DeadlineExceeded of the whole group)
+ * @param kind the class, which decides restart or fail
+ * @param exitCode the container exit code, if there was one
+ * @param message details for status and events
+ */
+public record Failure(String pod, Kind kind, Integer exitCode, String message) {
+
+  /** How a failure is handled. */
+  public enum Handling {
+    /** Restart from the last checkpoint; does not count against backoffLimit. */
+    RESTART,
+    /** Restart from the last checkpoint; counts against backoffLimit. */
+    RESTART_COUNTED,
+    /** The run fails. */
+    FAIL
+  }
+
+  /** Failure classes; the name is the reason shown on status. */
+  public enum Kind {
+    Evicted(Handling.RESTART),
+    Preempted(Handling.RESTART),
+    NodeLost(Handling.RESTART),
+    Interrupted(Handling.RESTART),
+    Signal(Handling.RESTART),
+    OOMKilled(Handling.RESTART_COUNTED),
+    RetryableExitCode(Handling.RESTART_COUNTED),
+    NoProgress(Handling.RESTART_COUNTED),
+    ExitCode(Handling.FAIL),
+    DeadlineExceeded(Handling.FAIL);
+
+    public final Handling handling;
+
+    Kind(Handling handling) {
+      this.handling = handling;
+    }
+  }
+}

@@ -1,0 +1,141 @@
+package io.sarmae.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.sarmae.operator.reconciler.Failure.Kind;
+import io.sarmae.operator.resources.Children;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Classifies a failed trainer pod by what Kubernetes and the trainer report: pod reason and
+ * DisruptionTarget condition first (the infrastructure took the pod away), then the container's
+ * termination (OOM, signal, the trainer's exit code per the contract).
+ */
+public final class FailureClassifier {
+  private FailureClassifier() {}
+
+  /** Exit code of a trainer that checkpointed after SIGTERM/SIGINT (trainer contract). */
+  public static final int EXIT_INTERRUPTED = 75;
+
+  private static final Set<String> PREEMPTION =
+      Set.of("PreemptionByScheduler", "PreemptionByKubeScheduler");
+  private static final Set<String> NODE_GONE =
+      Set.of("DeletionByTaintManager", "DeletionByPodGC", "TerminationByKubelet");
+  private static final Set<String> NODE_REASONS =
+      Set.of("NodeLost", "NodeShutdown", "Shutdown", "Terminated", "UnexpectedAdmissionError");
+
+  public static Failure classify(Pod pod, List<Integer> retryableExitCodes) {
+    String name = pod.getMetadata().getName();
+    var status = pod.getStatus();
+    String podReason = status == null ? null : status.getReason();
+    String podMessage = status == null ? null : status.getMessage();
+    if ("Evicted".equals(podReason)) {
+      return new Failure(
+          name, Kind.Evicted, null, "pod " + name + " was evicted: " + nz(podMessage));
+    }
+    PodCondition disruption = condition(pod, "DisruptionTarget");
+    if (disruption != null && "True".equals(disruption.getStatus())) {
+      String r = nz(disruption.getReason());
+      String text = "pod " + name + ": " + r + " " + nz(disruption.getMessage());
+      if (PREEMPTION.contains(r)) {
+        return new Failure(name, Kind.Preempted, exitCode(pod), text.strip());
+      }
+      if (NODE_GONE.contains(r)) {
+        return new Failure(name, Kind.NodeLost, exitCode(pod), text.strip());
+      }
+      if ("EvictionByEvictionAPI".equals(r)) {
+        return new Failure(name, Kind.Evicted, exitCode(pod), text.strip());
+      }
+    }
+    if (podReason != null && NODE_REASONS.contains(podReason)) {
+      return new Failure(
+          name,
+          Kind.NodeLost,
+          exitCode(pod),
+          "pod " + name + ": " + podReason + " " + nz(podMessage));
+    }
+    ContainerStateTerminated term = terminated(pod);
+    if (term == null) {
+      return new Failure(
+          name,
+          Kind.NodeLost,
+          null,
+          "pod " + name + " failed without a container exit (" + nz(podReason) + ")");
+    }
+    int code = term.getExitCode() == null ? -1 : term.getExitCode();
+    TerminationMessage tm = TerminationMessage.parse(term.getMessage());
+    String detail = tm != null && tm.message() != null ? ": " + tm.message() : "";
+    if ("OOMKilled".equals(term.getReason())) {
+      return new Failure(
+          name, Kind.OOMKilled, code, "pod " + name + " was OOM-killed (exit code " + code + ")");
+    }
+    if (code == EXIT_INTERRUPTED) {
+      return new Failure(
+          name, Kind.Interrupted, code, "pod " + name + " checkpointed and exited 75" + detail);
+    }
+    if (code >= 128) {
+      return new Failure(
+          name,
+          Kind.Signal,
+          code,
+          "pod " + name + " was killed by signal " + (code - 128) + " (exit code " + code + ")");
+    }
+    String meaning = meaning(code);
+    String text = "pod " + name + " exited with code " + code + " (" + meaning + ")" + detail;
+    if (retryableExitCodes.contains(code)) {
+      return new Failure(name, Kind.RetryableExitCode, code, text);
+    }
+    return new Failure(name, Kind.ExitCode, code, text);
+  }
+
+  /** Meaning of a trainer exit code (trainer contract, "Exit codes"). */
+  public static String meaning(int code) {
+    return switch (code) {
+      case 0 -> "finished";
+      case 1 -> "internal error";
+      case 2 -> "invalid command line, config or environment";
+      case 3 -> "data error";
+      case 4 -> "training diverged";
+      case 5 -> "checkpoint storage error";
+      case 75 -> "interrupted after checkpoint";
+      default -> "unknown exit code";
+    };
+  }
+
+  /** The trainer container's terminated state, or null. */
+  public static ContainerStateTerminated terminated(Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+      return null;
+    }
+    for (ContainerStatus cs : pod.getStatus().getContainerStatuses()) {
+      if (Children.CONTAINER.equals(cs.getName())
+          && cs.getState() != null
+          && cs.getState().getTerminated() != null) {
+        return cs.getState().getTerminated();
+      }
+    }
+    return null;
+  }
+
+  static PodCondition condition(Pod pod, String type) {
+    if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+      return null;
+    }
+    return pod.getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst()
+        .orElse(null);
+  }
+
+  private static Integer exitCode(Pod pod) {
+    ContainerStateTerminated t = terminated(pod);
+    return t == null ? null : t.getExitCode();
+  }
+
+  private static String nz(String s) {
+    return s == null ? "" : s;
+  }
+}

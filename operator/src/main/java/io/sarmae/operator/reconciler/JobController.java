@@ -1,0 +1,183 @@
+package io.sarmae.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.sarmae.operator.api.v1alpha1.JobSpecCommon;
+import io.sarmae.operator.api.v1alpha1.SarmaeFinetune;
+import io.sarmae.operator.api.v1alpha1.SarmaeJobStatus;
+import io.sarmae.operator.api.v1alpha1.SarmaePretrain;
+import io.sarmae.operator.metrics.JobMetrics;
+import io.sarmae.operator.progress.ProgressPoller;
+import io.sarmae.operator.progress.ProgressReport;
+import java.net.HttpURLConnection;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One reconcile of a run: observe (pods given by the caller, progress, the referenced pretrain),
+ * plan (pure), act (idempotent child writes, events). The status is returned, not written, so the
+ * JOSDK adapter can write it as its single status patch and tests can write it the same way.
+ */
+public final class JobController {
+  private static final Logger LOG = LoggerFactory.getLogger(JobController.class);
+  private static final com.fasterxml.jackson.databind.ObjectMapper STATUS_MAPPER =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  private final KubernetesClient client;
+  private final ProgressPoller poller;
+  private final Clock clock;
+  private final Planner.Settings settings;
+  private final EventRecorder events;
+  private final JobMetrics metrics;
+
+  public JobController(
+      KubernetesClient client,
+      ProgressPoller poller,
+      Clock clock,
+      Planner.Settings settings,
+      JobMetrics metrics) {
+    this.client = client;
+    this.poller = poller;
+    this.clock = clock;
+    this.settings = settings;
+    this.events = new EventRecorder(client);
+    this.metrics = metrics;
+  }
+
+  /**
+   * Outcome of one reconcile.
+   *
+   * @param plan what was planned (and done)
+   * @param statusChanged whether the status differs from the resource's current status
+   * @param writes child writes and events issued (for tests and the benchmark)
+   */
+  public record Result(Plan plan, boolean statusChanged, int writes) {}
+
+  public <R extends CustomResource<? extends JobSpecCommon, SarmaeJobStatus>> Result reconcile(
+      R run, List<Pod> pods, Optional<SarmaePretrain> pretrain, Consumer<Pod> onPodCreated) {
+    Instant now = clock.instant();
+    ProgressReport progress = poller.poll(run.getMetadata().getUid(), pods, now);
+    Observed.PretrainState ps = null;
+    if (run instanceof SarmaeFinetune f
+        && f.getSpec() != null
+        && f.getSpec().getFromPretrain() != null) {
+      ps =
+          pretrain
+              .map(
+                  p ->
+                      new Observed.PretrainState(
+                          true,
+                          p.getStatus() == null ? null : p.getStatus().getPhase(),
+                          p.getSpec() == null || p.getSpec().getCheckpoint() == null
+                              ? null
+                              : Planner.finalWeights(p)))
+              .orElse(Observed.PretrainState.missing());
+    }
+    Plan plan = Planner.plan(run, new Observed(pods, progress, ps), now, settings);
+    int writes = act(run, plan, onPodCreated);
+    for (Plan.Event e : plan.events()) {
+      events.record(run, e, now);
+      writes++;
+    }
+    boolean changed = !sameStatus(run.getStatus(), plan.status());
+    var phase = plan.status().getPhase();
+    if (phase == io.sarmae.operator.api.v1alpha1.Phase.SUCCEEDED
+        || phase == io.sarmae.operator.api.v1alpha1.Phase.FAILED) {
+      poller.forget(run.getMetadata().getUid()); // finished runs are never polled again
+    }
+    if (metrics != null) {
+      metrics.observe(run, run.getStatus(), plan);
+    }
+    return new Result(plan, changed, writes);
+  }
+
+  private int act(HasMetadata run, Plan plan, Consumer<Pod> onPodCreated) {
+    int writes = 0;
+    String ns = run.getMetadata().getNamespace();
+    for (Plan.Action a : plan.actions()) {
+      writes++;
+      if (a instanceof Plan.Create c) {
+        create(run, c.object(), onPodCreated);
+      } else if (a instanceof Plan.DeletePods d) {
+        LOG.info(
+            "{}/{}: deleting pods {} ({})", ns, run.getMetadata().getName(), d.names(), d.why());
+        for (String name : d.names()) {
+          client.pods().inNamespace(ns).withName(name).delete();
+        }
+      } else if (a instanceof Plan.DeleteResource) {
+        LOG.info(
+            "{}/{}: ttlSecondsAfterFinished passed, deleting", ns, run.getMetadata().getName());
+        client.resource(run).delete();
+      }
+    }
+    return writes;
+  }
+
+  private void create(HasMetadata run, HasMetadata object, Consumer<Pod> onPodCreated) {
+    try {
+      if (object instanceof GenericKubernetesResource g) {
+        String[] gv = g.getApiVersion().split("/");
+        var ctx =
+            new ResourceDefinitionContext.Builder()
+                .withGroup(gv[0])
+                .withVersion(gv[1])
+                .withKind(g.getKind())
+                .withPlural("podgroups")
+                .withNamespaced(true)
+                .build();
+        client
+            .genericKubernetesResources(ctx)
+            .inNamespace(g.getMetadata().getNamespace())
+            .resource(g)
+            .create();
+        return;
+      }
+      HasMetadata created = client.resource(object).create();
+      if (created instanceof Pod p && onPodCreated != null) {
+        onPodCreated.accept(p);
+      }
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        return; // deterministic names: it exists, which is what we wanted
+      }
+      if (object instanceof GenericKubernetesResource
+          && e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+        events.record(
+            run,
+            new Plan.Event(
+                true,
+                "PodGroupUnavailable",
+                object.getApiVersion()
+                    + " PodGroup is not served by this cluster; pods are created without it"),
+            clock.instant());
+        return;
+      }
+      throw e;
+    }
+  }
+
+  static boolean sameStatus(SarmaeJobStatus a, SarmaeJobStatus b) {
+    var mapper = STATUS_MAPPER;
+    return Objects.equals(
+        mapper.valueToTree(a == null ? new SarmaeJobStatus() : a), mapper.valueToTree(b));
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  public ProgressPoller poller() {
+    return poller;
+  }
+}

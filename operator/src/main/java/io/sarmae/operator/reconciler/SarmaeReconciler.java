@@ -1,0 +1,101 @@
+package io.sarmae.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import io.sarmae.operator.api.v1alpha1.JobSpecCommon;
+import io.sarmae.operator.api.v1alpha1.SarmaeJobStatus;
+import io.sarmae.operator.api.v1alpha1.SarmaePretrain;
+import io.sarmae.operator.metrics.JobMetrics;
+import io.sarmae.operator.resources.Names;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The thin JOSDK adapter shared by both kinds: pods come from an informer (label {@code
+ * sarmae.io/kind}), the {@link JobController} plans and acts, and the status goes back as the one
+ * status patch of the pass, only when it changed.
+ */
+public abstract class SarmaeReconciler<
+        R extends CustomResource<? extends JobSpecCommon, SarmaeJobStatus>>
+    implements Reconciler<R> {
+
+  private final Class<R> type;
+  private final String kindLabel;
+  protected final JobController controller;
+  private final JobMetrics metrics;
+  private InformerEventSource<Pod, R> pods;
+
+  protected SarmaeReconciler(
+      Class<R> type, String kindLabel, JobController controller, JobMetrics metrics) {
+    this.type = type;
+    this.kindLabel = kindLabel;
+    this.controller = controller;
+    this.metrics = metrics;
+  }
+
+  @Override
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public List<EventSource<?, R>> prepareEventSources(EventSourceContext<R> context) {
+    pods =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Pod.class, type)
+                .withName("pods")
+                .withLabelSelector(Names.LABEL_KIND + "=" + kindLabel)
+                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(type))
+                .build(),
+            context);
+    if (metrics != null) {
+      metrics.source(kindLabel, () -> (java.util.stream.Stream) context.getPrimaryCache().list());
+    }
+    List<EventSource<?, R>> sources = new ArrayList<>();
+    sources.add(pods);
+    sources.addAll(moreEventSources(context));
+    return sources;
+  }
+
+  protected List<EventSource<?, R>> moreEventSources(EventSourceContext<R> context) {
+    return List.of();
+  }
+
+  protected Optional<SarmaePretrain> pretrain(R run, Context<R> context) {
+    return Optional.empty();
+  }
+
+  @Override
+  public UpdateControl<R> reconcile(R run, Context<R> context) {
+    List<Pod> observed = List.copyOf(context.getSecondaryResources(Pod.class));
+    JobController.Result result =
+        controller.reconcile(
+            run,
+            observed,
+            pretrain(run, context),
+            p -> pods.handleRecentResourceCreate(ResourceID.fromResource(p), p));
+    Plan plan = result.plan();
+    UpdateControl<R> control;
+    if (plan.actions().stream().anyMatch(a -> a instanceof Plan.DeleteResource)) {
+      controller.poller().forget(run.getMetadata().getUid());
+      return UpdateControl.noUpdate();
+    }
+    if (result.statusChanged()) {
+      R copy = context.getClient().getKubernetesSerialization().clone(run);
+      copy.setStatus(plan.status());
+      control = UpdateControl.patchStatus(copy);
+    } else {
+      control = UpdateControl.noUpdate();
+    }
+    if (plan.requeueAfter() != null) {
+      control.rescheduleAfter(plan.requeueAfter());
+    }
+    return control;
+  }
+}

@@ -1,0 +1,264 @@
+package io.sarmae.operator.resources;
+
+import static io.sarmae.operator.resources.Effective.b;
+import static io.sarmae.operator.resources.Effective.d;
+import static io.sarmae.operator.resources.Effective.i;
+import static io.sarmae.operator.resources.Effective.l;
+
+import io.sarmae.operator.api.v1alpha1.AlignmentSettings;
+import io.sarmae.operator.api.v1alpha1.Defaults;
+import io.sarmae.operator.api.v1alpha1.FinetuneDataset;
+import io.sarmae.operator.api.v1alpha1.FinetuneOptim;
+import io.sarmae.operator.api.v1alpha1.JobSpecCommon;
+import io.sarmae.operator.api.v1alpha1.ModelSettings;
+import io.sarmae.operator.api.v1alpha1.NoiseSettings;
+import io.sarmae.operator.api.v1alpha1.OptimSettings;
+import io.sarmae.operator.api.v1alpha1.PretrainData;
+import io.sarmae.operator.api.v1alpha1.Protocol;
+import io.sarmae.operator.api.v1alpha1.SarmaeFinetuneSpec;
+import io.sarmae.operator.api.v1alpha1.SarmaePretrainSpec;
+import io.sarmae.operator.api.v1alpha1.WeightsRef;
+import java.math.BigDecimal;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Renders the trainer's {@code config.yaml} (trainer contract, "Config file") from an effective
+ * spec. Every key comes from the contract table; the output is deterministic so that a golden file
+ * pins it on both sides.
+ */
+public final class TrainerConfig {
+  private TrainerConfig() {}
+
+  public static final String MOUNT_DIR = "/etc/sarmae";
+  public static final String FILE = "config.yaml";
+  public static final String PATH = MOUNT_DIR + "/" + FILE;
+  public static final String DATA_MOUNT = "/data";
+  public static final String CHECKPOINT_MOUNT = "/checkpoints";
+  public static final String WEIGHTS_MOUNT = "/weights";
+
+  /** The contract's config for a pretraining run named {@code name}. */
+  public static String renderPretrain(String name, SarmaePretrainSpec spec) {
+    Map<String, Map<String, Object>> c = new LinkedHashMap<>();
+    run(c, name, spec);
+
+    ModelSettings m = spec.getModel() != null ? spec.getModel() : new ModelSettings();
+    Map<String, Object> model = section(c, "model");
+    model.put("size", m.getSize() != null ? m.getSize().wireName() : Defaults.MODEL_SIZE);
+    model.put("patchSize", i(m.getPatchSize(), Defaults.MODEL_PATCH_SIZE));
+    model.put("imageSize", i(m.getImageSize(), Defaults.MODEL_IMAGE_SIZE));
+    model.put("inChannels", i(m.getInChannels(), Defaults.MODEL_IN_CHANNELS));
+    model.put("decoderDim", i(m.getDecoderDim(), Defaults.MODEL_DECODER_DIM));
+    model.put("decoderDepth", i(m.getDecoderDepth(), Defaults.MODEL_DECODER_DEPTH));
+    model.put("decoderHeads", i(m.getDecoderHeads(), Defaults.MODEL_DECODER_HEADS));
+    model.put("maskRatio", d(m.getMaskRatio(), Defaults.MODEL_MASK_RATIO));
+    model.put("normPixLoss", b(m.getNormPixLoss(), Defaults.MODEL_NORM_PIX_LOSS));
+
+    NoiseSettings n = spec.getNoise() != null ? spec.getNoise() : new NoiseSettings();
+    Map<String, Object> noise = section(c, "noise");
+    noise.put("enabled", b(n.getEnabled(), Defaults.NOISE_ENABLED));
+    noise.put(
+        "speckle", n.getSpeckle() != null ? n.getSpeckle().wireName() : Defaults.NOISE_SPECKLE);
+    noise.put("ratio", d(n.getRatio(), Defaults.NOISE_RATIO));
+    noise.put("sigmaMin", d(n.getSigmaMin(), Defaults.NOISE_SIGMA_MIN));
+    noise.put("sigmaMax", d(n.getSigmaMax(), Defaults.NOISE_SIGMA_MAX));
+    noise.put("looks", i(n.getLooks(), Defaults.NOISE_LOOKS));
+
+    AlignmentSettings a =
+        spec.getAlignment() != null ? spec.getAlignment() : new AlignmentSettings();
+    Map<String, Object> align = section(c, "alignment");
+    align.put("enabled", b(a.getEnabled(), Defaults.ALIGNMENT_ENABLED));
+    align.put(
+        "opticalEncoder",
+        a.getOpticalEncoder() != null
+            ? a.getOpticalEncoder().wireName()
+            : Defaults.ALIGNMENT_OPTICAL_ENCODER);
+    if (spec.getOpticalWeights() != null) {
+      align.put("opticalWeights", weightsPath(spec.getOpticalWeights(), "optical"));
+    }
+    align.put("opticalDim", i(a.getOpticalDim(), Defaults.ALIGNMENT_OPTICAL_DIM));
+    align.put("maeWeight", d(a.getMaeWeight(), Defaults.ALIGNMENT_MAE_WEIGHT));
+    align.put("alignWeight", d(a.getAlignWeight(), Defaults.ALIGNMENT_ALIGN_WEIGHT));
+    align.put(
+        "schedule",
+        a.getSchedule() != null ? a.getSchedule().wireName() : Defaults.ALIGNMENT_SCHEDULE);
+
+    PretrainData dt = spec.getData() != null ? spec.getData() : new PretrainData();
+    Map<String, Object> data = section(c, "data");
+    data.put("path", join(DATA_MOUNT, Effective.or(dt.getPath(), "")));
+    data.put("mixing", dt.getMixing() != null ? dt.getMixing().wireName() : Defaults.DATA_MIXING);
+    data.put("pairedRatio", d(dt.getPairedRatio(), Defaults.DATA_PAIRED_RATIO));
+    data.put("workers", i(dt.getWorkers(), Defaults.DATA_WORKERS));
+    data.put("prefetchBatches", i(dt.getPrefetchBatches(), Defaults.DATA_PREFETCH_BATCHES));
+    data.put(
+        "sarNormalization",
+        dt.getSarNormalization() != null
+            ? dt.getSarNormalization().wireName()
+            : Defaults.DATA_SAR_NORMALIZATION);
+
+    OptimSettings o = spec.getOptim() != null ? spec.getOptim() : new OptimSettings();
+    Map<String, Object> optim = section(c, "optim");
+    optim.put("epochs", i(o.getEpochs(), Defaults.OPTIM_EPOCHS));
+    optim.put("batchSize", i(o.getBatchSize(), Defaults.OPTIM_BATCH_SIZE));
+    optim.put("accumIter", i(o.getAccumIter(), Defaults.OPTIM_ACCUM_ITER));
+    if (o.getLr() != null) {
+      optim.put("lr", o.getLr());
+    }
+    optim.put("blr", d(o.getBlr(), Defaults.OPTIM_BLR));
+    optim.put("minLr", d(o.getMinLr(), Defaults.OPTIM_MIN_LR));
+    optim.put("warmupEpochs", d(o.getWarmupEpochs(), Defaults.OPTIM_WARMUP_EPOCHS));
+    optim.put("weightDecay", d(o.getWeightDecay(), Defaults.OPTIM_WEIGHT_DECAY));
+    optim.put("beta1", d(o.getBeta1(), Defaults.OPTIM_BETA1));
+    optim.put("beta2", d(o.getBeta2(), Defaults.OPTIM_BETA2));
+    optim.put("clipGrad", d(o.getClipGrad(), Defaults.OPTIM_CLIP_GRAD));
+    optim.put("decayTokens", b(o.getDecayTokens(), Defaults.OPTIM_DECAY_TOKENS));
+    optim.put("maxSkippedSteps", i(o.getMaxSkippedSteps(), Defaults.OPTIM_MAX_SKIPPED_STEPS));
+
+    Map<String, Object> ckpt = checkpoint(c, name, spec);
+    if (spec.getInitWeights() != null) {
+      ckpt.put("initWeights", weightsPath(spec.getInitWeights(), "init"));
+    }
+    observability(c, spec);
+    return Yaml.render(c);
+  }
+
+  /**
+   * Config of a fine-tuning run. PROVISIONAL: the contract's fine-tune keys are defined by trainer
+   * issue #4; the sections shared with pretraining use contract keys, the {@code finetune} section
+   * is this operator's proposal (see docs/operator.md).
+   */
+  public static String renderFinetune(
+      String name, SarmaeFinetuneSpec spec, String pretrainedWeightsPath) {
+    Map<String, Map<String, Object>> c = new LinkedHashMap<>();
+    run(c, name, spec);
+    ModelSettings m = spec.getModel() != null ? spec.getModel() : new ModelSettings();
+    Map<String, Object> model = section(c, "model");
+    model.put("size", m.getSize() != null ? m.getSize().wireName() : Defaults.MODEL_SIZE);
+    model.put("patchSize", i(m.getPatchSize(), Defaults.MODEL_PATCH_SIZE));
+    model.put("imageSize", i(m.getImageSize(), Defaults.MODEL_IMAGE_SIZE));
+    model.put("inChannels", i(m.getInChannels(), Defaults.MODEL_IN_CHANNELS));
+    FinetuneDataset ds = spec.getDataset() != null ? spec.getDataset() : new FinetuneDataset();
+    section(c, "data").put("path", join(DATA_MOUNT, Effective.or(ds.getPath(), "")));
+    FinetuneOptim o = spec.getOptim() != null ? spec.getOptim() : new FinetuneOptim();
+    Map<String, Object> optim = section(c, "optim");
+    optim.put("epochs", i(o.getEpochs(), Defaults.FTOPTIM_EPOCHS));
+    optim.put("batchSize", i(o.getBatchSize(), Defaults.FTOPTIM_BATCH_SIZE));
+    if (o.getLr() != null) {
+      optim.put("lr", o.getLr());
+    }
+    optim.put("blr", d(o.getBlr(), Defaults.FTOPTIM_BLR));
+    optim.put("warmupEpochs", d(o.getWarmupEpochs(), Defaults.FTOPTIM_WARMUP_EPOCHS));
+    optim.put("weightDecay", d(o.getWeightDecay(), Defaults.FTOPTIM_WEIGHT_DECAY));
+    Map<String, Object> ckpt = checkpoint(c, name, spec);
+    ckpt.put("initWeights", pretrainedWeightsPath);
+    observability(c, spec);
+    Map<String, Object> ft = section(c, "finetune");
+    ft.put("dataset", ds.getName());
+    Protocol p = spec.getProtocol() != null ? spec.getProtocol() : new Protocol();
+    ft.put("protocol", p.getType() != null ? p.getType().wireName() : "full");
+    if (p.getShots() != null) {
+      ft.put("shots", p.getShots());
+    }
+    if (p.getFraction() != null) {
+      ft.put("fraction", p.getFraction());
+    }
+    ft.put("repeats", i(spec.getRepeats(), Defaults.FINETUNE_REPEATS));
+    return Yaml.render(c);
+  }
+
+  /** Container path of a weights file: under its read-only claim mount, or as given. */
+  public static String weightsPath(WeightsRef ref, String role) {
+    return ref.getClaimName() == null
+        ? ref.getPath()
+        : join(WEIGHTS_MOUNT + "/" + role, ref.getPath());
+  }
+
+  private static void run(Map<String, Map<String, Object>> c, String name, JobSpecCommon spec) {
+    Map<String, Object> run = section(c, "run");
+    run.put("seed", l(spec.getSeed(), Defaults.JOB_SEED));
+    run.put("outputDir", Effective.checkpointDir(spec, name) + "/output");
+    run.put("device", Effective.gpus(spec) > 0 ? "gpu" : "cpu");
+    run.put("threads", i(spec.getThreads(), Defaults.JOB_THREADS));
+  }
+
+  private static Map<String, Object> checkpoint(
+      Map<String, Map<String, Object>> c, String name, JobSpecCommon spec) {
+    var cs = spec.getCheckpoint();
+    Map<String, Object> ckpt = section(c, "checkpoint");
+    ckpt.put("dir", Effective.checkpointDir(spec, name));
+    ckpt.put(
+        "everyEpochs",
+        i(cs == null ? null : cs.getEveryEpochs(), Defaults.CHECKPOINT_EVERY_EPOCHS));
+    ckpt.put(
+        "everySteps", i(cs == null ? null : cs.getEverySteps(), Defaults.CHECKPOINT_EVERY_STEPS));
+    ckpt.put("keepLast", i(cs == null ? null : cs.getKeepLast(), Defaults.CHECKPOINT_KEEP_LAST));
+    // Every start of a pod group continues from the newest complete checkpoint.
+    ckpt.put("resume", "auto");
+    return ckpt;
+  }
+
+  private static void observability(Map<String, Map<String, Object>> c, JobSpecCommon spec) {
+    Map<String, Object> obs = section(c, "observability");
+    obs.put("port", Names.METRICS_PORT);
+    obs.put("logEverySteps", i(spec.getLogEverySteps(), Defaults.JOB_LOG_EVERY_STEPS));
+    obs.put("progressBar", "never");
+    obs.put("logFormat", "json");
+  }
+
+  private static Map<String, Object> section(Map<String, Map<String, Object>> c, String name) {
+    return c.computeIfAbsent(name, k -> new LinkedHashMap<>());
+  }
+
+  static String join(String mount, String relative) {
+    return relative == null || relative.isEmpty() ? mount : mount + "/" + relative;
+  }
+
+  /** A two-level YAML writer: plain scalars where unambiguous, double quotes otherwise. */
+  static final class Yaml {
+    private static final Pattern PLAIN = Pattern.compile("[A-Za-z/_.][A-Za-z0-9_./-]*");
+    private static final Pattern RESERVED =
+        Pattern.compile("(?i)true|false|yes|no|on|off|null|y|n|~|\\.nan|\\.inf");
+
+    static String render(Map<String, Map<String, Object>> sections) {
+      StringBuilder sb = new StringBuilder();
+      sections.forEach(
+          (name, keys) -> {
+            sb.append(name).append(":\n");
+            keys.forEach(
+                (k, v) -> sb.append("  ").append(k).append(": ").append(scalar(v)).append('\n'));
+          });
+      return sb.toString();
+    }
+
+    static String scalar(Object v) {
+      if (v instanceof Double dv) {
+        String s = Double.toString(dv);
+        if (s.contains("E")) {
+          s = new BigDecimal(s).stripTrailingZeros().toPlainString();
+          if (!s.contains(".")) {
+            s = s + ".0";
+          }
+        }
+        return s;
+      }
+      if (v instanceof Number || v instanceof Boolean) {
+        return v.toString();
+      }
+      String s = String.valueOf(v);
+      if (PLAIN.matcher(s).matches() && !RESERVED.matcher(s).matches()) {
+        return s;
+      }
+      StringBuilder q = new StringBuilder("\"");
+      for (char ch : s.toCharArray()) {
+        switch (ch) {
+          case '"' -> q.append("\\\"");
+          case '\\' -> q.append("\\\\");
+          case '\n' -> q.append("\\n");
+          default -> q.append(ch);
+        }
+      }
+      return q.append('"').toString();
+    }
+  }
+}

@@ -1,0 +1,574 @@
+package io.sarmae.operator.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.sarmae.operator.api.v1alpha1.FailurePolicy;
+import io.sarmae.operator.api.v1alpha1.JobSpecCommon;
+import io.sarmae.operator.api.v1alpha1.Phase;
+import io.sarmae.operator.api.v1alpha1.SarmaeFinetune;
+import io.sarmae.operator.api.v1alpha1.SarmaeJobStatus;
+import io.sarmae.operator.api.v1alpha1.SarmaePretrain;
+import io.sarmae.operator.progress.ProgressReport;
+import io.sarmae.operator.testing.Fixtures;
+import io.sarmae.operator.testing.Pods;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The planner against a simulated world: a list of pods that {@link #apply} updates the way the API
+ * server would, so that lifecycles can be run to a fixed point without a server.
+ */
+class PlannerTest {
+  static final Instant T0 = Instant.parse("2026-11-26T10:00:00Z");
+  static final Planner.Settings SETTINGS = Planner.Settings.defaults();
+
+  /** A tiny in-memory cluster: the run, its pods, and what the last pass did. */
+  static final class World {
+    final CustomResource<? extends JobSpecCommon, SarmaeJobStatus> run;
+    final List<Pod> pods = new ArrayList<>();
+    Observed.PretrainState pretrain;
+    ProgressReport progress;
+    Plan last;
+    boolean deleted;
+
+    World(CustomResource<? extends JobSpecCommon, SarmaeJobStatus> run) {
+      this.run = run;
+    }
+
+    Plan pass(Instant now) {
+      last = Planner.plan(run, new Observed(List.copyOf(pods), progress, pretrain), now, SETTINGS);
+      apply(last);
+      return last;
+    }
+
+    void apply(Plan plan) {
+      for (Plan.Action a : plan.actions()) {
+        if (a instanceof Plan.Create c && c.object() instanceof Pod p) {
+          if (pods.stream()
+              .noneMatch(x -> x.getMetadata().getName().equals(p.getMetadata().getName()))) {
+            p.getMetadata().setUid(UUID.randomUUID().toString());
+            p.getMetadata().setCreationTimestamp(Timestamps.format(T0));
+            pods.add(p);
+          }
+        } else if (a instanceof Plan.DeletePods d) {
+          pods.removeIf(p -> d.names().contains(p.getMetadata().getName()));
+        } else if (a instanceof Plan.DeleteResource) {
+          deleted = true;
+        }
+      }
+      run.setStatus(plan.status());
+    }
+
+    void mapPods(UnaryOperator<Pod> f) {
+      pods.replaceAll(f);
+    }
+
+    SarmaeJobStatus status() {
+      return run.getStatus();
+    }
+  }
+
+  static World started(CustomResource<? extends JobSpecCommon, SarmaeJobStatus> r) {
+    World w = new World(r);
+    w.pass(T0);
+    w.mapPods(p -> Pods.running(p, "10.0.0.1"));
+    w.pass(T0.plusSeconds(5));
+    return w;
+  }
+
+  static Condition cond(SarmaeJobStatus s, String type) {
+    return Conditions.find(s.getConditions(), type);
+  }
+
+  static void assertIdle(World w, Instant now) {
+    SarmaeJobStatus before = w.status();
+    Plan again =
+        Planner.plan(
+            w.run, new Observed(List.copyOf(w.pods), w.progress, w.pretrain), now, SETTINGS);
+    assertThat(again.actions()).as("second pass writes nothing").isEmpty();
+    assertThat(again.status()).usingRecursiveComparison().isEqualTo(before);
+    assertThat(again.events()).isEmpty();
+  }
+
+  @Test
+  void newRunCreatesConfigServiceAndPodsThenRuns() {
+    World w = new World(Fixtures.tinyPretrain());
+    Plan first = w.pass(T0);
+    assertThat(first.actions())
+        .extracting(a -> ((Plan.Create) a).object())
+        .extracting(HasMetadata::getKind, o -> o.getMetadata().getName())
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("ConfigMap", "tiny-cpu-config"),
+            org.assertj.core.groups.Tuple.tuple("Service", "tiny-cpu-workers"),
+            org.assertj.core.groups.Tuple.tuple("Pod", "tiny-cpu-worker-0"));
+    assertThat(w.status().getPhase()).isEqualTo(Phase.PENDING);
+    assertThat(w.status().getAttempt()).isEqualTo(1);
+    assertThat(w.status().getObservedGeneration()).isEqualTo(1L);
+    assertThat(first.events()).extracting(Plan.Event::reason).containsExactly("PodsCreated");
+    assertIdle(w, T0.plusSeconds(1));
+
+    w.mapPods(p -> Pods.running(p, "10.0.0.1"));
+    w.pass(T0.plusSeconds(10));
+    assertThat(w.status().getPhase()).isEqualTo(Phase.RUNNING);
+    assertThat(cond(w.status(), "Ready").getStatus()).isEqualTo("True");
+    assertThat(cond(w.status(), "Scheduled").getStatus()).isEqualTo("True");
+    assertThat(cond(w.status(), "Reconciling").getStatus()).isEqualTo("False");
+    assertThat(cond(w.status(), "Stalled").getStatus()).isEqualTo("False");
+    assertThat(w.last.requeueAfter()).isEqualTo(SETTINGS.progressInterval());
+    assertIdle(w, T0.plusSeconds(20));
+  }
+
+  @Test
+  void lastTransitionTimeStaysWhileStatusDoesNot() {
+    World w = started(Fixtures.tinyPretrain());
+    String since = cond(w.status(), "Running").getLastTransitionTime();
+    w.pass(T0.plusSeconds(100));
+    assertThat(cond(w.status(), "Running").getLastTransitionTime()).isEqualTo(since);
+    assertThat(since).isEqualTo("2026-11-26T10:00:05Z");
+  }
+
+  @Test
+  void progressIsCopiedRoundedAndOnlyRewrittenOnChange() {
+    World w = started(Fixtures.tinyPretrain());
+    w.progress = report(120L, 0.523456789);
+    w.pass(T0.plusSeconds(30));
+    var p = w.status().getProgress();
+    assertThat(p.getStep()).isEqualTo(120L);
+    assertThat(p.getLoss()).isEqualTo(0.5235);
+    assertThat(p.getPercent()).isEqualTo(1.33);
+    assertThat(p.getEta()).isEqualTo("1h");
+    assertThat(p.getLastUpdated()).isEqualTo("2026-11-26T10:00:30Z");
+    assertThat(p.getStepAdvancedAt()).isEqualTo("2026-11-26T10:00:30Z");
+    // Same report a minute later: nothing to write.
+    assertIdle(w, T0.plusSeconds(90));
+  }
+
+  @Test
+  void watchdogRestartsAGroupWhoseStepStopped() {
+    var r = Fixtures.tinyPretrain(); // progressDeadlineSeconds 600
+    World w = started(r);
+    w.progress = report(50L, 0.9);
+    w.pass(T0.plusSeconds(30));
+    w.pass(T0.plusSeconds(600));
+    assertThat(w.status().getPhase()).isEqualTo(Phase.RUNNING);
+    w.pass(T0.plusSeconds(631));
+    assertThat(w.status().getPhase()).isEqualTo(Phase.RESTARTING);
+    assertThat(w.status().getLastFailure().getReason()).isEqualTo("NoProgress");
+    assertThat(w.status().getLastFailure().getCounted()).isTrue();
+    assertThat(w.status().getFailedAttempts()).isEqualTo(1);
+    assertThat(w.pods).isEmpty();
+  }
+
+  static Stream<Arguments> failures() {
+    return Stream.of(
+        Arguments.of("evicted", (UnaryOperator<Pod>) Pods::evicted, "Evicted", false, null),
+        Arguments.of(
+            "preempted",
+            (UnaryOperator<Pod>) p -> Pods.disrupted(p, "PreemptionByScheduler", 143),
+            "Preempted",
+            false,
+            null),
+        Arguments.of(
+            "node lost",
+            (UnaryOperator<Pod>) p -> Pods.disrupted(p, "DeletionByTaintManager", 137),
+            "NodeLost",
+            false,
+            null),
+        Arguments.of(
+            "OOM",
+            (UnaryOperator<Pod>) p -> Pods.exited(p, 137, "OOMKilled", null),
+            "OOMKilled",
+            true,
+            null),
+        Arguments.of(
+            "signal",
+            (UnaryOperator<Pod>) p -> Pods.exited(p, 143, "Error", null),
+            "Signal",
+            false,
+            null),
+        Arguments.of(
+            "resumable 75",
+            (UnaryOperator<Pod>)
+                p -> Pods.exited(p, 75, "Error", "{\"exitCode\":75,\"reason\":\"Interrupted\"}"),
+            "Interrupted",
+            false,
+            null),
+        Arguments.of(
+            "internal error 1",
+            (UnaryOperator<Pod>) p -> Pods.exited(p, 1, "Error", null),
+            "RetryableExitCode",
+            true,
+            null),
+        Arguments.of(
+            "checkpoint storage 5",
+            (UnaryOperator<Pod>) p -> Pods.exited(p, 5, "Error", null),
+            "RetryableExitCode",
+            true,
+            null),
+        Arguments.of(
+            "invalid config 2",
+            (UnaryOperator<Pod>)
+                p ->
+                    Pods.exited(
+                        p,
+                        2,
+                        "Error",
+                        "{\"exitCode\":2,\"message\":\"model.maskRatio: 1.5 is out of range\"}"),
+            "ExitCode",
+            null,
+            "exited with code 2 (invalid command line, config or environment): model.maskRatio: 1.5 is out of range"),
+        Arguments.of(
+            "data error 3",
+            (UnaryOperator<Pod>) p -> Pods.exited(p, 3, "Error", null),
+            "ExitCode",
+            null,
+            "exited with code 3 (data error)"),
+        Arguments.of(
+            "diverged 4",
+            (UnaryOperator<Pod>) p -> Pods.exited(p, 4, "Error", null),
+            "ExitCode",
+            null,
+            "exited with code 4 (training diverged)"),
+        Arguments.of(
+            "unknown 42",
+            (UnaryOperator<Pod>) p -> Pods.exited(p, 42, "Error", null),
+            "ExitCode",
+            null,
+            "exited with code 42"));
+  }
+
+  /** counted null means the run fails. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("failures")
+  void eachFailureClassRestartsOrFails(
+      String name, UnaryOperator<Pod> failure, String reason, Boolean counted, String text) {
+    World w = started(Fixtures.tinyPretrain());
+    w.mapPods(failure);
+    Plan plan = w.pass(T0.plusSeconds(60));
+    assertThat(w.status().getLastFailure().getReason()).isEqualTo(reason);
+    assertThat(w.status().getLastFailure().getPod()).isEqualTo("tiny-cpu-worker-0");
+    if (counted == null) {
+      assertThat(w.status().getPhase()).isEqualTo(Phase.FAILED);
+      assertThat(cond(w.status(), "Failed").getReason()).isEqualTo("ExitCode");
+      assertThat(cond(w.status(), "Failed").getMessage()).contains("pod tiny-cpu-worker-0", text);
+      assertThat(cond(w.status(), "Stalled").getStatus()).isEqualTo("True");
+      assertThat(w.pods).hasSize(1); // the failed pod stays for its logs
+      assertThat(plan.events()).singleElement().matches(Plan.Event::warning);
+      assertIdle(w, T0.plusSeconds(120));
+      return;
+    }
+    assertThat(w.status().getPhase()).isEqualTo(Phase.RESTARTING);
+    assertThat(w.status().getFailedAttempts() == null ? 0 : w.status().getFailedAttempts())
+        .isEqualTo(counted ? 1 : 0);
+    assertThat(w.status().getRestartCount()).isEqualTo(1);
+    assertThat(w.pods).isEmpty();
+    assertThat(w.status().getNextRestartTime()).isEqualTo("2026-11-26T10:01:10Z");
+    assertIdle(w, T0.plusSeconds(65));
+    w.pass(T0.plusSeconds(70));
+    assertThat(w.pods)
+        .singleElement()
+        .satisfies(
+            p -> assertThat(p.getMetadata().getLabels()).containsEntry("sarmae.io/attempt", "2"));
+    assertThat(w.status().getAttempt()).isEqualTo(2);
+    assertThat(w.status().getPhase()).isEqualTo(Phase.PENDING);
+  }
+
+  @Test
+  void countedFailuresBackOffExponentiallyUntilTheLimit() {
+    var r = Fixtures.tinyPretrain();
+    FailurePolicy fp = r.getSpec().getFailurePolicy();
+    fp.setBackoffLimit(2);
+    World w = started(r);
+    Instant t = T0.plusSeconds(60);
+    List<Long> delays = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      w.mapPods(p -> Pods.exited(Pods.running(p, "10.0.0.1"), 1, "Error", null));
+      w.pass(t);
+      if (w.status().getPhase() == Phase.FAILED) {
+        break;
+      }
+      Instant next = Timestamps.parse(w.status().getNextRestartTime());
+      delays.add(Duration.between(t, next).toSeconds());
+      t = next;
+      w.pass(t);
+      t = t.plusSeconds(5);
+    }
+    assertThat(delays).containsExactly(10L, 20L);
+    assertThat(w.status().getPhase()).isEqualTo(Phase.FAILED);
+    assertThat(cond(w.status(), "Failed").getReason()).isEqualTo("BackoffLimitExceeded");
+    assertThat(w.status().getFailedAttempts()).isEqualTo(3);
+  }
+
+  @Test
+  void infrastructureFailuresDoNotCountAgainstTheLimit() {
+    var r = Fixtures.tinyPretrain();
+    r.getSpec().getFailurePolicy().setBackoffLimit(0);
+    World w = started(r);
+    Instant t = T0.plusSeconds(60);
+    for (int i = 0; i < 5; i++) {
+      w.mapPods(Pods::evicted);
+      w.pass(t);
+      t = Timestamps.parse(w.status().getNextRestartTime());
+      w.pass(t);
+      w.mapPods(p -> Pods.running(p, "10.0.0.2"));
+      t = t.plusSeconds(5);
+      w.pass(t);
+    }
+    assertThat(w.status().getPhase()).isEqualTo(Phase.RUNNING);
+    assertThat(w.status().getRestartCount()).isEqualTo(5);
+    assertThat(w.status().getAttempt()).isEqualTo(6);
+  }
+
+  @Test
+  void successRecordsResultsFromTheTerminationMessage() {
+    World w = started(Fixtures.tinyPretrain());
+    w.mapPods(
+        p ->
+            Pods.exited(
+                p,
+                0,
+                "Completed",
+                "{\"exitCode\":0,\"reason\":\"Succeeded\",\"message\":\"done\",\"epoch\":2,\"step\":40,\"loss\":0.41,\"checkpoint\":\"/checkpoints/tiny-cpu/final\"}"));
+    Plan plan = w.pass(T0.plusSeconds(300));
+    var s = w.status();
+    assertThat(s.getPhase()).isEqualTo(Phase.SUCCEEDED);
+    assertThat(s.getResult().getCheckpoint()).isEqualTo("/checkpoints/tiny-cpu/final");
+    assertThat(s.getResult().getCheckpointClaim()).isEqualTo("sarmae-checkpoints");
+    assertThat(s.getResult().getLoss()).isEqualTo(0.41);
+    assertThat(s.getProgress().getPercent()).isEqualTo(100.0);
+    assertThat(s.getCompletionTime()).isEqualTo("2026-11-26T10:05:00Z");
+    assertThat(cond(s, "Succeeded").getStatus()).isEqualTo("True");
+    assertThat(cond(s, "Ready").getStatus()).isEqualTo("True");
+    assertThat(plan.events()).extracting(Plan.Event::reason).containsExactly("Succeeded");
+    // ttlSecondsAfterFinished 86400 in the example
+    assertThat(plan.requeueAfter()).isNull();
+    assertIdle(w, T0.plusSeconds(400));
+  }
+
+  @Test
+  void ttlDeletesTheFinishedRun() {
+    var r = Fixtures.tinyPretrain();
+    r.getSpec().setTtlSecondsAfterFinished(100);
+    World w = started(r);
+    w.mapPods(p -> Pods.exited(p, 0, "Completed", null));
+    w.pass(T0.plusSeconds(300));
+    Plan wait = w.pass(T0.plusSeconds(350));
+    assertThat(wait.actions()).isEmpty();
+    assertThat(wait.requeueAfter()).isEqualTo(Duration.ofSeconds(50));
+    Plan delete = w.pass(T0.plusSeconds(400));
+    assertThat(delete.actions()).containsExactly(new Plan.DeleteResource());
+  }
+
+  @Test
+  void suspendDeletesPodsAndResumeStartsANewAttempt() {
+    var r = Fixtures.tinyPretrain();
+    World w = started(r);
+    r.getSpec().setSuspend(true);
+    r.getMetadata().setGeneration(2L);
+    w.pass(T0.plusSeconds(60));
+    assertThat(w.pods).isEmpty();
+    assertThat(w.status().getPhase()).isEqualTo(Phase.SUSPENDED);
+    assertThat(w.status().getStartTime()).isNull();
+    assertThat(cond(w.status(), "Suspended").getStatus()).isEqualTo("True");
+    assertThat(w.status().getObservedGeneration()).isEqualTo(2L);
+    assertIdle(w, T0.plusSeconds(120));
+    r.getSpec().setSuspend(false);
+    r.getMetadata().setGeneration(3L);
+    w.pass(T0.plusSeconds(200));
+    assertThat(w.pods).singleElement();
+    assertThat(w.status().getAttempt()).isEqualTo(2);
+    assertThat(w.status().getRestartCount()).isNull();
+    assertThat(w.status().getStartTime()).isEqualTo("2026-11-26T10:03:20Z");
+  }
+
+  @Test
+  void suspendedBeforeStartCreatesNothing() {
+    var r = Fixtures.tinyPretrain();
+    r.getSpec().setSuspend(true);
+    World w = new World(r);
+    assertThat(w.pass(T0).actions()).isEmpty();
+    assertThat(w.status().getPhase()).isEqualTo(Phase.SUSPENDED);
+  }
+
+  @Test
+  void activeDeadlineFailsTheRun() {
+    var r = Fixtures.tinyPretrain();
+    r.getSpec().setActiveDeadlineSeconds(3600L);
+    World w = started(r);
+    assertThat(w.last.requeueAfter()).isLessThanOrEqualTo(Duration.ofSeconds(30));
+    w.pass(T0.plusSeconds(3600));
+    assertThat(w.status().getPhase()).isEqualTo(Phase.FAILED);
+    assertThat(cond(w.status(), "Failed").getReason()).isEqualTo("DeadlineExceeded");
+    assertThat(w.pods).isEmpty();
+  }
+
+  @Test
+  void unschedulablePodsSurfaceTheSchedulerMessageAndStallAfterTheTimeout() {
+    World w = new World(Fixtures.tinyPretrain());
+    w.pass(T0);
+    w.mapPods(p -> Pods.unschedulable(p, "0/3 nodes are available: 3 Insufficient cpu."));
+    w.pass(T0.plusSeconds(30));
+    var sched = cond(w.status(), "Scheduled");
+    assertThat(sched.getStatus()).isEqualTo("False");
+    assertThat(sched.getReason()).isEqualTo("Unschedulable");
+    assertThat(sched.getMessage())
+        .isEqualTo("tiny-cpu-worker-0: 0/3 nodes are available: 3 Insufficient cpu.");
+    assertThat(cond(w.status(), "Stalled").getStatus()).isEqualTo("False");
+    assertThat(w.last.requeueAfter()).isEqualTo(Duration.ofSeconds(570));
+    w.pass(T0.plusSeconds(600));
+    assertThat(cond(w.status(), "Stalled").getStatus()).isEqualTo("True");
+    assertThat(cond(w.status(), "Stalled").getReason()).isEqualTo("PendingTimeout");
+    assertThat(w.status().getPhase()).isEqualTo(Phase.PENDING);
+    assertIdle(w, T0.plusSeconds(700));
+  }
+
+  @Test
+  void invalidSpecFailsOnceWithoutRetry() {
+    var r = Fixtures.tinyPretrain();
+    r.getSpec().setReplicas(2);
+    r.getSpec().setTtlSecondsAfterFinished(null);
+    World w = new World(r);
+    Plan plan = w.pass(T0);
+    assertThat(plan.actions()).isEmpty();
+    assertThat(plan.requeueAfter()).isNull();
+    assertThat(w.status().getPhase()).isEqualTo(Phase.FAILED);
+    assertThat(cond(w.status(), "Failed").getReason()).isEqualTo("InvalidSpec");
+    assertThat(cond(w.status(), "Failed").getMessage())
+        .contains("replicas must be 1 until multi-node training exists");
+    assertThat(plan.events())
+        .singleElement()
+        .matches(e -> e.warning() && e.reason().equals("InvalidSpec"));
+    assertIdle(w, T0.plusSeconds(60));
+  }
+
+  @Test
+  void finetuneWaitsForItsPretrainThenStartsFromTheFinalCheckpoint() {
+    SarmaeFinetune ft = Fixtures.finetune40();
+    World w = new World(ft);
+    w.pass(T0);
+    assertThat(w.status().getPhase()).isEqualTo(Phase.PENDING);
+    assertThat(cond(w.status(), "WaitingForPretrain").getReason()).isEqualTo("PretrainNotFound");
+    assertThat(w.last.requeueAfter()).isEqualTo(SETTINGS.waitInterval());
+    SarmaePretrain pre = Fixtures.vitB();
+    w.pretrain = new Observed.PretrainState(true, Phase.RUNNING, null);
+    w.pass(T0.plusSeconds(30));
+    assertThat(cond(w.status(), "WaitingForPretrain").getReason()).isEqualTo("PretrainNotFinished");
+    assertThat(cond(w.status(), "WaitingForPretrain").getStatus()).isEqualTo("True");
+    assertThat(w.pods).isEmpty();
+    assertIdle(w, T0.plusSeconds(40));
+    w.pretrain = new Observed.PretrainState(true, Phase.SUCCEEDED, Planner.finalWeights(pre));
+    w.pass(T0.plusSeconds(60));
+    assertThat(w.pods).singleElement();
+    assertThat(cond(w.status(), "WaitingForPretrain").getStatus()).isEqualTo("False");
+    assertThat(w.status().getPretrainedWeights())
+        .isEqualTo("pvc://sarmae-checkpoints/sarmae-vit-b/final/model.safetensors");
+    var createdConfig =
+        w.last.actions().stream()
+            .map(a -> ((Plan.Create) a).object())
+            .filter(o -> o.getKind().equals("ConfigMap"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(
+            ((io.fabric8.kubernetes.api.model.ConfigMap) createdConfig)
+                .getData()
+                .get("config.yaml"))
+        .contains("initWeights: /checkpoints/sarmae-vit-b/final/model.safetensors");
+  }
+
+  @Test
+  void finetuneRestartsFromTheWeightsResolvedAtStartEvenIfThePretrainIsGone() {
+    World w = new World(Fixtures.finetune40());
+    w.pretrain =
+        new Observed.PretrainState(true, Phase.SUCCEEDED, Planner.finalWeights(Fixtures.vitB()));
+    w.pass(T0);
+    w.mapPods(p -> Pods.running(p, "10.0.0.3"));
+    w.pass(T0.plusSeconds(10));
+    w.mapPods(Pods::evicted);
+    w.pass(T0.plusSeconds(20));
+    w.pretrain = Observed.PretrainState.missing();
+    w.pass(T0.plusSeconds(40));
+    assertThat(w.pods).singleElement();
+    assertThat(w.status().getAttempt()).isEqualTo(2);
+  }
+
+  @Test
+  void finetuneResultsLandOnStatus() {
+    SarmaeFinetune ft = Fixtures.finetune40();
+    World w = new World(ft);
+    w.pretrain =
+        new Observed.PretrainState(true, Phase.SUCCEEDED, Planner.finalWeights(Fixtures.vitB()));
+    w.pass(T0);
+    w.mapPods(p -> Pods.running(p, "10.0.0.3"));
+    w.pass(T0.plusSeconds(10));
+    w.mapPods(
+        p ->
+            Pods.exited(
+                p,
+                0,
+                "Completed",
+                "{\"exitCode\":0,\"reason\":\"Succeeded\",\"top1Mean\":89.3,\"top1Std\":0.4,\"top1\":[89.0,89.6]}"));
+    w.pass(T0.plusSeconds(100));
+    assertThat(w.status().getResult().getTop1Mean()).isEqualTo(89.3);
+    assertThat(w.status().getResult().getTop1()).containsExactly(89.0, 89.6);
+    assertThat(cond(w.status(), "Succeeded").getMessage())
+        .isEqualTo("finished: top-1 89.30 ± 0.40");
+  }
+
+  @Test
+  void finetuneFailsWhenItsPretrainFailed() {
+    World w = new World(Fixtures.finetune40());
+    w.pretrain = new Observed.PretrainState(true, Phase.FAILED, null);
+    w.pass(T0);
+    assertThat(w.status().getPhase()).isEqualTo(Phase.FAILED);
+    assertThat(cond(w.status(), "Failed").getReason()).isEqualTo("PretrainFailed");
+  }
+
+  @Test
+  void podsOfAnEarlierAttemptAreDeletedAndAHandledFailureIsNotCountedTwice() {
+    World w = started(Fixtures.tinyPretrain());
+    w.mapPods(p -> Pods.exited(p, 1, "Error", null));
+    List<Pod> failedPods = List.copyOf(w.pods);
+    w.pass(T0.plusSeconds(60));
+    assertThat(w.status().getFailedAttempts()).isEqualTo(1);
+    // A lagging cache still shows the failed pod: delete again, count once.
+    w.pods.addAll(failedPods);
+    Plan lag = w.pass(T0.plusSeconds(61));
+    assertThat(lag.actions())
+        .containsExactly(
+            new Plan.DeletePods(List.of("tiny-cpu-worker-0"), "restart after RetryableExitCode"));
+    assertThat(w.status().getFailedAttempts()).isEqualTo(1);
+  }
+
+  static ProgressReport report(long step, double loss) {
+    return new ProgressReport(
+        "pretrain",
+        "Training",
+        0,
+        2,
+        step,
+        9000L,
+        1.3333,
+        loss,
+        loss - 0.1,
+        0.05,
+        1.0e-4,
+        123.45,
+        3600L,
+        null,
+        "2026-11-26T10:00:00Z",
+        "2026-11-26T10:00:30Z");
+  }
+}

@@ -1,0 +1,100 @@
+package io.sarmae.operator.resources;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.sarmae.operator.api.v1alpha1.SarmaePretrainSpec;
+import io.sarmae.operator.api.v1alpha1.WeightsRef;
+import io.sarmae.operator.testing.Fixtures;
+import io.sarmae.operator.testing.Golden;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class TrainerConfigTest {
+
+  /** Keys of the trainer contract's config table, read from the contract itself. */
+  static Set<String> contractKeys() {
+    String md = Fixtures.read(Golden.REPO.resolve("docs/trainer-contract.md"));
+    Set<String> keys = new TreeSet<>();
+    Matcher row =
+        Pattern.compile("(?m)^\\| (`[a-z]+\\.[A-Za-z0-9]+`(?:, `[^`]+`)*) \\|").matcher(md);
+    while (row.find()) {
+      Matcher key = Pattern.compile("`([^`]+)`").matcher(row.group(1));
+      while (key.find()) {
+        keys.add(key.group(1));
+      }
+    }
+    return keys;
+  }
+
+  @SuppressWarnings("unchecked")
+  static Set<String> renderedKeys(String yaml) throws Exception {
+    Map<String, Map<String, Object>> parsed =
+        new ObjectMapper(new YAMLFactory()).readValue(yaml, Map.class);
+    Set<String> keys = new TreeSet<>();
+    parsed.forEach((section, m) -> m.keySet().forEach(k -> keys.add(section + "." + k)));
+    return keys;
+  }
+
+  @Test
+  void tinyExampleRendersTheCanonicalOperatorConfig() {
+    var tiny = Fixtures.tinyPretrain();
+    String yaml = TrainerConfig.renderPretrain(tiny.getMetadata().getName(), tiny.getSpec());
+    Golden.assertMatches(Fixtures.contract("pretrain-operator.yaml"), yaml);
+  }
+
+  @Test
+  void pretrainConfigUsesOnlyContractKeys() throws Exception {
+    Set<String> contract = contractKeys();
+    assertThat(contract).contains("model.maskRatio", "noise.sigmaMax", "observability.logFormat");
+    var vitB = Fixtures.vitB();
+    SarmaePretrainSpec spec = vitB.getSpec();
+    WeightsRef init = new WeightsRef();
+    init.setPath("/opt/init.safetensors");
+    spec.setInitWeights(init);
+    spec.getOptim().setLr(0.0001);
+    Set<String> rendered = renderedKeys(TrainerConfig.renderPretrain("vit-b", spec));
+    assertThat(contract).containsAll(rendered);
+    // Everything the operator leaves to the trainer's defaults is deliberate.
+    Set<String> notRendered = new TreeSet<>(contract);
+    notRendered.removeAll(rendered);
+    assertThat(notRendered).isEmpty();
+  }
+
+  @Test
+  void minimalSpecRendersDefaultsFromTheDefaultsClass() throws Exception {
+    var tiny = Fixtures.tinyPretrain();
+    tiny.getSpec().setModel(null);
+    String yaml = TrainerConfig.renderPretrain("x", tiny.getSpec());
+    assertThat(yaml).contains("  maskRatio: 0.75\n", "  size: base\n", "  dir: /checkpoints/x\n");
+  }
+
+  @Test
+  void scalarsAreUnambiguousYaml() {
+    assertThat(TrainerConfig.Yaml.scalar(1.0E-4)).isEqualTo("0.0001");
+    assertThat(TrainerConfig.Yaml.scalar(0.75)).isEqualTo("0.75");
+    assertThat(TrainerConfig.Yaml.scalar("auto")).isEqualTo("auto");
+    assertThat(TrainerConfig.Yaml.scalar("yes")).isEqualTo("\"yes\"");
+    assertThat(TrainerConfig.Yaml.scalar("/data/a b")).isEqualTo("\"/data/a b\"");
+    assertThat(TrainerConfig.Yaml.scalar("123")).isEqualTo("\"123\"");
+  }
+
+  @Test
+  void finetuneConfigStartsFromPretrainedWeights() {
+    var ft = Fixtures.finetune40();
+    WeightsRef w = new WeightsRef();
+    w.setClaimName("sarmae-checkpoints");
+    w.setPath("sarmae-vit-b/final/model.safetensors");
+    String yaml =
+        TrainerConfig.renderFinetune(
+            "fusar-ship-40shot", ft.getSpec(), TrainerConfig.weightsPath(w, "pretrained"));
+    Golden.assertMatches("finetune-config.yaml", yaml);
+    assertThat(yaml)
+        .contains("  initWeights: /weights/pretrained/sarmae-vit-b/final/model.safetensors\n");
+  }
+}
