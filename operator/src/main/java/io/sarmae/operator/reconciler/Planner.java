@@ -69,8 +69,7 @@ public final class Planner {
     WeightsRef w = new WeightsRef();
     w.setClaimName(pretrain.getSpec().getCheckpoint().getClaimName());
     w.setPath(
-        Effective.checkpointPath(pretrain.getSpec(), pretrain.getMetadata().getName())
-            + "/final/model.safetensors");
+        Effective.checkpointPath(pretrain.getSpec(), pretrain.getMetadata().getName()) + "/final");
     return w;
   }
 

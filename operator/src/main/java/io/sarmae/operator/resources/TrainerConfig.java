@@ -92,6 +92,8 @@ public final class TrainerConfig {
     data.put("workers", i(dt.getWorkers(), Defaults.DATA_WORKERS));
     data.put("prefetchBatches", i(dt.getPrefetchBatches(), Defaults.DATA_PREFETCH_BATCHES));
     data.put(
+        "scaling", dt.getScaling() != null ? dt.getScaling().wireName() : Defaults.DATA_SCALING);
+    data.put(
         "sarNormalization",
         dt.getSarNormalization() != null
             ? dt.getSarNormalization().wireName()

@@ -331,7 +331,7 @@ class JobControllerMockServerTest {
     ConfigMap cm =
         h.client.configMaps().inNamespace(h.namespace).withName("fusar-ship-40shot-config").get();
     assertThat(cm.getData().get("config.yaml"))
-        .contains("initWeights: /checkpoints/sarmae-vit-b/final/model.safetensors");
+        .contains("initWeights: /checkpoints/sarmae-vit-b/final");
   }
 
   @Test

@@ -474,7 +474,7 @@ class PlannerTest {
     assertThat(w.pods).singleElement();
     assertThat(cond(w.status(), "WaitingForPretrain").getStatus()).isEqualTo("False");
     assertThat(w.status().getPretrainedWeights())
-        .isEqualTo("pvc://sarmae-checkpoints/sarmae-vit-b/final/model.safetensors");
+        .isEqualTo("pvc://sarmae-checkpoints/sarmae-vit-b/final");
     var createdConfig =
         w.last.actions().stream()
             .map(a -> ((Plan.Create) a).object())
@@ -485,7 +485,7 @@ class PlannerTest {
             ((io.fabric8.kubernetes.api.model.ConfigMap) createdConfig)
                 .getData()
                 .get("config.yaml"))
-        .contains("initWeights: /checkpoints/sarmae-vit-b/final/model.safetensors");
+        .contains("initWeights: /checkpoints/sarmae-vit-b/final");
   }
 
   @Test

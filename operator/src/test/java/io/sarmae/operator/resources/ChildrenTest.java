@@ -46,7 +46,7 @@ class ChildrenTest {
   void finetunePodMountsPretrainedCheckpointReadOnly() {
     WeightsRef w = new WeightsRef();
     w.setClaimName("sarmae-checkpoints");
-    w.setPath("sarmae-vit-b/final/model.safetensors");
+    w.setPath("sarmae-vit-b/final");
     TrainerRun run = TrainerRun.of(Fixtures.finetune40(), w);
     Pod pod = Children.pod(run, 0, 1);
     Golden.assertMatches("finetune-pod.yaml", Fixtures.yaml(pod));
@@ -60,8 +60,7 @@ class ChildrenTest {
                     ? null
                     : v.getPersistentVolumeClaim().getClaimName())
         .containsOnlyOnce("sarmae-checkpoints");
-    assertThat(run.configYaml())
-        .contains("  initWeights: /checkpoints/sarmae-vit-b/final/model.safetensors\n");
+    assertThat(run.configYaml()).contains("  initWeights: /checkpoints/sarmae-vit-b/final\n");
   }
 
   @Test

@@ -89,12 +89,11 @@ class TrainerConfigTest {
     var ft = Fixtures.finetune40();
     WeightsRef w = new WeightsRef();
     w.setClaimName("sarmae-checkpoints");
-    w.setPath("sarmae-vit-b/final/model.safetensors");
+    w.setPath("sarmae-vit-b/final");
     String yaml =
         TrainerConfig.renderFinetune(
             "fusar-ship-40shot", ft.getSpec(), TrainerConfig.weightsPath(w, "pretrained"));
     Golden.assertMatches("finetune-config.yaml", yaml);
-    assertThat(yaml)
-        .contains("  initWeights: /weights/pretrained/sarmae-vit-b/final/model.safetensors\n");
+    assertThat(yaml).contains("  initWeights: /weights/pretrained/sarmae-vit-b/final\n");
   }
 }

@@ -122,13 +122,15 @@ public final class Checkpointer {
     try {
       deleteRecursively(tmp);
       Files.createDirectories(tmp);
-      List<String> files = new ArrayList<>();
-      files.add(STATE);
-      files.addAll(shardsOf(readState(checkpoint), MODEL));
-      for (String file : files) {
+      // The published folder holds the model only; its state lists just the model shards.
+      CheckpointState state = readState(checkpoint);
+      Map<String, String> hashes = new LinkedHashMap<>();
+      for (String file : shardsOf(state, MODEL)) {
         Files.copy(checkpoint.resolve(file), tmp.resolve(file));
         fsyncFile(tmp.resolve(file));
+        hashes.put(file, state.sha256().get(file));
       }
+      writeSynced(tmp.resolve(STATE), JSON.writeValueAsBytes(state.withHashes(hashes)));
       fsync(tmp);
       Path old = dir.resolve(name + ".old-" + ProcessHandle.current().pid());
       if (Files.exists(target)) {

@@ -123,8 +123,34 @@ public final class ModelFactory {
         ignored.size());
   }
 
-  /** Reads a safetensors, npz or DJL NDList file into named tensors. */
+  /**
+   * Reads named tensors from a safetensors, npz or DJL NDList file, or from a checkpoint folder of
+   * this trainer ({@code checkpoint-<step>/} or {@code final/}: its {@code model-*.safetensors}).
+   */
   static Map<String, NDArray> readTensors(Path file, NDManager manager, String key) {
+    if (Files.isDirectory(file)) {
+      Map<String, NDArray> out = new LinkedHashMap<>();
+      try (var shards = Files.list(file)) {
+        List<Path> files =
+            shards
+                .filter(p -> p.getFileName().toString().matches("model-\\d+\\.safetensors"))
+                .sorted()
+                .toList();
+        if (files.isEmpty()) {
+          throw new ConfigException(
+              key
+                  + ": folder "
+                  + file
+                  + " has no model-*.safetensors (is it a checkpoint folder?)");
+        }
+        for (Path shard : files) {
+          out.putAll(readTensors(shard, manager, key));
+        }
+      } catch (IOException e) {
+        throw new ConfigException(key + ": cannot list " + file + ": " + e.getMessage(), e);
+      }
+      return out;
+    }
     if (!Files.isRegularFile(file)) {
       throw new ConfigException(key + ": file " + file + " does not exist");
     }

@@ -122,6 +122,25 @@ class PretrainerTest {
   }
 
   @Test
+  void anotherRunsFinalFolderInitialisesTheEncoderOnly(@TempDir Path dir) throws Exception {
+    Pretrainer.Result first =
+        train(config(dir.resolve("a"), "optim.epochs=1"), StopSignal.manual());
+    TrainerConfig second =
+        config(dir.resolve("b"), "checkpoint.initWeights=" + first.finalCheckpoint(), "run.seed=9");
+    try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+      var model = ModelFactory.pretrainModel(second, m);
+      var loaded = new Checkpointer(dir, 1).load(first.finalCheckpoint(), m);
+      var named = model.referenceStateDict();
+      String enc = "sar_encoder.blocks.0.attn.qkv.weight";
+      String dec = "sar_encoder.decoder_blocks.0.attn.qkv.weight";
+      assertThat(named.get(enc).getArray().toFloatArray())
+          .containsExactly(loaded.model().get(enc).toFloatArray());
+      assertThat(named.get(dec).getArray().toFloatArray())
+          .isNotEqualTo(loaded.model().get(dec).toFloatArray());
+    }
+  }
+
+  @Test
   void nonFiniteLossSkipsTheStepAndIsCounted(@TempDir Path dir) {
     TrainerConfig c = config(dir, "optim.epochs=1");
     try (TrainingMetrics metrics = new TrainingMetrics("pretrain")) {

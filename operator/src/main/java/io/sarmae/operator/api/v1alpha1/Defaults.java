@@ -122,6 +122,9 @@ public final class Defaults {
   /** PretrainData.prefetchBatches */
   public static final String DATA_PREFETCH_BATCHES = "4";
 
+  /** PretrainData.scaling */
+  public static final String DATA_SCALING = "percentile";
+
   /** PretrainData.sarNormalization */
   public static final String DATA_SAR_NORMALIZATION = "symmetric";
 

@@ -58,6 +58,11 @@ public class PretrainData {
   @Default(Defaults.DATA_SAR_NORMALIZATION)
   private SarNormalization sarNormalization;
 
+  @JsonPropertyDescription(
+      "16-bit and float images: percentile stretches the 0.5th-99.5th percentile to [0, 1], range divides by the type's range (float clamped). 8-bit images are always divided by 255. Trainer key data.scaling.")
+  @Default(Defaults.DATA_SCALING)
+  private PixelScaling scaling;
+
   public String getClaimName() {
     return claimName;
   }
@@ -112,5 +117,13 @@ public class PretrainData {
 
   public void setSarNormalization(SarNormalization sarNormalization) {
     this.sarNormalization = sarNormalization;
+  }
+
+  public PixelScaling getScaling() {
+    return scaling;
+  }
+
+  public void setScaling(PixelScaling scaling) {
+    this.scaling = scaling;
   }
 }
