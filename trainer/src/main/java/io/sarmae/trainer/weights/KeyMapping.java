@@ -10,8 +10,8 @@ import java.util.Locale;
  *
  * <ul>
  *   <li>{@link Layout#MAE}: timm / MAE ViT names ({@code cls_token}, {@code patch_embed.proj.*},
- *       {@code blocks.N.attn.qkv.*}, {@code norm.*}, and the MAE decoder's {@code decoder_*}, {@code
- *       mask_token}), as in {@code mae_pretrain_vit_base.pth} and timm ViTs;
+ *       {@code blocks.N.attn.qkv.*}, {@code norm.*}, and the MAE decoder's {@code decoder_*},
+ *       {@code mask_token}), as in {@code mae_pretrain_vit_base.pth} and timm ViTs;
  *   <li>{@link Layout#SARMAE}: the SARMAE pretraining wrapper ({@code sar_encoder.*}, {@code
  *       optical_encoder.*}, {@code sar_alignment_ffn.*}), as in the released SARMAE checkpoints and
  *       this trainer's checkpoint folders;
@@ -79,7 +79,9 @@ public final class KeyMapping {
         sarmae = true;
       }
       String d = k.startsWith("backbone.") ? k.substring("backbone.".length()) : k;
-      if (d.equals("storage_tokens") || d.startsWith("rope_embed.") || d.matches("blocks\\.\\d+\\.ls1\\.gamma")) {
+      if (d.equals("storage_tokens")
+          || d.startsWith("rope_embed.")
+          || d.matches("blocks\\.\\d+\\.ls1\\.gamma")) {
         dino = true;
       }
       if (k.startsWith("patch_embed.proj.") || k.startsWith("blocks.") || k.equals("cls_token")) {
@@ -123,7 +125,9 @@ public final class KeyMapping {
     };
   }
 
-  /** The inverse for export: a SARMAE wrapper name to a timm/MAE name, or null if not part of it. */
+  /**
+   * The inverse for export: a SARMAE wrapper name to a timm/MAE name, or null if not part of it.
+   */
   public static String toTimm(String sarmaeKey, boolean encoderOnly) {
     if (!sarmaeKey.startsWith("sar_encoder.")) {
       return null;

@@ -15,8 +15,8 @@ import java.util.function.Function;
 
 /**
  * Copies tensors of a {@link WeightsFile} into initialised parameters, one tensor at a time: each
- * is read from the file into one direct buffer and copied into the parameter, so loading needs
- * the model plus the largest tensor, not a second copy of the whole file.
+ * is read from the file into one direct buffer and copied into the parameter, so loading needs the
+ * model plus the largest tensor, not a second copy of the whole file.
  */
 public final class WeightLoader {
 

@@ -37,9 +37,7 @@ class MaeParityTest {
       KeyMapping.Layout layout = KeyMapping.detect(f.tensors().keySet());
       WeightLoader.Report r =
           WeightLoader.load(
-              mae.referenceStateDict(),
-              f,
-              k -> KeyMapping.map(k, layout, KeyMapping.Target.MAE));
+              mae.referenceStateDict(), f, k -> KeyMapping.map(k, layout, KeyMapping.Target.MAE));
       assertThat(r.missing()).isEmpty();
       assertThat(r.loaded()).hasSize(mae.referenceStateDict().size());
     }
@@ -94,7 +92,8 @@ class MaeParityTest {
               k -> KeyMapping.map(k, layout, KeyMapping.Target.SARMAE));
       assertThat(r.missing()).isEmpty();
       assertThat(r.unused()).isEmpty();
-      float[] w = model.referenceStateDict().get("sar_alignment_ffn.2.weight").getArray().toFloatArray();
+      float[] w =
+          model.referenceStateDict().get("sar_alignment_ffn.2.weight").getArray().toFloatArray();
       assertThat(w).containsExactly(f.tensors().get("sar_alignment_ffn.2.weight").readFloats());
     }
   }

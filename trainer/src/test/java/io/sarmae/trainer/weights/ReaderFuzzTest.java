@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Hostile and broken inputs: random bytes, every truncation of a real file, flipped bytes, and
- * pickles that name dangerous globals. The reader must end each with a {@link WeightsException}
- * (or read a valid file), never another exception, a crash or a hang, and never run code.
+ * pickles that name dangerous globals. The reader must end each with a {@link WeightsException} (or
+ * read a valid file), never another exception, a crash or a hang, and never run code.
  */
 class ReaderFuzzTest {
 
