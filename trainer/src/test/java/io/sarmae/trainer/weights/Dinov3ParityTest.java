@@ -76,6 +76,6 @@ class Dinov3ParityTest {
             .mapToLong(e -> e.getValue().getShape().size())
             .sum();
     assertThat(trainable).isEqualTo(85_669_632L);
-    assertThat(vit.referenceStateDict()).hasSize(4 + 1 + 2 + 12 * 15 + 2);
+    assertThat(vit.referenceStateDict()).hasSize(5 + 1 + 12 * 15 + 2);
   }
 }
