@@ -200,19 +200,47 @@ class ReaderFuzzTest {
     }
   }
 
-  /** A torch.save-style archive: {@code a/data.pkl} and {@code a/data/0}, stored. */
+  @Test
+  void deflatedEntriesAreReadToo() throws Exception {
+    String tensor =
+        "\u0080\u0002}X\u0001\u0000\u0000\u0000wctorch._utils\n_rebuild_tensor_v2\n"
+            + "((X\u0007\u0000\u0000\u0000storagectorch\nFloatStorage\nX\u0001\u0000\u0000\u00000"
+            + "X\u0003\u0000\u0000\u0000cpuK\u0004tQK\u0001K\u0003\u0085K\u0001\u0085\u0089"
+            + "ccollections\nOrderedDict\n)RtRs.";
+    byte[] storage = new byte[16];
+    java.nio.ByteBuffer.wrap(storage)
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+        .putFloat(0f)
+        .putFloat(1.5f)
+        .putFloat(2.5f)
+        .putFloat(3.5f);
+    Path p = dir.resolve("deflated.pth");
+    writeTorchZip(p, pickle(tensor), storage, true);
+    try (WeightsFile f = WeightsFile.open(p)) {
+      assertThat(f.tensors().get("w").readFloats()).containsExactly(1.5f, 2.5f, 3.5f);
+    }
+  }
+
   private static void writeTorchZip(Path p, byte[] pkl, byte[] storage) throws IOException {
+    writeTorchZip(p, pkl, storage, false);
+  }
+
+  /** A torch.save-style archive: {@code a/data.pkl} and {@code a/data/0}. */
+  private static void writeTorchZip(Path p, byte[] pkl, byte[] storage, boolean deflate)
+      throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ZipOutputStream z = new ZipOutputStream(bytes)) {
-      z.setMethod(ZipOutputStream.STORED);
+      z.setMethod(deflate ? ZipOutputStream.DEFLATED : ZipOutputStream.STORED);
       for (Object[] e : new Object[][] {{"a/data.pkl", pkl}, {"a/data/0", storage}}) {
         byte[] b = (byte[]) e[1];
         ZipEntry ze = new ZipEntry((String) e[0]);
         CRC32 crc = new CRC32();
         crc.update(b);
-        ze.setSize(b.length);
-        ze.setCompressedSize(b.length);
-        ze.setCrc(crc.getValue());
+        if (!deflate) {
+          ze.setSize(b.length);
+          ze.setCompressedSize(b.length);
+          ze.setCrc(crc.getValue());
+        }
         z.putNextEntry(ze);
         z.write(b);
         z.closeEntry();
