@@ -1,8 +1,10 @@
 package io.sarmae.trainer;
 
+import io.sarmae.trainer.cli.EmbedCommand;
 import io.sarmae.trainer.cli.PretrainCommand;
 import io.sarmae.trainer.cli.QuickstartCommand;
 import io.sarmae.trainer.cli.SynthDataCommand;
+import io.sarmae.trainer.cli.WeightsCommand;
 import io.sarmae.trainer.metrics.TerminationMessage;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -22,6 +24,8 @@ import picocli.CommandLine.Command;
       PretrainCommand.class,
       SynthDataCommand.class,
       QuickstartCommand.class,
+      WeightsCommand.class,
+      EmbedCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

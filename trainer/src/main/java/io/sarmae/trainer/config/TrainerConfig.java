@@ -137,8 +137,13 @@ public final class TrainerConfig {
     GAMMA
   }
 
+  /**
+   * {@code stem}: the reference's patch-embed + LayerNorm stand-in (§3.1); {@code dinov3}: a full
+   * frozen DINOv3 ViT (issue #6), its architecture read from {@code alignment.opticalWeights}.
+   */
   public enum OpticalEncoderKind implements ConfigEnum {
-    STEM
+    STEM,
+    DINOV3
   }
 
   public enum WeightSchedule implements ConfigEnum {

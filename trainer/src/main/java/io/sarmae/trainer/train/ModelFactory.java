@@ -7,10 +7,17 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import io.sarmae.trainer.config.ConfigException;
 import io.sarmae.trainer.config.TrainerConfig;
+import io.sarmae.trainer.model.Dinov3Spec;
+import io.sarmae.trainer.model.Dinov3Vit;
 import io.sarmae.trainer.model.MaskedAutoencoderViT;
+import io.sarmae.trainer.model.OpticalEncoder;
 import io.sarmae.trainer.model.PatchStemOpticalEncoder;
 import io.sarmae.trainer.model.SarmaePretrainModel;
 import io.sarmae.trainer.model.VitSpec;
+import io.sarmae.trainer.weights.KeyMapping;
+import io.sarmae.trainer.weights.WeightLoader;
+import io.sarmae.trainer.weights.WeightsException;
+import io.sarmae.trainer.weights.WeightsFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,26 +55,19 @@ public final class ModelFactory {
             .optNormPixLoss(c.model.normPixLoss)
             .build();
     SarmaePretrainModel.Builder builder = SarmaePretrainModel.builder().setMae(mae);
-    PatchStemOpticalEncoder stem = null;
+    OpticalEncoder optical = null;
     if (c.alignment.enabled) {
-      stem = new PatchStemOpticalEncoder(c.alignment.opticalDim, c.model.patchSize);
-      builder.optOpticalEncoder(stem);
+      optical =
+          switch (c.alignment.opticalEncoder) {
+            case STEM -> new PatchStemOpticalEncoder(c.alignment.opticalDim, c.model.patchSize);
+            case DINOV3 -> new Dinov3Vit(dinov3Spec(c));
+          };
+      builder.optOpticalEncoder(optical);
     }
     SarmaePretrainModel model = builder.build();
     model.initialize(manager);
-    if (stem != null) {
-      if (c.alignment.opticalWeights != null && !c.alignment.opticalWeights.isBlank()) {
-        try (NDManager tmp = manager.newSubManager()) {
-          Map<String, NDArray> weights =
-              readTensors(Path.of(c.alignment.opticalWeights), tmp, "alignment.opticalWeights");
-          stem.loadWeights(weights);
-        }
-        LOG.info("Optical encoder: stem weights from {}", c.alignment.opticalWeights);
-      } else {
-        LOG.info(
-            "Optical encoder: seeded random stem (no alignment.opticalWeights); alignment then"
-                + " targets a fixed random projection of the optical patches");
-      }
+    if (optical != null) {
+      loadOpticalWeights(c, optical, manager);
     }
     if (c.checkpoint.initWeights != null && !c.checkpoint.initWeights.isBlank()) {
       loadEncoderInit(model, Path.of(c.checkpoint.initWeights), manager);
@@ -75,38 +75,140 @@ public final class ModelFactory {
     return model;
   }
 
+  private static boolean hasOpticalWeights(TrainerConfig c) {
+    return c.alignment.opticalWeights != null && !c.alignment.opticalWeights.isBlank();
+  }
+
   /**
-   * Initialises the SAR encoder from a safetensors/npz file with reference (timm/MAE) key names, as
-   * the reference's {@code --sar_pretrained} does: prefixes {@code module.} and {@code
-   * sar_encoder.} are stripped, decoder keys and {@code mask_token} are ignored. Loading no encoder
-   * tensor at all is an error, never a silent from-scratch run.
+   * The DINOv3 teacher's architecture: read from the weights file's tensor shapes, or ViT-B/16 when
+   * there is no file (a random teacher, for tests only). Its width must be {@code
+   * alignment.opticalDim} and its patch the SAR patch, so both patch grids match.
+   */
+  static Dinov3Spec dinov3Spec(TrainerConfig c) {
+    Dinov3Spec spec;
+    if (hasOpticalWeights(c)) {
+      try (WeightsFile f = WeightsFile.open(Path.of(c.alignment.opticalWeights))) {
+        KeyMapping.Layout layout = KeyMapping.detect(f.tensors().keySet());
+        if (layout != KeyMapping.Layout.DINOV3) {
+          throw new ConfigException(
+              "alignment.opticalWeights: "
+                  + c.alignment.opticalWeights
+                  + " does not hold DINOv3 tensor names (found a "
+                  + layout
+                  + " layout); alignment.opticalEncoder=dinov3 needs e.g."
+                  + " dinov3_vitb16_pretrain_lvd1689m-*.pth");
+        }
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        f.tensors()
+            .forEach(
+                (k, t) ->
+                    shapes.put(KeyMapping.map(k, layout, KeyMapping.Target.DINOV3), t.shape()));
+        spec = Dinov3Spec.fromShapes(shapes);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("alignment.opticalWeights: " + e.getMessage(), e);
+      }
+    } else {
+      spec = Dinov3Spec.vitb16();
+    }
+    if (spec.embedDim() != c.alignment.opticalDim) {
+      throw new ConfigException(
+          "alignment.opticalDim: "
+              + c.alignment.opticalDim
+              + " differs from the DINOv3 width "
+              + spec.embedDim()
+              + "; set alignment.opticalDim="
+              + spec.embedDim());
+    }
+    if (spec.patchSize() != c.model.patchSize) {
+      throw new ConfigException(
+          "model.patchSize: "
+              + c.model.patchSize
+              + " differs from the DINOv3 patch "
+              + spec.patchSize()
+              + ": the SAR and optical patch grids must match");
+    }
+    return spec;
+  }
+
+  private static void loadOpticalWeights(
+      TrainerConfig c, OpticalEncoder optical, NDManager manager) {
+    if (!hasOpticalWeights(c)) {
+      LOG.info(
+          "Optical encoder: seeded random {} (no alignment.opticalWeights); alignment then"
+              + " targets a fixed random projection of the optical patches",
+          c.alignment.opticalEncoder.yamlName());
+      return;
+    }
+    Path file = Path.of(c.alignment.opticalWeights);
+    if (optical instanceof Dinov3Vit vit) {
+      try (WeightsFile f = WeightsFile.open(file)) {
+        KeyMapping.Layout layout = KeyMapping.detect(f.tensors().keySet());
+        WeightLoader.Report r =
+            WeightLoader.load(
+                vit.referenceStateDict(),
+                f,
+                k -> KeyMapping.map(k, layout, KeyMapping.Target.DINOV3));
+        if (!r.missing().isEmpty()) {
+          throw new ConfigException(
+              "alignment.opticalWeights: " + file + " lacks DINOv3 tensors " + r.missing());
+        }
+        LOG.info("Optical encoder: DINOv3 {} from {} ({})", vit.spec(), file, r.summary());
+      }
+    } else if (optical instanceof PatchStemOpticalEncoder stem) {
+      try (NDManager tmp = manager.newSubManager()) {
+        stem.loadWeights(readTensors(file, tmp, "alignment.opticalWeights", STEM_KEYS::contains));
+      }
+      LOG.info("Optical encoder: stem weights from {}", file);
+    }
+  }
+
+  /** The few tensors the stem reads (DINOv3 names, our names, and a checkpoint's backbone.). */
+  private static final java.util.Set<String> STEM_KEYS =
+      java.util.Set.of(
+          "patch_embed.proj.weight",
+          "patch_embed.proj.bias",
+          "patch_embed.weight",
+          "patch_embed.bias",
+          "norm.weight",
+          "norm.bias",
+          "cls_token");
+
+  /**
+   * Initialises the SAR encoder from a .pth, safetensors, npz or checkpoint folder with reference
+   * (timm/MAE) key names, as the reference's {@code --sar_pretrained} does: prefixes {@code
+   * module.} and {@code sar_encoder.} are stripped, decoder keys and {@code mask_token} are
+   * ignored; a nested {@code model}/{@code state_dict} is unwrapped. Loading no encoder tensor at
+   * all is an error, never a silent from-scratch run.
    */
   static void loadEncoderInit(SarmaePretrainModel model, Path file, NDManager manager) {
     Map<String, Parameter> targets = model.sarEncoder().referenceStateDict();
     List<String> loaded = new ArrayList<>();
     List<String> ignored = new ArrayList<>();
-    try (NDManager tmp = manager.newSubManager()) {
-      Map<String, NDArray> weights = readTensors(file, tmp, "checkpoint.initWeights");
-      for (Map.Entry<String, NDArray> e : weights.entrySet()) {
-        String key = e.getKey().replaceFirst("^module\\.", "").replaceFirst("^sar_encoder\\.", "");
-        Parameter p = targets.get(key);
-        if (key.startsWith("decoder_") || key.equals("mask_token") || p == null) {
-          ignored.add(e.getKey());
-          continue;
+    if (isNpz(file)) {
+      try (NDManager tmp = manager.newSubManager()) {
+        Map<String, NDArray> weights = readTensors(file, tmp, "checkpoint.initWeights", k -> true);
+        for (Map.Entry<String, NDArray> e : weights.entrySet()) {
+          String key = encoderKey(e.getKey());
+          Parameter p = key == null ? null : targets.get(key);
+          if (p == null) {
+            ignored.add(e.getKey());
+            continue;
+          }
+          NDArray src = e.getValue();
+          if (!src.getShape().equals(p.getArray().getShape())) {
+            throw shapeError(e.getKey(), src.getShape(), p.getArray().getShape());
+          }
+          p.getArray().set(src.toType(DataType.FLOAT32, false).toByteBuffer());
+          loaded.add(key);
         }
-        NDArray src = e.getValue();
-        if (!src.getShape().equals(p.getArray().getShape())) {
-          throw new ConfigException(
-              "checkpoint.initWeights: tensor "
-                  + e.getKey()
-                  + " has shape "
-                  + src.getShape()
-                  + " but the model expects "
-                  + p.getArray().getShape()
-                  + " (model.size/patchSize/imageSize must match the file)");
-        }
-        p.getArray().set(src.toType(DataType.FLOAT32, false).toByteBuffer());
-        loaded.add(key);
+      }
+    } else {
+      try (WeightsFile f = WeightsFile.open(file)) {
+        WeightLoader.Report r = WeightLoader.load(targets, f, ModelFactory::encoderKey);
+        loaded.addAll(r.loaded());
+        ignored.addAll(r.unused().keySet());
+      } catch (WeightsException e) {
+        throw new ConfigException("checkpoint.initWeights: " + e.getMessage(), e);
       }
     }
     if (loaded.isEmpty()) {
@@ -123,47 +225,68 @@ public final class ModelFactory {
         ignored.size());
   }
 
-  /**
-   * Reads named tensors from a safetensors, npz or DJL NDList file, or from a checkpoint folder of
-   * this trainer ({@code checkpoint-<step>/} or {@code final/}: its {@code model-*.safetensors}).
-   */
-  static Map<String, NDArray> readTensors(Path file, NDManager manager, String key) {
-    if (Files.isDirectory(file)) {
-      Map<String, NDArray> out = new LinkedHashMap<>();
-      try (var shards = Files.list(file)) {
-        List<Path> files =
-            shards
-                .filter(p -> p.getFileName().toString().matches("model-\\d+\\.safetensors"))
-                .sorted()
-                .toList();
-        if (files.isEmpty()) {
-          throw new ConfigException(
-              key
-                  + ": folder "
-                  + file
-                  + " has no model-*.safetensors (is it a checkpoint folder?)");
-        }
-        for (Path shard : files) {
-          out.putAll(readTensors(shard, manager, key));
-        }
-      } catch (IOException e) {
-        throw new ConfigException(key + ": cannot list " + file + ": " + e.getMessage(), e);
-      }
-      return out;
+  /** The encoder parameter a file key initialises, or null (decoder, mask token, other parts). */
+  private static String encoderKey(String fileKey) {
+    String key = KeyMapping.strip(fileKey).replaceFirst("^sar_encoder\\.", "");
+    if (key.startsWith("decoder_") || key.equals("mask_token") || !KeyMapping.isEncoderKey(key)) {
+      return null;
     }
-    if (!Files.isRegularFile(file)) {
+    return key;
+  }
+
+  private static ConfigException shapeError(String key, Object actual, Object expected) {
+    return new ConfigException(
+        "checkpoint.initWeights: tensor "
+            + key
+            + " has shape "
+            + actual
+            + " but the model expects "
+            + expected
+            + " (model.size/patchSize/imageSize must match the file)");
+  }
+
+  private static boolean isNpz(Path file) {
+    return file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".npz");
+  }
+
+  /**
+   * Reads named tensors from a .pth, safetensors, checkpoint folder (our reader) or npz (DJL),
+   * materialising only the names {@code wanted} accepts (after removing {@code module.} and {@code
+   * backbone.}).
+   */
+  static Map<String, NDArray> readTensors(
+      Path file, NDManager manager, String key, java.util.function.Predicate<String> wanted) {
+    if (!Files.exists(file)) {
       throw new ConfigException(key + ": file " + file + " does not exist");
+    }
+    if (!isNpz(file)) {
+      try (WeightsFile f = WeightsFile.open(file)) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        f.tensors()
+            .forEach(
+                (name, t) -> {
+                  String k = KeyMapping.strip(name).replaceFirst("^backbone\\.", "");
+                  if (wanted.test(k)) {
+                    out.put(k, t.toNDArray(manager));
+                  }
+                });
+        return out;
+      } catch (WeightsException e) {
+        throw new ConfigException(key + ": " + e.getMessage(), e);
+      }
     }
     try {
       NDList list = NDList.decode(manager, Files.readAllBytes(file));
       Map<String, NDArray> out = new LinkedHashMap<>();
       for (NDArray a : list) {
-        out.put(a.getName(), a);
+        if (wanted.test(a.getName())) {
+          out.put(a.getName(), a);
+        }
       }
       return out;
     } catch (IOException | RuntimeException e) {
       throw new ConfigException(
-          key + ": cannot read " + file + " as safetensors/npz (" + e.getMessage() + ")", e);
+          key + ": cannot read " + file + " as npz (" + e.getMessage() + ")", e);
     }
   }
 }

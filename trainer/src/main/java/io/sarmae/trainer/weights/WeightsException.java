@@ -1,0 +1,20 @@
+package io.sarmae.trainer.weights;
+
+import io.sarmae.trainer.ExitCodes;
+import io.sarmae.trainer.TrainerException;
+
+/**
+ * A weights file that cannot be used: unreadable, truncated, of an unknown format, refused by the
+ * restricted unpickler, or not matching the model. Exit code 2 (not retried): the input is wrong.
+ */
+public class WeightsException extends TrainerException {
+  private static final long serialVersionUID = 1L;
+
+  public WeightsException(String message) {
+    super(ExitCodes.CONFIG, "InvalidWeights", message);
+  }
+
+  public WeightsException(String message, Throwable cause) {
+    super(ExitCodes.CONFIG, "InvalidWeights", message, cause);
+  }
+}
