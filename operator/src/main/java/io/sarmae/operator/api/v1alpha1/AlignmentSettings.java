@@ -18,7 +18,7 @@ public class AlignmentSettings {
   private Boolean enabled;
 
   @JsonPropertyDescription(
-      "Frozen optical encoder; only stem exists today (dinov3 is planned). Trainer key alignment.opticalEncoder.")
+      "Frozen optical encoder: stem (the reference's patch-embedding conv + LayerNorm stand-in) or dinov3 (a full frozen DINOv3 ViT; give its .pth in opticalWeights and set opticalDim to its width, 768 for ViT-B/16). Trainer key alignment.opticalEncoder.")
   @Default(Defaults.ALIGNMENT_OPTICAL_ENCODER)
   private OpticalEncoder opticalEncoder;
 

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 /** Frozen optical encoder used by SARC alignment. */
 public enum OpticalEncoder {
   @JsonProperty("stem")
-  STEM;
+  STEM,
+  @JsonProperty("dinov3")
+  DINOV3;
 
   /** The value as written in manifests and in the trainer config. */
   public String wireName() {
