@@ -143,7 +143,8 @@ class ChartRenderTest {
     List<Role> roles = r.all(Role.class);
     assertThat(roles)
         .extracting(x -> x.getMetadata().getNamespace() + "/" + x.getMetadata().getName())
-        .containsExactlyInAnyOrder("ml/sarmae", "research/sarmae", "sarmae-system/sarmae-leader-election");
+        .containsExactlyInAnyOrder(
+            "ml/sarmae", "research/sarmae", "sarmae-system/sarmae-leader-election");
     roles.stream()
         .filter(x -> x.getMetadata().getName().equals("sarmae"))
         .forEach(x -> assertThat(flatten(x.getRules())).isEqualTo(WORKLOAD_RULES));
@@ -212,7 +213,8 @@ class ChartRenderTest {
             .filter(s -> s.getMetadata().getName().equals("sarmae-metrics"))
             .findFirst()
             .orElseThrow();
-    assertThat(svc.getMetadata().getLabels()).containsEntry("app.kubernetes.io/component", "metrics");
+    assertThat(svc.getMetadata().getLabels())
+        .containsEntry("app.kubernetes.io/component", "metrics");
 
     Map<String, Object> pm = r.spec("PodMonitor");
     assertThat(pm.get("podTargetLabels"))
@@ -237,7 +239,8 @@ class ChartRenderTest {
 
   @Test
   void podMonitorWatchesAllNamespacesWhenTheOperatorDoes() {
-    Map<String, Object> pm = Chart.render(Map.of("metrics.podMonitor.enabled", true)).spec("PodMonitor");
+    Map<String, Object> pm =
+        Chart.render(Map.of("metrics.podMonitor.enabled", true)).spec("PodMonitor");
     assertThat(pm.get("namespaceSelector")).isEqualTo(Map.of("any", true));
   }
 
