@@ -31,9 +31,14 @@ final class OperatorScrape {
   private static final String NS = "ship-scrape";
   private static String text;
 
+  /** The run as the operator wrote it: after it went Running, and after the restart. */
+  static final java.util.Map<String, SarmaePretrain> SNAPSHOTS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private OperatorScrape() {}
 
   static synchronized String text() throws Exception {
+    // A run that went Running, failed with a retryable exit code and was restarted.
     if (text == null) {
       text = scrape();
     }
@@ -90,7 +95,9 @@ final class OperatorScrape {
           () ->
               resource.get().getStatus() != null
                   && resource.get().getStatus().getPhase() == Phase.RUNNING,
-          "Running");
+          "Running with progress");
+      await(() -> resource.get().getStatus().getProgress() != null, "progress on status");
+      SNAPSHOTS.put("running", resource.get());
       Pod failed = Pods.exited(new PodBuilder(pod.get()).build(), 1, "Error", "boom");
       client.pods().inNamespace(NS).resource(failed).updateStatus();
       await(
@@ -99,6 +106,7 @@ final class OperatorScrape {
             return s.getRestartCount() != null && s.getRestartCount() > 0;
           },
           "a restart");
+      SNAPSHOTS.put("restarted", resource.get());
       HttpResponse<String> metrics =
           HttpClient.newHttpClient()
               .send(
