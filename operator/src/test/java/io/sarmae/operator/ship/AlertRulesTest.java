@@ -53,6 +53,27 @@ class AlertRulesTest {
   }
 
   @Test
+  void runbookLinksPointAtExistingSections() throws IOException {
+    String doc = Files.readString(Golden.REPO.resolve("docs/troubleshooting.md"));
+    java.util.Set<String> anchors = new java.util.HashSet<>();
+    for (String line : doc.split("\n")) {
+      if (line.startsWith("## ")) {
+        anchors.add(
+            line.substring(3).trim().toLowerCase().replaceAll("[^a-z0-9 -]", "").replace(' ', '-'));
+      }
+    }
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("docs/troubleshooting\\.md#([a-z0-9-]+)")
+            .matcher(Chart.yaml(Map.of("prometheusRule.enabled", true)));
+    int links = 0;
+    while (m.find()) {
+      links++;
+      assertThat(anchors).contains(m.group(1));
+    }
+    assertThat(links).isEqualTo(6);
+  }
+
+  @Test
   @SuppressWarnings("unchecked")
   void thresholdsComeFromValues(@TempDir Path dir) throws Exception {
     Map<String, Object> spec =
