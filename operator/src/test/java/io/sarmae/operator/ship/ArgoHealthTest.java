@@ -119,6 +119,36 @@ class ArgoHealthTest {
     }
   }
 
+  /**
+   * kstatus (Flux's health checks) reads observedGeneration and the Reconciling / Stalled
+   * conditions: a running run is Current, a restarting one InProgress.
+   */
+  @Test
+  void statusesTheOperatorWritesAreWhatKstatusReads() throws Exception {
+    OperatorScrape.text();
+    var running = OperatorScrape.SNAPSHOTS.get("running");
+    var restarted = OperatorScrape.SNAPSHOTS.get("restarted");
+    for (var r : List.of(running, restarted)) {
+      assertThat(r.getStatus().getObservedGeneration()).isEqualTo(r.getMetadata().getGeneration());
+      assertThat(r.getStatus().getConditions())
+          .extracting(c -> c.getType())
+          .contains("Ready", "Reconciling", "Stalled");
+    }
+    assertThat(condition(running, "Reconciling")).isEqualTo("False");
+    assertThat(condition(running, "Stalled")).isEqualTo("False");
+    assertThat(condition(running, "Ready")).isEqualTo("True");
+    assertThat(condition(restarted, "Reconciling")).isEqualTo("True");
+    assertThat(condition(restarted, "Stalled")).isEqualTo("False");
+  }
+
+  static String condition(io.sarmae.operator.api.v1alpha1.SarmaePretrain r, String type) {
+    return r.getStatus().getConditions().stream()
+        .filter(c -> c.getType().equals(type))
+        .map(c -> c.getStatus())
+        .findFirst()
+        .orElseThrow();
+  }
+
   @Test
   void statusesTheOperatorWritesMapToProgressing() throws Exception {
     OperatorScrape.text();

@@ -184,6 +184,26 @@ class MetricSeriesTest {
   }
 
   @Test
+  void dashboardQueriesParseAsPromQl(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    // promtool parses every panel query as a recording rule, Grafana variables substituted.
+    List<Map<String, Object>> rules = new ArrayList<>();
+    int i = 0;
+    for (String e : dashboardExprs()) {
+      String expr =
+          e.replace("$__rate_interval", "5m")
+              .replace("$__range", "6h")
+              .replaceAll("\\$[a-z_]+", "x");
+      rules.add(Map.of("record", "dashboard:query" + i++, "expr", expr));
+    }
+    Map<String, Object> file =
+        Map.of("groups", List.of(Map.of("name", "dashboards", "rules", rules)));
+    AlertRulesTest.YAML.writeValue(dir.resolve("dashboards.yaml").toFile(), file);
+    var result = Promtool.run(dir, "check", "rules", "dashboards.yaml");
+    assertThat(result.exitCode()).as(result.output()).isZero();
+    assertThat(i).isGreaterThan(30);
+  }
+
+  @Test
   void runLabelsComeFromThePodMonitor() throws IOException {
     @SuppressWarnings("unchecked")
     List<String> podLabels =
