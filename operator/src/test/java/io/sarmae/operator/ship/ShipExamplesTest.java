@@ -147,6 +147,32 @@ class ShipExamplesTest {
   }
 
   @Test
+  void trainerDockerfilesFollowTheContractAndTheBuild() throws IOException {
+    String launcher = Files.readString(Golden.REPO.resolve("trainer/bin/sarmae-trainer"));
+    String pom = Files.readString(Golden.REPO.resolve("trainer/pom.xml"));
+    assertThat(pom).contains("<shadedClassifierName>all</shadedClassifierName>");
+    // The launcher finds the jar at ../lib/sarmae-trainer.jar next to its bin/ folder.
+    assertThat(launcher).contains("\"$here\"/../lib/sarmae-trainer.jar");
+    for (String f : List.of("trainer/Dockerfile", "trainer/Dockerfile.cuda")) {
+      String d = Files.readString(Golden.REPO.resolve(f));
+      assertThat(d)
+          .as(f)
+          .contains(
+              "COPY trainer/target/sarmae-trainer-*-all.jar",
+              "/opt/sarmae/lib/sarmae-trainer.jar",
+              "COPY trainer/bin/sarmae-trainer /opt/sarmae/bin/sarmae-trainer",
+              // docs/trainer-contract.md: the entrypoint, and the metrics port.
+              "ENTRYPOINT [\"/opt/sarmae/bin/sarmae-trainer\"]",
+              "EXPOSE 9400",
+              "PYTORCH_LIBRARY_PATH=/opt/libtorch/lib",
+              "PYTORCH_VERSION=2.7.1",
+              "USER 1000:1000");
+    }
+    assertThat(Files.readString(Golden.REPO.resolve("trainer/Dockerfile.cuda")))
+        .contains("PYTORCH_FLAVOR=cu128", "libtorch-cxx11-abi-shared-with-deps-2.7.1%2Bcu128.zip");
+  }
+
+  @Test
   void imagesMatchTheDockerfilesAndTheChart() throws IOException {
     String cpu = Files.readString(Golden.REPO.resolve("trainer/Dockerfile"));
     String cuda = Files.readString(Golden.REPO.resolve("trainer/Dockerfile.cuda"));
