@@ -31,7 +31,7 @@ import java.util.Map;
  * validation) and the CEL rules of {@code x-kubernetes-validations} (cel-java), including
  * transition rules on update.
  */
-final class CrdSchema {
+public final class CrdSchema {
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final CelCompiler CEL =
       CelCompilerFactory.standardCelCompilerBuilder()
@@ -48,7 +48,7 @@ final class CrdSchema {
   final JsonNode openApi;
   private final Schema schema;
 
-  CrdSchema(String crdFile) {
+  public CrdSchema(String crdFile) {
     try {
       JsonNode crd = YAML.readTree(Golden.REPO.resolve("crds").resolve(crdFile).toFile());
       openApi = crd.at("/spec/versions/0/schema/openAPIV3Schema");
@@ -58,7 +58,7 @@ final class CrdSchema {
     }
   }
 
-  static JsonNode read(Path manifest) {
+  public static JsonNode read(Path manifest) {
     try {
       return YAML.readTree(manifest.toFile());
     } catch (IOException e) {
@@ -67,7 +67,7 @@ final class CrdSchema {
   }
 
   /** Violations of a create: schema, unknown fields and CEL rules after defaulting. */
-  List<String> validateCreate(JsonNode manifest) {
+  public List<String> validateCreate(JsonNode manifest) {
     JsonNode obj = manifest.deepCopy();
     applyDefaults(obj, openApi);
     List<String> errors = new ArrayList<>();
