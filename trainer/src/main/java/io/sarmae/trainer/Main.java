@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       PretrainCommand.class,
       SynthDataCommand.class,
       QuickstartCommand.class,
+      io.sarmae.trainer.bench.StepBenchmark.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {
