@@ -14,6 +14,7 @@ import io.sarmae.trainer.train.ModelFactory;
 import io.sarmae.trainer.train.StepInputs;
 import io.sarmae.trainer.train.TrainStep;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -109,6 +110,7 @@ public final class StepBenchmark implements Callable<Integer> {
       double lr = 1e-4;
 
       double[] total = new double[steps];
+      double[] cpu = new double[steps];
       double[] fb = new double[steps];
       double[] norm = new double[steps];
       double[] upd = new double[steps];
@@ -119,6 +121,7 @@ public final class StepBenchmark implements Callable<Integer> {
           rssStart = rssMb(); // after warm-up: the model, optimizer state and caches exist
         }
         refill(in.maskNoise(), random);
+        long c0 = processCpuNanos();
         long t0 = System.nanoTime();
         step.forwardBackward(in, config.alignment.maeWeight, wAlign, 1);
         long t1 = System.nanoTime();
@@ -126,9 +129,11 @@ public final class StepBenchmark implements Callable<Integer> {
         long t2 = System.nanoTime();
         step.apply(++t, lr, TrainStep.clipScale(g, config.optim.clipGrad));
         long t3 = System.nanoTime();
+        long c3 = processCpuNanos();
         if (i >= warmup) {
           int k = i - warmup;
           total[k] = (t3 - t0) / 1e6;
+          cpu[k] = (c3 - c0) / 1e6;
           fb[k] = (t1 - t0) / 1e6;
           norm[k] = (t2 - t1) / 1e6;
           upd[k] = (t3 - t2) / 1e6;
@@ -158,6 +163,7 @@ public final class StepBenchmark implements Callable<Integer> {
       json.append(",\"ms_per_step_median\":").append(fmt(percentile(total, 50)));
       json.append(",\"ms_per_step_mean\":").append(fmt(Arrays.stream(total).average().orElse(0)));
       json.append(",\"ms_per_step_p90\":").append(fmt(percentile(total, 90)));
+      json.append(",\"cpu_ms_per_step_median\":").append(fmt(percentile(cpu, 50)));
       json.append(",\"rss_mb_start\":").append(fmt(rssStart));
       json.append(",\"rss_mb_end\":").append(fmt(rssEnd));
       if (phases) {
@@ -275,6 +281,19 @@ public final class StepBenchmark implements Callable<Integer> {
     double g = step.gradNorm();
     step.apply(t, lr, TrainStep.clipScale(g, config.optim.clipGrad));
     JniUtils.stopProfile(profile.toAbsolutePath().toString());
+  }
+
+  /**
+   * CPU time of the whole process (all threads, user + system) in nanoseconds. On a shared machine
+   * wall time mostly measures the neighbours; CPU time measures the work (spin-waiting OpenMP
+   * threads included).
+   */
+  static long processCpuNanos() {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return 0;
   }
 
   /** Resident set size of this process from {@code /proc/self/status}, in MiB; NaN elsewhere. */
