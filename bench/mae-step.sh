@@ -12,6 +12,7 @@
 # Settings (environment): THREADS (2), ROUNDS (3), SIZES ("tiny base"), BATCH (8), IMAGE (224),
 # TINY_STEPS/TINY_WARMUP (10/3), BASE_STEPS/BASE_WARMUP (5/3), ALIGNMENT (true),
 # ALLOC_SIZE (tiny), PROFILE_SIZE (tiny), MEM_STEPS (1000), MEM_IMAGE (64), MEM_EVERY (100), PYTHON (/usr/bin/python3),
+# PHASES (non-empty: also time forward, gradient norm and optimizer apart),
 # RESULTS (bench/results/<mode>-<time>.jsonl; every run's JSON line is appended there).
 # The machine is shared: each round runs the sides back to back, alternating which goes first,
 # and the table reports the median over rounds of each run's median step time.
@@ -34,6 +35,16 @@ if [ ! -f "$JAR" ] && [ "$mode" != table ]; then
   echo "building $JAR" >&2
   mvn -B -q -o -pl trainer -am package -DskipTests -Dspotless.check.skip=true >&2
 fi
+
+# Run from a private copy of the jar: rebuilding the trainer while a long run is going would
+# otherwise replace the jar under the running JVM and kill it.
+if [ "$mode" != table ]; then
+  jar_dir=$(mktemp -d)
+  trap 'rm -rf "$jar_dir"' EXIT
+  cp "$JAR" "$jar_dir/sarmae-trainer.jar"
+  export SARMAE_TRAINER_JAR="$jar_dir/sarmae-trainer.jar"
+fi
+PHASES=${PHASES:-}
 
 steps_for() { # size -> "steps warmup"
   case $1 in
@@ -76,7 +87,7 @@ pytorch() { # label -- mae_step.py args...
 
 common() { # size -> common args
   read -r steps warmup <<<"$(steps_for "$1")"
-  echo "--size $1 --batch $BATCH --image $IMAGE --patch 16 --steps $steps --warmup $warmup --threads $THREADS --alignment $ALIGNMENT"
+  echo "--size $1 --batch $BATCH --image $IMAGE --patch 16 --steps $steps --warmup $warmup --threads $THREADS --alignment $ALIGNMENT${PHASES:+ --phases}"
 }
 
 table() { # label order for the ratio: numerator label, denominator label
@@ -85,20 +96,26 @@ import collections, json, statistics, sys
 path, num, den = sys.argv[1], sys.argv[2], sys.argv[3]
 rows = [json.loads(l) for l in open(path) if l.strip()]
 runs = collections.defaultdict(list)
+cpus = collections.defaultdict(list)
 for r in rows:
     runs[(r["size"], r["label"])].append(r["ms_per_step_median"])
+    if r.get("cpu_ms_per_step_median") is not None:
+        cpus[(r["size"], r["label"])].append(r["cpu_ms_per_step_median"])
 sizes = list(dict.fromkeys(r["size"] for r in rows))
 labels = list(dict.fromkeys(r["label"] for r in rows))
-print(f"{'size':6s} {'side':18s} {'median ms/step':>15s}   per-round medians")
+med = statistics.median
+print(f"{'size':6s} {'side':18s} {'wall ms/step':>13s} {'cpu ms/step':>12s}   per-round wall medians")
 for s in sizes:
     for l in labels:
-        v = runs.get((s, l))
+        v, c = runs.get((s, l)), cpus.get((s, l))
         if v:
-            print(f"{s:6s} {l:18s} {statistics.median(v):15.1f}   {', '.join(f'{x:.1f}' for x in v)}")
+            cs = f"{med(c):12.1f}" if c else f"{'-':>12s}"
+            print(f"{s:6s} {l:18s} {med(v):13.1f} {cs}   {', '.join(f'{x:.1f}' for x in v)}")
     if runs.get((s, num)) and runs.get((s, den)):
-        a, b = statistics.median(runs[(s, num)]), statistics.median(runs[(s, den)])
+        a, b = med(runs[(s, num)]), med(runs[(s, den)])
         pr = [x / y for x, y in zip(runs[(s, num)], runs[(s, den)])]
-        print(f"{s:6s} {num + '/' + den:18s} {a / b:15.2f}x  per-round: {', '.join(f'{x:.2f}' for x in pr)}")
+        cr = f"{med(cpus[(s, num)]) / med(cpus[(s, den)]):11.2f}x" if cpus.get((s, num)) and cpus.get((s, den)) else f"{'-':>12s}"
+        print(f"{s:6s} {num + '/' + den:18s} {a / b:12.2f}x {cr}   per-round wall ratios: {', '.join(f'{x:.2f}' for x in pr)}")
 EOF
 }
 
