@@ -67,7 +67,7 @@ run() {
     exit 1
   }
   cat "$RESULTS.stderr.tmp" >>"$RESULTS.stderr"
-  echo "$line" | "$PYTHON" -c 'import json,sys; d=json.loads(sys.stdin.read()); d["label"]=sys.argv[1]; print(json.dumps(d))' "$label" | tee -a "$RESULTS" >&2
+  echo "$line" | "$PYTHON" -c 'import json,sys; d=json.loads(sys.stdin.read()); d["label"]=sys.argv[1]; d["round"]=int(sys.argv[2]); d["results"]=sys.argv[3]; print(json.dumps(d))' "$label" "${round:-1}" "$RESULTS" | tee -a "$RESULTS" >&2
 }
 
 djl() { # label envs... -- bench-step args...
@@ -111,11 +111,19 @@ for s in sizes:
         if v:
             cs = f"{med(c):12.1f}" if c else f"{'-':>12s}"
             print(f"{s:6s} {l:18s} {med(v):13.1f} {cs}   {', '.join(f'{x:.1f}' for x in v)}")
-    if runs.get((s, num)) and runs.get((s, den)):
-        a, b = med(runs[(s, num)]), med(runs[(s, den)])
-        pr = [x / y for x, y in zip(runs[(s, num)], runs[(s, den)])]
-        cr = f"{med(cpus[(s, num)]) / med(cpus[(s, den)]):11.2f}x" if cpus.get((s, num)) and cpus.get((s, den)) else f"{'-':>12s}"
-        print(f"{s:6s} {num + '/' + den:18s} {a / b:12.2f}x {cr}   per-round wall ratios: {', '.join(f'{x:.2f}' for x in pr)}")
+    # ratios only between runs of the same round (same results file), the sides ran back to back
+    by_round = collections.defaultdict(dict)
+    for r in rows:
+        if r["size"] == s and r["label"] in (num, den):
+            by_round[(r.get("results"), r.get("round"))][r["label"]] = r
+    pairs = [v for v in by_round.values() if num in v and den in v]
+    if pairs:
+        wall = [p[num]["ms_per_step_median"] / p[den]["ms_per_step_median"] for p in pairs]
+        cpu = [p[num]["cpu_ms_per_step_median"] / p[den]["cpu_ms_per_step_median"]
+               for p in pairs if p[num].get("cpu_ms_per_step_median") and p[den].get("cpu_ms_per_step_median")]
+        cr = f"{med(cpu):11.2f}x" if cpu else f"{'-':>12s}"
+        print(f"{s:6s} {num + '/' + den:18s} {med(wall):12.2f}x {cr}   median of {len(pairs)} paired round(s);"
+              f" wall {', '.join(f'{x:.2f}' for x in wall)}; cpu {', '.join(f'{x:.2f}' for x in cpu) or '-'}")
 EOF
 }
 
@@ -125,6 +133,7 @@ EOF
 case $mode in
   compare)
     for r in $(seq 1 "$ROUNDS"); do
+      round=$r
       for size in $SIZES; do
         # shellcheck disable=SC2046
         if [ $((r % 2)) -eq 1 ]; then
@@ -143,6 +152,7 @@ case $mode in
     # The launcher treats an empty GLIBC_TUNABLES as unset (and then tunes), so "glibc default"
     # passes a no-op tunable (perturb=0 is glibc's default) to keep malloc's stock behaviour.
     for r in $(seq 1 "$ROUNDS"); do
+      round=$r
       # shellcheck disable=SC2046
       {
         djl djl-glibc-default SARMAE_NO_TCMALLOC=1 GLIBC_TUNABLES=glibc.malloc.perturb=0 -- $(common "$size")
