@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       QuickstartCommand.class,
       WeightsCommand.class,
       EmbedCommand.class,
+      io.sarmae.trainer.bench.StepBenchmark.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

@@ -108,7 +108,7 @@ public final class TrainStep {
   /** L2 norm of all gradients as the parameter server will sum them across devices. */
   public double gradNorm() {
     try (NDManager step = ps.getManager().newSubManager()) {
-      List<NDArray> squares = new ArrayList<>(trainable.size());
+      List<NDArray> norms = new ArrayList<>(trainable.size());
       for (Parameter p : trainable) {
         NDArray sum = null;
         for (Device d : devices) {
@@ -117,9 +117,9 @@ public final class TrainStep {
           NDArray onFirst = g.toDevice(devices[0], false);
           sum = sum == null ? onFirst : sum.add(onFirst);
         }
-        squares.add(sum.square().sum());
+        norms.add(sum.norm()); // per-tensor L2 norm: no squared copy of every gradient
       }
-      return Math.sqrt(NDArrays.stack(new NDList(squares)).sum().getFloat());
+      return NDArrays.stack(new NDList(norms)).norm().getFloat();
     }
   }
 
@@ -135,7 +135,17 @@ public final class TrainStep {
   /** Applies optimizer step {@code t} with this lr and gradient scale; gradients are zeroed. */
   public void apply(long t, double lr, double gradScale) {
     adamw.beginStep(t, lr, gradScale);
-    ps.updateAllParameters();
+    if (devices.length > 1) {
+      ps.updateAllParameters(); // sums the devices' gradients on the first, updates every copy
+      return;
+    }
+    // One device: update in place, without the parameter server's copy of every gradient.
+    for (Parameter p : trainable) {
+      NDArray weight = ps.getValue(p, devices[0], true);
+      try (NDArray grad = weight.getGradient()) {
+        adamw.update(p.getId(), weight, grad);
+      }
+    }
   }
 
   /** Clipping scale for a global norm: {@code min(1, clip / (norm + 1e-6))}, 1 when off. */

@@ -1,0 +1,330 @@
+package io.sarmae.trainer.bench;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import io.sarmae.trainer.config.TrainerConfig;
+import io.sarmae.trainer.model.SarmaePretrainModel;
+import io.sarmae.trainer.model.VitSpec;
+import io.sarmae.trainer.train.ModelFactory;
+import io.sarmae.trainer.train.StepInputs;
+import io.sarmae.trainer.train.TrainStep;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sarmae-trainer bench-step} (hidden): times full SARMAE optimizer steps (forward and
+ * backward, global gradient norm, AdamW update) of the real trainer code on fixed random inputs and
+ * prints one JSON line, the DJL half of {@code bench/mae-step.sh}; {@code bench/mae_step.py} is the
+ * PyTorch half and prints the same line.
+ *
+ * <p>The step is {@link TrainStep}, the one the training loop runs, so the benchmark measures what
+ * training costs. Thread counts are set as system properties before anything touches the engine:
+ * DJL reads them once, when PyTorch loads.
+ */
+@Command(
+    name = "bench-step",
+    hidden = true,
+    mixinStandardHelpOptions = true,
+    description = "Benchmark full pretraining steps on random inputs; prints one JSON line.")
+public final class StepBenchmark implements Callable<Integer> {
+
+  @Option(names = "--size", defaultValue = "tiny", description = "tiny|small|base|large")
+  String size;
+
+  @Option(names = "--batch", defaultValue = "8")
+  int batch;
+
+  @Option(names = "--image", defaultValue = "224")
+  int image;
+
+  @Option(names = "--patch", defaultValue = "16")
+  int patch;
+
+  @Option(names = "--steps", defaultValue = "20", description = "Timed steps.")
+  int steps;
+
+  @Option(names = "--warmup", defaultValue = "3", description = "Untimed steps first.")
+  int warmup;
+
+  @Option(names = "--threads", defaultValue = "2", description = "Intra-op threads (interop 1).")
+  int threads;
+
+  @Option(
+      names = "--alignment",
+      defaultValue = "true",
+      arity = "1",
+      description = "SARC branch (optical dim 768) on or off.")
+  boolean alignment;
+
+  @Option(
+      names = "--rss-every",
+      defaultValue = "0",
+      description = "Print VmRSS to stderr every K steps (0: never).")
+  int rssEvery;
+
+  @Option(names = "--seed", defaultValue = "0")
+  long seed;
+
+  @Option(
+      names = "--phases",
+      description =
+          "Also report medians of the three parts of a step and of a forward pass alone"
+              + " (recorded for backward, not run backward), to split forward from backward.")
+  boolean phases;
+
+  @Option(
+      names = "--profile",
+      paramLabel = "FILE",
+      description = "Record one extra step with the PyTorch profiler to this chrome-trace file.")
+  Path profile;
+
+  @Override
+  public Integer call() throws IOException {
+    // Read by DJL once, when the engine loads: must precede every Engine/NDManager call.
+    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+    System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+
+    TrainerConfig config = config();
+    Engine.getInstance().setRandomSeed((int) (seed & 0x7fffffff));
+    Device[] devices = {Device.cpu()};
+    VitSpec spec = ModelFactory.spec(config);
+    try (NDManager root = NDManager.newBaseManager(devices[0])) {
+      SarmaePretrainModel model = ModelFactory.pretrainModel(config, root);
+      TrainStep step = new TrainStep(model, devices, root, config.optim);
+      SplittableRandom random = new SplittableRandom(seed);
+      StepInputs in = randomInputs(spec, random);
+      double wAlign = alignment ? config.alignment.alignWeight : 0.0;
+      double lr = 1e-4;
+
+      double[] total = new double[steps];
+      double[] cpu = new double[steps];
+      double[] fb = new double[steps];
+      double[] norm = new double[steps];
+      double[] upd = new double[steps];
+      long t = 0;
+      double rssStart = rssMb();
+      for (int i = 0; i < warmup + steps; i++) {
+        if (i == warmup) {
+          rssStart = rssMb(); // after warm-up: the model, optimizer state and caches exist
+        }
+        refill(in.maskNoise(), random);
+        long c0 = processCpuNanos();
+        long t0 = System.nanoTime();
+        step.forwardBackward(in, config.alignment.maeWeight, wAlign, 1);
+        long t1 = System.nanoTime();
+        double g = step.gradNorm();
+        long t2 = System.nanoTime();
+        step.apply(++t, lr, TrainStep.clipScale(g, config.optim.clipGrad));
+        long t3 = System.nanoTime();
+        long c3 = processCpuNanos();
+        if (i >= warmup) {
+          int k = i - warmup;
+          total[k] = (t3 - t0) / 1e6;
+          cpu[k] = (c3 - c0) / 1e6;
+          fb[k] = (t1 - t0) / 1e6;
+          norm[k] = (t2 - t1) / 1e6;
+          upd[k] = (t3 - t2) / 1e6;
+        }
+        if (rssEvery > 0 && (i + 1) % rssEvery == 0) {
+          System.err.printf(Locale.ROOT, "{\"step\":%d,\"rss_mb\":%.1f}%n", i + 1, rssMb());
+        }
+      }
+      double rssEnd = rssMb();
+
+      double forwardOnly = Double.NaN;
+      if (phases) {
+        forwardOnly = forwardOnlyMedian(model, root, in, random, Math.max(3, steps / 2));
+      }
+      if (profile != null) {
+        profileOneStep(step, in, random, config, wAlign, lr, ++t);
+      }
+
+      StringBuilder json = new StringBuilder();
+      json.append("{\"impl\":\"djl\"");
+      json.append(",\"size\":\"").append(spec.size()).append('"');
+      json.append(",\"batch\":").append(batch);
+      json.append(",\"image\":").append(image);
+      json.append(",\"alignment\":").append(alignment);
+      json.append(",\"threads\":").append(threads);
+      json.append(",\"steps\":").append(steps);
+      json.append(",\"ms_per_step_median\":").append(fmt(percentile(total, 50)));
+      json.append(",\"ms_per_step_mean\":").append(fmt(Arrays.stream(total).average().orElse(0)));
+      json.append(",\"ms_per_step_p90\":").append(fmt(percentile(total, 90)));
+      json.append(",\"cpu_ms_per_step_median\":").append(fmt(percentile(cpu, 50)));
+      json.append(",\"rss_mb_start\":").append(fmt(rssStart));
+      json.append(",\"rss_mb_end\":").append(fmt(rssEnd));
+      if (phases) {
+        json.append(",\"fwd_bwd_ms\":").append(fmt(percentile(fb, 50)));
+        json.append(",\"fwd_ms\":").append(fmt(forwardOnly));
+        json.append(",\"grad_norm_ms\":").append(fmt(percentile(norm, 50)));
+        json.append(",\"optimizer_ms\":").append(fmt(percentile(upd, 50)));
+      }
+      json.append('}');
+      System.out.println(json);
+    }
+    return 0;
+  }
+
+  private TrainerConfig config() {
+    TrainerConfig c = new TrainerConfig();
+    c.run.seed = seed;
+    c.run.threads = threads;
+    c.model.size = TrainerConfig.ModelSize.valueOf(size.toUpperCase(Locale.ROOT));
+    c.model.imageSize = image;
+    c.model.patchSize = patch;
+    // Reference decoder and masking (§1.1) and optimiser (§5.1) are the config defaults; state
+    // them so the benchmark does not drift if a default changes.
+    c.model.decoderDim = 512;
+    c.model.decoderDepth = 8;
+    c.model.decoderHeads = 16;
+    c.model.maskRatio = 0.75;
+    c.alignment.enabled = alignment;
+    c.alignment.opticalDim = 768;
+    c.alignment.maeWeight = 1.0;
+    c.alignment.alignWeight = 0.8;
+    c.optim.batchSize = batch;
+    c.optim.beta1 = 0.9;
+    c.optim.beta2 = 0.95;
+    c.optim.weightDecay = 0.05;
+    c.optim.clipGrad = 1.0;
+    return c;
+  }
+
+  /** sar/target uniform in [-1, 1], optical uniform in [-2, 2], every other row paired. */
+  private StepInputs randomInputs(VitSpec spec, SplittableRandom random) {
+    int img = spec.inChannels() * image * image;
+    float[] sar = uniform(random, batch * img, -1, 1);
+    float[] target = uniform(random, batch * img, -1, 1);
+    float[] optical = uniform(random, batch * 3 * image * image, -2, 2);
+    float[] paired = new float[batch];
+    for (int b = 0; b < batch; b++) {
+      paired[b] = b % 2 == 0 ? 1f : 0f;
+      if (paired[b] == 0f) {
+        Arrays.fill(optical, b * 3 * image * image, (b + 1) * 3 * image * image, 0f);
+      }
+    }
+    float[] maskNoise = new float[batch * spec.numPatches()];
+    return new StepInputs(
+        sar,
+        target,
+        optical,
+        paired,
+        maskNoise,
+        batch,
+        spec.inChannels(),
+        image,
+        spec.numPatches());
+  }
+
+  private static float[] uniform(SplittableRandom random, int n, double lo, double hi) {
+    float[] out = new float[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = (float) random.nextDouble(lo, hi);
+    }
+    return out;
+  }
+
+  private static void refill(float[] noise, SplittableRandom random) {
+    for (int i = 0; i < noise.length; i++) {
+      noise[i] = (float) random.nextDouble();
+    }
+  }
+
+  /**
+   * Median time of the training-mode forward pass alone, with autograd recording as in training;
+   * the graph is dropped without backward. Backward is then roughly {@code fwd_bwd - fwd}.
+   */
+  private static double forwardOnlyMedian(
+      SarmaePretrainModel model, NDManager root, StepInputs in, SplittableRandom random, int n) {
+    double[] times = new double[n];
+    for (int i = 0; i < n + 1; i++) {
+      refill(in.maskNoise(), random);
+      try (NDManager step = root.newSubManager();
+          GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        ParameterStore ps = new ParameterStore(step, false);
+        long t0 = System.nanoTime();
+        NDList out = model.forward(ps, in.toNDList(step, Device.cpu(), 0, in.rows()), true);
+        out.get(0).getFloat();
+        long t1 = System.nanoTime();
+        if (i > 0) {
+          times[i - 1] = (t1 - t0) / 1e6;
+        }
+      }
+    }
+    return percentile(times, 50);
+  }
+
+  private void profileOneStep(
+      TrainStep step,
+      StepInputs in,
+      SplittableRandom random,
+      TrainerConfig config,
+      double wAlign,
+      double lr,
+      long t) {
+    refill(in.maskNoise(), random);
+    JniUtils.startProfile(false, true, false);
+    step.forwardBackward(in, config.alignment.maeWeight, wAlign, 1);
+    double g = step.gradNorm();
+    step.apply(t, lr, TrainStep.clipScale(g, config.optim.clipGrad));
+    JniUtils.stopProfile(profile.toAbsolutePath().toString());
+  }
+
+  /**
+   * CPU time of the whole process (all threads, user + system) in nanoseconds. On a shared machine
+   * wall time mostly measures the neighbours; CPU time measures the work (spin-waiting OpenMP
+   * threads included).
+   */
+  static long processCpuNanos() {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return 0;
+  }
+
+  /** Resident set size of this process from {@code /proc/self/status}, in MiB; NaN elsewhere. */
+  static double rssMb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          String kb = line.substring(6).trim().split("\\s+")[0];
+          return Long.parseLong(kb) / 1024.0;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
+    return Double.NaN;
+  }
+
+  /** Percentile with linear interpolation between ranks (numpy's default), as mae_step.py. */
+  static double percentile(double[] values, double pct) {
+    if (values.length == 0) {
+      return Double.NaN;
+    }
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    double pos = pct / 100.0 * (sorted.length - 1);
+    int lo = (int) Math.floor(pos);
+    int hi = (int) Math.ceil(pos);
+    return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+  }
+
+  private static String fmt(double v) {
+    return Double.isFinite(v) ? String.format(Locale.ROOT, "%.2f", v) : "null";
+  }
+}
