@@ -68,7 +68,10 @@ public final class ConfigLoader {
   public static FinetuneConfig parseFinetune(String yaml) {
     try {
       JsonNode node = YAML.readTree(yaml);
-      ObjectNode tree = node == null || node.isNull() ? emptyObject() : asObject(node, "<root>");
+      ObjectNode tree =
+          node == null || node.isNull() || node.isMissingNode()
+              ? emptyObject()
+              : asObject(node, "<root>");
       FinetuneConfig config = bind(tree, "<text>", FinetuneConfig.class);
       FinetuneConfigValidator.validate(config);
       return config;

@@ -51,6 +51,7 @@ public final class FinetuneConfig {
     public TrainerConfig.Scaling scaling = TrainerConfig.Scaling.PERCENTILE;
     public InputNormalization normalization = InputNormalization.SYMMETRIC;
     public int evalBatchSize = 64;
+    public int evalEveryEpochs = 1;
   }
 
   /** Training-time augmentation (the reference uses none for SAR datasets, §6.2). */

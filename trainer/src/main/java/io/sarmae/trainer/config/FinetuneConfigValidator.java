@@ -53,6 +53,7 @@ public final class FinetuneConfigValidator {
       problems.add("data.fraction: " + d.fraction + " is out of range, allowed (0, 1]");
     }
     range("data.evalBatchSize", d.evalBatchSize, 1, 65_536);
+    range("data.evalEveryEpochs", d.evalEveryEpochs, 1, 100_000);
 
     FinetuneConfig.Augment a = c.augment;
     if (!(a.cropScaleMin > 0 && a.cropScaleMin <= 1)) {

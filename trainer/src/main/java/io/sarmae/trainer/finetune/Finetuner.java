@@ -252,6 +252,7 @@ public final class Finetuner {
     // Training-loss sum of the current epoch; saved with a mid-epoch checkpoint so a resumed
     // epoch reports the same mean as an uninterrupted one.
     private double lossSum;
+    private Evaluation lastEval;
     private int lossSteps;
     private final List<RepeatResult.EpochRecord> history = new ArrayList<>();
 
@@ -381,42 +382,54 @@ public final class Finetuner {
                   skippedSteps);
             }
           }
+          boolean lastEpoch = epoch + 1 == epochs;
+          boolean evaluateNow = lastEpoch || (epoch + 1) % config.data.evalEveryEpochs == 0;
           Evaluation ev =
-              evaluate(
-                  model,
-                  ps,
-                  evalImages,
-                  config.data.evalBatchSize,
-                  config.data.normalization,
-                  config.data.evalSplit);
+              evaluateNow
+                  ? evaluate(
+                      model,
+                      ps,
+                      evalImages,
+                      config.data.evalBatchSize,
+                      config.data.normalization,
+                      config.data.evalSplit)
+                  : null;
           double best =
-              history.stream().mapToDouble(RepeatResult.EpochRecord::evalTop1).max().orElse(-1);
+              history.stream()
+                  .mapToDouble(RepeatResult.EpochRecord::evalTop1)
+                  .filter(Double::isFinite)
+                  .max()
+                  .orElse(-1);
           history.add(
               new RepeatResult.EpochRecord(
                   epoch + 1,
                   lossSteps == 0 ? Double.NaN : lossSum / lossSteps,
                   lr,
-                  ev.loss(),
-                  ev.top1(),
+                  ev == null ? Double.NaN : ev.loss(),
+                  ev == null ? Double.NaN : ev.top1(),
                   skippedSteps));
           FinetuneResults.writeJson(historyFile, history);
-          if (ev.top1() >= best) {
-            // ties overwrite, as the reference's best_ckpt (§6.7)
-            bestPath = save(bestCheckpointer, epoch + 1, 0, false);
-          }
-          reporter
-              .metrics()
-              .recordEval(k, ev.top1() / 100, Math.max(best, ev.top1()) / 100, ev.loss());
           Map<String, Object> line = new LinkedHashMap<>();
           line.put("repeat", k);
           line.put("epoch", epoch + 1);
           line.put("train_loss", lossSteps == 0 ? null : lossSum / lossSteps);
           line.put("train_lr", lr);
-          line.put("test_loss", ev.loss());
-          line.put("test_acc1", ev.top1());
+          if (ev != null) {
+            if (lastEpoch) {
+              lastEval = ev;
+            }
+            if (ev.top1() >= best) {
+              // ties overwrite, as the reference's best_ckpt (§6.7)
+              bestPath = save(bestCheckpointer, epoch + 1, 0, false);
+            }
+            reporter
+                .metrics()
+                .recordEval(k, ev.top1() / 100, Math.max(best, ev.top1()) / 100, ev.loss());
+            line.put("test_loss", ev.loss());
+            line.put("test_acc1", ev.top1());
+          }
           reporter.epochSummary(line);
           reporter.epochDone(k * epochs + epoch + 1);
-          boolean lastEpoch = epoch + 1 == epochs;
           int every = config.checkpoint.everyEpochs;
           if (lastEpoch || (every > 0 && (epoch + 1) % every == 0)) {
             checkpoint(epoch + 1, 0);
@@ -424,13 +437,15 @@ public final class Finetuner {
         }
 
         Evaluation last =
-            evaluate(
-                model,
-                ps,
-                evalImages,
-                config.data.evalBatchSize,
-                config.data.normalization,
-                config.data.evalSplit);
+            lastEval != null
+                ? lastEval
+                : evaluate(
+                    model,
+                    ps,
+                    evalImages,
+                    config.data.evalBatchSize,
+                    config.data.normalization,
+                    config.data.evalSplit);
         Map<String, Evaluation> testResults = new LinkedHashMap<>();
         for (Map.Entry<String, LabelledImages> t : tests.entrySet()) {
           Evaluation te =
@@ -445,9 +460,10 @@ public final class Finetuner {
           LOG.info(
               "Repeat {}: top-1 on {} = {} %", k, t.getKey(), String.format("%.2f", te.top1()));
         }
-        RepeatResult.EpochRecord bestRecord = history.get(0);
+        RepeatResult.EpochRecord bestRecord = null;
         for (RepeatResult.EpochRecord r : history) {
-          if (r.evalTop1() >= bestRecord.evalTop1()) {
+          if (Double.isFinite(r.evalTop1())
+              && (bestRecord == null || r.evalTop1() >= bestRecord.evalTop1())) {
             bestRecord = r;
           }
         }

@@ -167,6 +167,12 @@ public final class VitClassifier extends FixedShapeBlock {
     return manager.create(s, new Shape(batch, 1, 1));
   }
 
+  /** The values {@link #dropScale} draws (tests). */
+  public static float[] dropScaleForTest(
+      NDManager manager, long batch, double rate, RandomGenerator rng) {
+    return dropScale(manager, batch, rate, rng).toFloatArray();
+  }
+
   @Override
   protected NDList forwardInternal(
       ParameterStore parameterStore,
