@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import io.sarmae.trainer.config.ConfigException;
 import io.sarmae.trainer.model.VitClassifier;
-import io.sarmae.trainer.train.Checkpointer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -160,10 +160,29 @@ public final class PretrainedInit {
     Map<String, NDArray> out = new LinkedHashMap<>();
     NDList list;
     if (Files.isDirectory(source)) {
-      try {
-        list =
-            new Checkpointer(source.getParent(), Integer.MAX_VALUE).load(source, manager).model();
-      } catch (RuntimeException e) {
+      // checkpoint-* folders and final/ (which holds only the model shards): read the model
+      // shards listed in state.json directly, so the optimizer files need not be there.
+      list = new NDList();
+      try (Stream<Path> files = Files.list(source)) {
+        List<Path> shards =
+            files
+                .filter(p -> p.getFileName().toString().matches("model-\\d+\\.safetensors"))
+                .sorted()
+                .toList();
+        if (shards.isEmpty()) {
+          throw new ConfigException(
+              "model.init: "
+                  + source
+                  + " is a folder without model-*.safetensors (expected a checkpoint-* or final/"
+                  + " folder of sarmae-trainer pretrain)");
+        }
+        for (Path shard : shards) {
+          list.addAll(NDList.decode(manager, Files.readAllBytes(shard)));
+        }
+      } catch (IOException | RuntimeException e) {
+        if (e instanceof ConfigException ce) {
+          throw ce;
+        }
         throw new ConfigException(
             "model.init: " + source + " is not a readable checkpoint: " + e.getMessage(), e);
       }
