@@ -595,7 +595,9 @@ public final class Finetuner {
           NDArray m = ck.optimizer().get("exp_avg." + e.getKey());
           NDArray v = ck.optimizer().get("exp_avg_sq." + e.getKey());
           if (m != null && v != null) {
-            adamw.restore(e.getValue().getId(), m, v, Set.of(device));
+            // Clones: decoded tensors may wrap the file's buffer, which is freed with `tmp`; a
+            // resumed pretraining run crashed in adamUpdate under tcmalloc (see docs/results.md).
+            adamw.restore(e.getValue().getId(), m.duplicate(), v.duplicate(), Set.of(device));
           }
         }
         CheckpointState s = ck.state();
