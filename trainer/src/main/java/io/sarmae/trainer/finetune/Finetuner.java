@@ -396,8 +396,8 @@ public final class Finetuner {
                   : null;
           double best =
               history.stream()
+                  .filter(RepeatResult.EpochRecord::evaluated)
                   .mapToDouble(RepeatResult.EpochRecord::evalTop1)
-                  .filter(Double::isFinite)
                   .max()
                   .orElse(-1);
           history.add(
@@ -405,8 +405,8 @@ public final class Finetuner {
                   epoch + 1,
                   lossSteps == 0 ? Double.NaN : lossSum / lossSteps,
                   lr,
-                  ev == null ? Double.NaN : ev.loss(),
-                  ev == null ? Double.NaN : ev.top1(),
+                  ev == null ? null : ev.loss(),
+                  ev == null ? null : ev.top1(),
                   skippedSteps));
           FinetuneResults.writeJson(historyFile, history);
           Map<String, Object> line = new LinkedHashMap<>();
@@ -462,8 +462,7 @@ public final class Finetuner {
         }
         RepeatResult.EpochRecord bestRecord = null;
         for (RepeatResult.EpochRecord r : history) {
-          if (Double.isFinite(r.evalTop1())
-              && (bestRecord == null || r.evalTop1() >= bestRecord.evalTop1())) {
+          if (r.evaluated() && (bestRecord == null || r.evalTop1() >= bestRecord.evalTop1())) {
             bestRecord = r;
           }
         }

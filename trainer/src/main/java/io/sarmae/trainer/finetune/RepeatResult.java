@@ -33,14 +33,18 @@ public record RepeatResult(
     String bestCheckpoint,
     double wallSeconds) {
 
-  /** One epoch: mean training loss, last lr, eval loss and accuracy. */
+  /**
+   * One epoch: mean training loss, last lr, eval loss and accuracy ({@code null} when the epoch was
+   * not evaluated, see {@code data.evalEveryEpochs}).
+   */
   public record EpochRecord(
-      int epoch,
-      double trainLoss,
-      double lr,
-      double evalLoss,
-      double evalTop1,
-      long skippedSteps) {}
+      int epoch, double trainLoss, double lr, Double evalLoss, Double evalTop1, long skippedSteps) {
+
+    /** Whether this epoch was evaluated. */
+    public boolean evaluated() {
+      return evalTop1 != null && Double.isFinite(evalTop1);
+    }
+  }
 
   /** A compact form of {@link PretrainedInit.Report}. */
   public record InitSummary(

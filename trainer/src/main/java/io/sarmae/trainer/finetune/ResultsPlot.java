@@ -73,6 +73,9 @@ public final class ResultsPlot {
       int px = -1;
       int py = -1;
       for (int e = 0; e < hist.size(); e++) {
+        if (!hist.get(e).evaluated()) {
+          continue; // data.evalEveryEpochs: connect the evaluated epochs only
+        }
         int x = x0 + (epochs == 1 ? w / 2 : w * e / (epochs - 1));
         int y = y0 + h - (int) Math.round(h * clamp(hist.get(e).evalTop1()) / 100);
         if (px >= 0) {

@@ -107,7 +107,9 @@ class FinetunerTest {
 
   @Test
   void fineTunesRepeatsAndWritesResultsManifestsAndPlot(@TempDir Path dir) throws Exception {
-    FinetuneResults r = finetune(config(dir, "model.init=" + pretrained), StopSignal.manual());
+    FinetuneResults r =
+        finetune(
+            config(dir, "model.init=" + pretrained, "data.evalEveryEpochs=2"), StopSignal.manual());
 
     assertThat(r.classes()).isEqualTo(SynthClassificationData.CLASSES);
     assertThat(r.repeats()).hasSize(2);
@@ -121,7 +123,10 @@ class FinetunerTest {
     assertThat(Arrays.stream(first.last().confusion()).flatMapToLong(Arrays::stream).sum())
         .isEqualTo(18);
     assertThat(first.tests()).containsOnlyKeys("Test", "TestSpeckle");
-    assertThat(first.top1Best()).isGreaterThanOrEqualTo(first.history().get(0).evalTop1());
+    // evaluated every 2 epochs: epoch 1 has no eval, epoch 2 (the last) is best and last
+    assertThat(first.history().get(0).evalTop1()).isNull();
+    assertThat(first.top1Best()).isEqualTo(first.top1Last());
+    assertThat(first.bestEpoch()).isEqualTo(2);
     assertThat(first.init().loaded()).isEqualTo(4 + 12 * 12);
     assertThat(first.init().missing())
         .containsExactly("fc_norm.weight", "fc_norm.bias", "head.weight", "head.bias");
@@ -133,6 +138,7 @@ class FinetunerTest {
     JsonNode json = new ObjectMapper().readTree(out.resolve("results.json").toFile());
     assertThat(json.get("aggregate").get("top1Last").get("n").asInt()).isEqualTo(2);
     assertThat(json.get("repeats").get(0).get("last").get("perClassAccuracy").size()).isEqualTo(6);
+    assertThat(json.get("repeats").get(0).get("history").get(0).get("evalTop1").isNull()).isTrue();
     assertThat(out.resolve("results.png")).isNotEmptyFile();
     Manifest m0 = Manifest.read(out.resolve("split-repeat0.json"));
     Manifest m1 = Manifest.read(out.resolve("split-repeat1.json"));
