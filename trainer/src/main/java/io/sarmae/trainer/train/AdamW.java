@@ -136,8 +136,11 @@ public final class AdamW extends Optimizer {
     Map<Device, NDArray> m = means.computeIfAbsent(parameterId, k -> new ConcurrentHashMap<>());
     Map<Device, NDArray> v = variances.computeIfAbsent(parameterId, k -> new ConcurrentHashMap<>());
     for (Device d : devices) {
-      NDArray md = mean.toDevice(d, true);
-      NDArray vd = variance.toDevice(d, true);
+      // duplicate() clones into storage PyTorch owns: a tensor decoded from a checkpoint wraps a
+      // Java buffer, and toDevice() to the same device returns a view of it, which became a
+      // use-after-free (SIGSEGV in adamUpdate) once the caller's manager was closed.
+      NDArray md = mean.toDevice(d, false).duplicate();
+      NDArray vd = variance.toDevice(d, false).duplicate();
       md.attach(stateManager);
       vd.attach(stateManager);
       m.put(d, md);
