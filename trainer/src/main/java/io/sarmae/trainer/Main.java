@@ -1,6 +1,8 @@
 package io.sarmae.trainer;
 
 import io.sarmae.trainer.cli.EmbedCommand;
+import io.sarmae.trainer.cli.EvaluateCommand;
+import io.sarmae.trainer.cli.FinetuneCommand;
 import io.sarmae.trainer.cli.PretrainCommand;
 import io.sarmae.trainer.cli.QuickstartCommand;
 import io.sarmae.trainer.cli.SynthDataCommand;
@@ -22,6 +24,8 @@ import picocli.CommandLine.Command;
     description = "SARMAE pretraining and fine-tuning of ViT masked autoencoders on SAR images.",
     subcommands = {
       PretrainCommand.class,
+      FinetuneCommand.class,
+      EvaluateCommand.class,
       SynthDataCommand.class,
       QuickstartCommand.class,
       WeightsCommand.class,

@@ -2,6 +2,7 @@ package io.sarmae.trainer.cli;
 
 import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.config.ConfigException;
+import io.sarmae.trainer.data.SynthClassificationData;
 import io.sarmae.trainer.data.SynthData;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -45,10 +46,58 @@ public final class SynthDataCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(
+      names = "--kind",
+      defaultValue = "scenes",
+      description =
+          "scenes: unlabelled SAR-1M-style scenes for pretraining (default); classification: a"
+              + " labelled target benchmark in the ImageFolder layout (Train/, Val/, Test/,"
+              + " TestSpeckle/), where --count is the number of training images per class.")
+  String kind;
+
+  @Option(
+      names = "--eval-count",
+      defaultValue = "100",
+      description =
+          "classification: images per class in Val/, Test/ and TestSpeckle/ (default"
+              + " ${DEFAULT-VALUE}).")
+  int evalCount;
+
   @Override
   public Integer call() throws IOException {
-    generate(out, count, pairedFraction, imageSize, seed);
+    if ("classification".equals(kind)) {
+      generateClassification(out, count, evalCount, imageSize, seed);
+    } else if ("scenes".equals(kind)) {
+      generate(out, count, pairedFraction, imageSize, seed);
+    } else {
+      throw new ConfigException(
+          "--kind: '" + kind + "' is not allowed; use scenes or classification");
+    }
     return ExitCodes.OK;
+  }
+
+  static SynthClassificationData.Summary generateClassification(
+      Path out, int perClass, int evalPerClass, int size, long seed) throws IOException {
+    if (perClass < 1 || evalPerClass < 1) {
+      throw new ConfigException("--count and --eval-count must be >= 1");
+    }
+    if (size < 8 || size > 4096) {
+      throw new ConfigException("--image-size: " + size + " is out of range, allowed 8..4096");
+    }
+    long start = System.nanoTime();
+    SynthClassificationData.Summary s =
+        SynthClassificationData.generate(out, perClass, evalPerClass, size, seed);
+    LOG.info(
+        "Wrote {} classes, {} Train / {} Val / {} Test (+ TestSpeckle) {}x{} images to {} in {} ms",
+        s.classes(),
+        s.train(),
+        s.val(),
+        s.test(),
+        size,
+        size,
+        s.root(),
+        (System.nanoTime() - start) / 1_000_000);
+    return s;
   }
 
   static SynthData.Summary generate(Path out, int count, double fraction, int size, long seed)

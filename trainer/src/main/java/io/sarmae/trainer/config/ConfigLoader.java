@@ -46,9 +46,47 @@ public final class ConfigLoader {
     for (String override : overrides) {
       applyOverride(tree, override);
     }
-    TrainerConfig config = bind(tree, file == null ? "--set" : file.toString());
+    TrainerConfig config =
+        bind(tree, file == null ? "--set" : file.toString(), TrainerConfig.class);
     ConfigValidator.validate(config);
     return config;
+  }
+
+  /** Loads a fine-tuning config ({@link FinetuneConfig}) the same way as {@link #load}. */
+  public static FinetuneConfig loadFinetune(Path file, List<String> overrides) {
+    ObjectNode tree = readTree(file);
+    for (String override : overrides) {
+      applyOverride(tree, override);
+    }
+    FinetuneConfig config =
+        bind(tree, file == null ? "--set" : file.toString(), FinetuneConfig.class);
+    FinetuneConfigValidator.validate(config);
+    return config;
+  }
+
+  /** Parses fine-tuning YAML text (tests, contract check, configs stored in checkpoints). */
+  public static FinetuneConfig parseFinetune(String yaml) {
+    try {
+      JsonNode node = YAML.readTree(yaml);
+      ObjectNode tree =
+          node == null || node.isNull() || node.isMissingNode()
+              ? emptyObject()
+              : asObject(node, "<root>");
+      FinetuneConfig config = bind(tree, "<text>", FinetuneConfig.class);
+      FinetuneConfigValidator.validate(config);
+      return config;
+    } catch (JsonProcessingException e) {
+      throw new ConfigException("config is not valid YAML: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** Writes a resolved fine-tuning config as YAML. */
+  public static String toYaml(FinetuneConfig config) {
+    try {
+      return YAML.writeValueAsString(config);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Parses YAML text (used by tests and by the contract check). */
@@ -56,7 +94,7 @@ public final class ConfigLoader {
     try {
       JsonNode node = YAML.readTree(yaml);
       ObjectNode tree = node == null || node.isNull() ? emptyObject() : asObject(node, "<root>");
-      TrainerConfig config = bind(tree, "<text>");
+      TrainerConfig config = bind(tree, "<text>", TrainerConfig.class);
       ConfigValidator.validate(config);
       return config;
     } catch (JsonProcessingException e) {
@@ -142,10 +180,10 @@ public final class ConfigLoader {
     node.set(parts[parts.length - 1], value == null ? NullNode.getInstance() : value);
   }
 
-  private static TrainerConfig bind(ObjectNode tree, String source) {
-    checkKnownKeys(tree, TrainerConfig.class, "");
+  private static <T> T bind(ObjectNode tree, String source, Class<T> type) {
+    checkKnownKeys(tree, type, "");
     try {
-      return YAML.treeToValue(tree, TrainerConfig.class);
+      return YAML.treeToValue(tree, type);
     } catch (InvalidFormatException e) {
       String key = pathOf(e);
       Class<?> target = e.getTargetType();
@@ -220,7 +258,9 @@ public final class ConfigLoader {
                 + String.join(", ", known));
       }
       Class<?> fieldType = field.getType();
-      boolean section = fieldType.getDeclaringClass() == TrainerConfig.class && !fieldType.isEnum();
+      Class<?> owner = fieldType.getDeclaringClass();
+      boolean section =
+          (owner == TrainerConfig.class || owner == FinetuneConfig.class) && !fieldType.isEnum();
       if (section) {
         JsonNode value = entry.getValue();
         if (value.isNull()) {

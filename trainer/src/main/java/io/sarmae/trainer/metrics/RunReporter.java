@@ -175,6 +175,21 @@ public final class RunReporter {
       appendLog(line);
       if (jsonLogs) {
         printJson(line);
+      } else if (bar == null && !"pretrain".equals(mode)) {
+        LOG.info(
+            String.format(
+                Locale.ROOT,
+                "epoch %d step %d/%d loss %.4f lr %.3g grad %.3f %s img/s eta %s",
+                epochIndex,
+                step,
+                totalSteps,
+                loss,
+                lr,
+                gradNorm,
+                Double.isNaN(imagesPerSecondEma)
+                    ? "-"
+                    : String.format(Locale.ROOT, "%.1f", imagesPerSecondEma),
+                ProgressBar.formatDuration(eta(step))));
       } else if (bar == null) {
         LOG.info(
             String.format(

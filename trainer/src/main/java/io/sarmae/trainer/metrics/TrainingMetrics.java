@@ -35,9 +35,16 @@ public final class TrainingMetrics implements AutoCloseable {
   private final Counter checkpoints;
   private final Timer stepTime;
   private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+  private final Gauges evalAccuracy = new Gauges();
+  private final Gauges evalBestAccuracy = new Gauges();
+  private final Gauges evalLoss = new Gauges();
+  private final AtomicLong repeat = new AtomicLong();
+  private final Tags tags;
+  private boolean evalRegistered;
 
   public TrainingMetrics(String mode) {
     Tags tags = Tags.of("mode", mode);
+    this.tags = tags;
     gauge("sarmae.train.loss", "Total training loss of the last logged step", loss, tags);
     gauge("sarmae.train.mae.loss", "MAE reconstruction loss (unweighted)", maeLoss, tags);
     gauge("sarmae.train.align.loss", "SAR-optical alignment loss (unweighted)", alignLoss, tags);
@@ -105,6 +112,37 @@ public final class TrainingMetrics implements AutoCloseable {
     alignWeight.set(alignW);
     lr.set(learningRate);
     imagesPerSecond.set(imgPerSec);
+  }
+
+  /**
+   * Records an evaluation (fine-tuning): accuracy as a ratio in [0, 1], the best so far in this
+   * repeat, the plain cross-entropy, and the 0-based repeat. The gauges appear on first use, so
+   * pretraining does not export them.
+   */
+  public synchronized void recordEval(
+      int repeatIndex, double accuracy, double bestAccuracy, double loss) {
+    if (!evalRegistered) {
+      gauge(
+          "sarmae.train.eval.accuracy",
+          "Top-1 accuracy (ratio) on the eval split after the last epoch",
+          evalAccuracy,
+          tags);
+      gauge(
+          "sarmae.train.eval.best.accuracy",
+          "Best per-epoch top-1 accuracy (ratio) of the current repeat",
+          evalBestAccuracy,
+          tags);
+      gauge("sarmae.train.eval.loss", "Cross-entropy on the eval split", evalLoss, tags);
+      Gauge.builder("sarmae.train.repeat", repeat, AtomicLong::get)
+          .description("Current repeat (0-based) of a multi-seed fine-tuning run")
+          .tags(tags)
+          .register(registry);
+      evalRegistered = true;
+    }
+    repeat.set(repeatIndex);
+    evalAccuracy.set(accuracy);
+    evalBestAccuracy.set(bestAccuracy);
+    evalLoss.set(loss);
   }
 
   public void setEpoch(long completedEpochs) {

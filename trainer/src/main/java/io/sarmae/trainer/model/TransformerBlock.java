@@ -53,6 +53,24 @@ public final class TransformerBlock extends FixedShapeBlock {
     return y.add(h); // (B, N, d)
   }
 
+  /**
+   * The block with stochastic depth (timm {@code DropPath}, used in fine-tuning): each residual
+   * branch is multiplied per sample by {@code dropScale}, {@code (B, 1, 1)} holding 0 for a dropped
+   * sample and {@code 1/keepProb} for a kept one (the caller draws it, so randomness stays
+   * reproducible); null means no drop path.
+   */
+  public NDArray apply(
+      ParameterStore ps, NDArray x, boolean training, NDArray attnScale, NDArray mlpScale) {
+    if (attnScale == null && mlpScale == null) {
+      return apply(ps, x, training);
+    }
+    NDArray a = attention(ps, norm1.apply(ps, x, training), training); // (B, N, d)
+    NDArray y = x.add(attnScale == null ? a : a.mul(attnScale)); // (B, N, d)
+    NDArray h = fc1.apply(ps, norm2.apply(ps, y, training), training); // (B, N, 4d)
+    h = fc2.apply(ps, Activation.gelu(h), training); // (B, N, d)
+    return y.add(mlpScale == null ? h : h.mul(mlpScale)); // (B, N, d)
+  }
+
   /** Multi-head self-attention on already normalised tokens. */
   NDArray attention(ParameterStore ps, NDArray z, boolean training) {
     Shape s = z.getShape();

@@ -25,6 +25,7 @@ public final class AdamW extends Optimizer {
   private final float beta2;
   private final float eps;
   private final Map<String, Float> weightDecayById;
+  private final Map<String, Float> lrScaleById;
   private final Map<String, Map<Device, NDArray>> means = new ConcurrentHashMap<>();
   private final Map<String, Map<Device, NDArray>> variances = new ConcurrentHashMap<>();
   private final NDManager stateManager;
@@ -44,11 +45,27 @@ public final class AdamW extends Optimizer {
       double eps,
       Map<String, Float> weightDecayById,
       NDManager stateManager) {
+    this(beta1, beta2, eps, weightDecayById, Map.of(), stateManager);
+  }
+
+  /**
+   * With a learning-rate multiplier per DJL parameter id (layer-wise lr decay in fine-tuning,
+   * reference §6.6: each group's lr is the scheduled lr times its {@code lr_scale}); parameters
+   * absent from {@code lrScaleById} use 1.
+   */
+  public AdamW(
+      double beta1,
+      double beta2,
+      double eps,
+      Map<String, Float> weightDecayById,
+      Map<String, Float> lrScaleById,
+      NDManager stateManager) {
     super(new NoOpBuilder());
     this.beta1 = (float) beta1;
     this.beta2 = (float) beta2;
     this.eps = (float) eps;
     this.weightDecayById = Map.copyOf(weightDecayById);
+    this.lrScaleById = Map.copyOf(lrScaleById);
     this.stateManager = stateManager;
   }
 
@@ -72,7 +89,8 @@ public final class AdamW extends Optimizer {
     }
     double bc1 = 1.0 - Math.pow(beta1, step);
     double bc2 = 1.0 - Math.pow(beta2, step);
-    float lrCorrected = (float) (lr * Math.sqrt(bc2) / bc1);
+    float paramLr = lr * lrScaleById.getOrDefault(parameterId, 1f);
+    float lrCorrected = (float) (paramLr * Math.sqrt(bc2) / bc1);
     float epsCorrected = (float) (eps * Math.sqrt(bc2));
     NDArray m = state(means, parameterId, weight);
     NDArray v = state(variances, parameterId, weight);
@@ -81,7 +99,7 @@ public final class AdamW extends Optimizer {
         .adamUpdate(
             new NDList(weight, grad, m, v),
             new NDList(weight),
-            lr,
+            paramLr,
             lrCorrected,
             wd,
             gradScale,
@@ -118,8 +136,11 @@ public final class AdamW extends Optimizer {
     Map<Device, NDArray> m = means.computeIfAbsent(parameterId, k -> new ConcurrentHashMap<>());
     Map<Device, NDArray> v = variances.computeIfAbsent(parameterId, k -> new ConcurrentHashMap<>());
     for (Device d : devices) {
-      NDArray md = mean.toDevice(d, true);
-      NDArray vd = variance.toDevice(d, true);
+      // duplicate() clones into storage PyTorch owns: a tensor decoded from a checkpoint wraps a
+      // Java buffer, and toDevice() to the same device returns a view of it, which became a
+      // use-after-free (SIGSEGV in adamUpdate) once the caller's manager was closed.
+      NDArray md = mean.toDevice(d, false).duplicate();
+      NDArray vd = variance.toDevice(d, false).duplicate();
       md.attach(stateManager);
       vd.attach(stateManager);
       m.put(d, md);

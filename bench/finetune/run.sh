@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Few-shot transfer experiment on the synthetic benchmark (issue #4, docs/results.md):
+#   1. labelled target chips (synth-data --kind classification) and unlabelled scenes (synth-data);
+#   2. pretrain the same ViT-Tiny twice on the scenes: plain MAE, and MAE + SARE speckle injection
+#      (SARC off in both: without real optical weights it aligns to a random projection);
+#   3. fine-tune K-shot from scratch, from MAE and from SARE, REPEATS seeds each, with the same
+#      recipe; evaluate on Val (per epoch), Test and TestSpeckle (1-look speckle, much stronger);
+#   4. print a table of mean +/- population std.
+# Every size is an environment variable; defaults are the full experiment. Example (what
+# docs/results.md reports):
+#   SCENES=1024 PRETRAIN_EPOCHS=6 FT_EPOCHS=10 bench/finetune/run.sh /tmp/ft-bench
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bin="$here/../../trainer/bin/sarmae-trainer"
+work=${1:-./ft-bench}
+SIZE=${SIZE:-32}
+PATCH=${PATCH:-8}
+MODEL=${MODEL:-tiny}
+SCENES=${SCENES:-4096}
+PRETRAIN_EPOCHS=${PRETRAIN_EPOCHS:-50}
+PRETRAIN_BATCH=${PRETRAIN_BATCH:-64}
+PRETRAIN_LR=${PRETRAIN_LR:-1.5e-3}
+TRAIN_PER_CLASS=${TRAIN_PER_CLASS:-20}
+EVAL_PER_CLASS=${EVAL_PER_CLASS:-20}
+SHOTS=${SHOTS:-10}
+REPEATS=${REPEATS:-5}
+FT_EPOCHS=${FT_EPOCHS:-30}
+FT_BATCH=${FT_BATCH:-20}
+FT_LR=${FT_LR:-1e-3}
+EVAL_EVERY=${EVAL_EVERY:-5}
+THREADS=${THREADS:-2}
+INITS=${INITS:-scratch sare mae}
+mkdir -p "$work"
+cd "$work"
+common=(--set run.threads="$THREADS" --set observability.port=0 --set observability.logEverySteps=10)
+
+[ -d labelled ] || "$bin" synth-data --kind classification --out labelled \
+  --count "$TRAIN_PER_CLASS" --eval-count "$EVAL_PER_CLASS" --image-size "$SIZE" --seed 1
+[ -d scenes ] || "$bin" synth-data --out scenes --count "$SCENES" --image-size "$SIZE" --seed 2
+
+pretrain() { # name, extra --set flags...
+  local name=$1
+  shift
+  [ -d "pretrain-$name/ckpt/final" ] && return
+  "$bin" pretrain "${common[@]}" \
+    --set model.size="$MODEL" --set model.imageSize="$SIZE" --set model.patchSize="$PATCH" \
+    --set model.decoderDim=128 --set model.decoderDepth=2 --set model.decoderHeads=4 \
+    --set alignment.enabled=false --set data.path=scenes --set data.workers=1 \
+    --set optim.epochs="$PRETRAIN_EPOCHS" --set optim.batchSize="$PRETRAIN_BATCH" \
+    --set optim.lr="$PRETRAIN_LR" --set optim.warmupEpochs=1 \
+    --set run.outputDir="pretrain-$name" --set checkpoint.dir="pretrain-$name/ckpt" \
+    --set checkpoint.everyEpochs=0 "$@"
+}
+
+finetune() { # name, init or empty
+  local name=$1 init=$2
+  local extra=()
+  [ -n "$init" ] && extra=(--set model.init="$init")
+  "$bin" finetune "${common[@]}" \
+    --set model.size="$MODEL" --set model.imageSize="$SIZE" --set model.patchSize="$PATCH" \
+    --set data.path=labelled --set data.protocol=kshot --set data.shots="$SHOTS" \
+    --set 'data.testSplits=[Test, TestSpeckle]' --set data.evalEveryEpochs="$EVAL_EVERY" \
+    --set optim.epochs="$FT_EPOCHS" --set optim.batchSize="$FT_BATCH" --set optim.lr="$FT_LR" \
+    --set optim.warmupEpochs=1 --set augment.speckle=false \
+    --set repeats.count="$REPEATS" \
+    --set run.outputDir="ft-$name" --set checkpoint.dir="ft-$name/ckpt" "${extra[@]}"
+}
+
+start=$(date +%s)
+for init in $INITS; do
+  case $init in
+    mae) pretrain mae --set noise.enabled=false ;;
+    sare) pretrain sare --set noise.enabled=true ;;
+  esac
+done
+for init in $INITS; do
+  case $init in
+    scratch) finetune scratch "" ;;
+    *) finetune "$init" "pretrain-$init/ckpt/final" ;;
+  esac
+done
+echo "total wall time: $(( $(date +%s) - start )) s"
+python3 "$here/summarize.py" . $INITS

@@ -1,0 +1,175 @@
+package io.sarmae.trainer.cli;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import io.sarmae.trainer.ExitCodes;
+import io.sarmae.trainer.TrainerException;
+import io.sarmae.trainer.config.ConfigException;
+import io.sarmae.trainer.config.ConfigLoader;
+import io.sarmae.trainer.config.FinetuneConfig;
+import io.sarmae.trainer.data.ImageDecoder;
+import io.sarmae.trainer.finetune.Evaluation;
+import io.sarmae.trainer.finetune.Finetuner;
+import io.sarmae.trainer.finetune.ImageFolder;
+import io.sarmae.trainer.finetune.LabelledImages;
+import io.sarmae.trainer.metrics.TerminationMessage;
+import io.sarmae.trainer.model.VitClassifier;
+import io.sarmae.trainer.train.CheckpointState;
+import io.sarmae.trainer.train.Checkpointer;
+import io.sarmae.trainer.train.Devices;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code sarmae-trainer evaluate}: scores a fine-tuning checkpoint on one dataset split. */
+@Command(
+    name = "evaluate",
+    mixinStandardHelpOptions = true,
+    description =
+        "Score a fine-tuned classifier checkpoint on a dataset split (top-1, per-class accuracy,"
+            + " confusion matrix) and write evaluation-<split>.json.")
+public final class EvaluateCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(EvaluateCommand.class);
+
+  @Option(
+      names = "--checkpoint",
+      required = true,
+      paramLabel = "DIR",
+      description =
+          "A fine-tuning checkpoint folder (checkpoints/repeat-<k>/checkpoint-* or"
+              + " .../best/checkpoint-*).")
+  Path checkpoint;
+
+  @Option(
+      names = {"-c", "--config"},
+      paramLabel = "FILE",
+      description = "Fine-tuning config; default: the one stored in the checkpoint.")
+  Path config;
+
+  @Option(
+      names = {"-s", "--set"},
+      paramLabel = "KEY=VALUE",
+      description = "Override a config key, e.g. --set data.path=/data/MSTAR (repeatable).")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(
+      names = "--split",
+      paramLabel = "NAME",
+      description = "Split folder under data.path (default: data.evalSplit).")
+  String split;
+
+  @Option(
+      names = "--out",
+      paramLabel = "FILE",
+      description = "Output JSON (default: <run.outputDir>/evaluation-<split>.json).")
+  Path out;
+
+  @Override
+  public Integer call() throws IOException {
+    CheckpointState state;
+    try {
+      state = Checkpointer.readState(checkpoint);
+    } catch (IOException e) {
+      throw new ConfigException(
+          "--checkpoint: " + checkpoint + " has no readable state.json (" + e.getMessage() + ")");
+    }
+    FinetuneConfig cfg;
+    if (config != null) {
+      cfg = ConfigLoader.loadFinetune(config, overrides);
+    } else {
+      Path stored = Files.createTempFile("sarmae-eval", ".yaml");
+      try {
+        Files.writeString(stored, state.config() == null ? "" : state.config());
+        cfg = ConfigLoader.loadFinetune(stored, overrides);
+      } finally {
+        Files.deleteIfExists(stored);
+      }
+    }
+    String splitName = split != null ? split : cfg.data.evalSplit;
+    ImageFolder folder = ImageFolder.scan(Path.of(cfg.data.path), splitName);
+    Device device = Devices.select(cfg.run.device)[0];
+    Evaluation ev;
+    Engine.getInstance().setRandomSeed(0);
+    try (NDManager root = NDManager.newBaseManager(device)) {
+      VitClassifier model = Finetuner.buildModel(cfg, folder.classes().size());
+      model.initialize(root);
+      Map<String, Parameter> named = model.referenceStateDict();
+      try (NDManager tmp = root.newSubManager(Device.cpu())) {
+        Checkpointer.Loaded ck =
+            new Checkpointer(checkpoint.getParent(), Integer.MAX_VALUE).load(checkpoint, tmp);
+        for (Map.Entry<String, Parameter> e : named.entrySet()) {
+          NDArray src = ck.model().get(e.getKey());
+          if (src == null || !src.getShape().equals(e.getValue().getArray().getShape())) {
+            throw new TrainerException(
+                ExitCodes.CONFIG,
+                "CheckpointMismatch",
+                checkpoint
+                    + ": tensor "
+                    + e.getKey()
+                    + (src == null ? " is missing" : " has shape " + src.getShape())
+                    + ", the model built from the config and the "
+                    + folder.classes().size()
+                    + " classes of "
+                    + splitName
+                    + " expects "
+                    + e.getValue().getArray().getShape());
+          }
+          e.getValue().getArray().set(src.toByteBuffer());
+        }
+      }
+      ImageDecoder decoder =
+          new ImageDecoder(ImageDecoder.Scaling.valueOf(cfg.data.scaling.name()));
+      LabelledImages images =
+          LabelledImages.decode(
+              folder, folder.samples(), decoder, cfg.model.inChannels, cfg.model.imageSize);
+      ParameterStore ps = new ParameterStore(root, false);
+      ev =
+          Finetuner.evaluate(
+              model, ps, images, cfg.data.evalBatchSize, cfg.data.normalization, splitName);
+    }
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("checkpoint", checkpoint.toString());
+    doc.put("dataPath", cfg.data.path);
+    doc.put("classes", folder.classes());
+    doc.put("evaluation", ev);
+    doc.put("meanClassAccuracy", ev.meanClassAccuracy());
+    Path target =
+        out != null ? out : Path.of(cfg.run.outputDir).resolve("evaluation-" + splitName + ".json");
+    Files.createDirectories(target.toAbsolutePath().getParent());
+    new com.fasterxml.jackson.databind.ObjectMapper()
+        .writerWithDefaultPrettyPrinter()
+        .writeValue(target.toFile(), doc);
+    LOG.info(
+        String.format(
+            Locale.ROOT,
+            "%s on %s: top-1 %.2f %% (%d images, %d unreadable), mean class accuracy %.2f %% -> %s",
+            checkpoint,
+            splitName,
+            ev.top1(),
+            ev.images(),
+            ev.skipped(),
+            ev.meanClassAccuracy(),
+            target));
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put("top1", ev.top1());
+    extra.put("images", ev.images());
+    TerminationMessage.write(
+        TerminationMessage.target(System.getenv()),
+        TerminationMessage.render(ExitCodes.OK, "Succeeded", "evaluation finished", extra));
+    return ExitCodes.OK;
+  }
+}

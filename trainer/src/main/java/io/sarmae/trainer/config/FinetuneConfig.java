@@ -1,0 +1,124 @@
+package io.sarmae.trainer.config;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The YAML config of {@code sarmae-trainer finetune} and {@code evaluate}: same conventions as
+ * {@link TrainerConfig} (camelCase keys by section, field initialisers are the defaults, strict
+ * loading by {@link ConfigLoader#loadFinetune}, ranges checked by {@link FinetuneConfigValidator}).
+ * Defaults are the reference's fine-tuning recipe (§6) unless {@code docs/trainer-contract.md} says
+ * otherwise.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public final class FinetuneConfig {
+  public TrainerConfig.Run run = new TrainerConfig.Run();
+  public Model model = new Model();
+  public Data data = new Data();
+  public Augment augment = new Augment();
+  public Optim optim = new Optim();
+  public Repeats repeats = new Repeats();
+  public Checkpoint checkpoint = new Checkpoint();
+  public TrainerConfig.Observability observability = new TrainerConfig.Observability();
+
+  /** The ViT classifier and where its encoder weights come from. */
+  public static final class Model {
+    public TrainerConfig.ModelSize size = TrainerConfig.ModelSize.BASE;
+    public int patchSize = 16;
+    public int imageSize = 224;
+    public int inChannels = 3;
+    public Pool pool = Pool.AVG;
+    public double dropPath = 0.1;
+
+    /**
+     * Pretrained weights: a pretraining checkpoint folder of this trainer ({@code
+     * checkpoint-*}/{@code final}) or a safetensors/npz file with timm/MAE names. Unset trains from
+     * scratch (logged and recorded in the results).
+     */
+    public String init;
+  }
+
+  /** An image-folder dataset ({@code <path>/<split>/<class>/<image>}) and the labelled subset. */
+  public static final class Data {
+    public String path = "./data";
+    public String trainSplit = "Train";
+    public String evalSplit = "Val";
+    public List<String> testSplits = new ArrayList<>();
+    public Protocol protocol = Protocol.ALL;
+    public int shots = 10;
+    public double fraction = 0.3;
+    public TrainerConfig.Scaling scaling = TrainerConfig.Scaling.PERCENTILE;
+    public InputNormalization normalization = InputNormalization.SYMMETRIC;
+    public int evalBatchSize = 64;
+    public int evalEveryEpochs = 1;
+  }
+
+  /** Training-time augmentation (the reference uses none for SAR datasets, §6.2). */
+  public static final class Augment {
+    public boolean hflip = true;
+    public boolean vflip = false;
+    public double cropScaleMin = 0.5;
+    public boolean speckle = false;
+    public double speckleRatio = 0.5;
+    public int speckleLooks = 4;
+    public double mixup = 0.0;
+    public double cutmix = 0.0;
+  }
+
+  /** Optimiser, schedule and loss. */
+  public static final class Optim {
+    public int epochs = 50;
+    public int batchSize = 64;
+    public Double lr;
+    public double blr = 1e-3;
+    public double minLr = 1e-6;
+    public double warmupEpochs = 5;
+    public double weightDecay = 0.05;
+    public double beta1 = 0.9;
+    public double beta2 = 0.999;
+    public double layerDecay = 0.75;
+    public double clipGrad = 0.0;
+    public double smoothing = 0.1;
+    public int maxSkippedSteps = 20;
+  }
+
+  /** Independent runs with seeds {@code run.seed + k}, aggregated as the reference's tables. */
+  public static final class Repeats {
+    public int count = 1;
+  }
+
+  /** Per-repeat checkpoints and resume. */
+  public static final class Checkpoint {
+    public String dir = "./checkpoints";
+    public int everyEpochs = 1;
+    public int keepLast = 2;
+    public String resume = "auto";
+  }
+
+  public enum Pool implements TrainerConfig.ConfigEnum {
+    AVG,
+    TOKEN
+  }
+
+  public enum Protocol implements TrainerConfig.ConfigEnum {
+    /** Every image of the training split. */
+    ALL,
+    /** {@code data.shots} images per class. */
+    KSHOT,
+    /** {@code ceil(data.fraction * n_c)} images of each class {@code c}. */
+    FRACTION
+  }
+
+  public enum InputNormalization implements TrainerConfig.ConfigEnum {
+    /** {@code 2x - 1}, the [-1, 1] range pretraining fed the encoder (default). */
+    SYMMETRIC,
+    /** [0, 1] without normalisation, as the reference's fine-tuning (§6.2). */
+    REFERENCE
+  }
+
+  /** {@code lr} if given, else {@code blr * batchSize / 256} (reference §6.6). */
+  public double peakLr() {
+    return optim.lr != null ? optim.lr : optim.blr * optim.batchSize / 256.0;
+  }
+}

@@ -1,0 +1,138 @@
+package io.sarmae.trainer.finetune;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code results.png}: left, eval accuracy per epoch for every repeat; right, the confusion matrix
+ * of the last epoch summed over repeats (rows true class, columns predicted, row-normalised shade).
+ * Drawn with Java2D, headless; a failure to write only logs a warning.
+ */
+public final class ResultsPlot {
+  private static final Logger LOG = LoggerFactory.getLogger(ResultsPlot.class);
+  private static final int W = 1000;
+  private static final int H = 460;
+  private static final Color[] PALETTE = {
+    new Color(31, 119, 180),
+    new Color(255, 127, 14),
+    new Color(44, 160, 44),
+    new Color(214, 39, 40),
+    new Color(148, 103, 189),
+    new Color(140, 86, 75)
+  };
+
+  private ResultsPlot() {}
+
+  public static void write(FinetuneResults results, Path file) {
+    System.setProperty("java.awt.headless", "true");
+    try {
+      BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
+      Graphics2D g = img.createGraphics();
+      g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+      g.setColor(Color.WHITE);
+      g.fillRect(0, 0, W, H);
+      g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+      curves(g, results.repeats(), 50, 40, 420, 360);
+      confusion(g, results, 560, 40, 360);
+      g.dispose();
+      ImageIO.write(img, "png", file.toFile());
+    } catch (IOException | RuntimeException | Error e) {
+      LOG.warn("Cannot draw {}: {}", file, e.toString());
+    }
+  }
+
+  private static void curves(
+      Graphics2D g, List<RepeatResult> repeats, int x0, int y0, int w, int h) {
+    g.setColor(Color.BLACK);
+    g.drawString("eval top-1 (%) per epoch", x0, y0 - 15);
+    g.drawRect(x0, y0, w, h);
+    int epochs = repeats.stream().mapToInt(r -> r.history().size()).max().orElse(1);
+    for (int pct = 0; pct <= 100; pct += 20) {
+      int y = y0 + h - h * pct / 100;
+      g.setColor(new Color(230, 230, 230));
+      g.drawLine(x0 + 1, y, x0 + w - 1, y);
+      g.setColor(Color.BLACK);
+      g.drawString(Integer.toString(pct), x0 - 28, y + 4);
+    }
+    g.drawString("epoch 1.." + epochs, x0 + w / 2 - 30, y0 + h + 18);
+    g.setStroke(new BasicStroke(2f));
+    for (int r = 0; r < repeats.size(); r++) {
+      List<RepeatResult.EpochRecord> hist = repeats.get(r).history();
+      g.setColor(PALETTE[r % PALETTE.length]);
+      int px = -1;
+      int py = -1;
+      for (int e = 0; e < hist.size(); e++) {
+        if (!hist.get(e).evaluated()) {
+          continue; // data.evalEveryEpochs: connect the evaluated epochs only
+        }
+        int x = x0 + (epochs == 1 ? w / 2 : w * e / (epochs - 1));
+        int y = y0 + h - (int) Math.round(h * clamp(hist.get(e).evalTop1()) / 100);
+        if (px >= 0) {
+          g.drawLine(px, py, x, y);
+        }
+        g.fillOval(x - 2, y - 2, 4, 4);
+        px = x;
+        py = y;
+      }
+      g.drawString(
+          String.format(
+              Locale.ROOT, "seed %d: %.1f", repeats.get(r).seed(), repeats.get(r).top1Last()),
+          x0 + 8,
+          y0 + 16 + 14 * r);
+    }
+  }
+
+  private static void confusion(Graphics2D g, FinetuneResults results, int x0, int y0, int size) {
+    int n = results.classes().size();
+    long[][] sum = new long[n][n];
+    for (RepeatResult r : results.repeats()) {
+      long[][] c = r.last().confusion();
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+          sum[i][j] += c[i][j];
+        }
+      }
+    }
+    g.setColor(Color.BLACK);
+    g.drawString("confusion (rows true, columns predicted), last epoch, all repeats", x0, y0 - 15);
+    int cell = size / n;
+    for (int i = 0; i < n; i++) {
+      long row = 0;
+      for (int j = 0; j < n; j++) {
+        row += sum[i][j];
+      }
+      for (int j = 0; j < n; j++) {
+        double f = row == 0 ? 0 : (double) sum[i][j] / row;
+        int shade = 255 - (int) Math.round(200 * f);
+        g.setColor(new Color(shade, shade, 255));
+        g.fillRect(x0 + j * cell, y0 + i * cell, cell, cell);
+        g.setColor(f > 0.6 ? Color.WHITE : Color.BLACK);
+        if (cell >= 24) {
+          g.drawString(Long.toString(sum[i][j]), x0 + j * cell + 4, y0 + i * cell + cell / 2 + 4);
+        }
+      }
+      g.setColor(Color.BLACK);
+      String name = results.classes().get(i);
+      g.drawString(
+          name.length() > 10 ? name.substring(0, 10) : name,
+          x0 + n * cell + 6,
+          y0 + i * cell + cell / 2 + 4);
+    }
+    g.drawRect(x0, y0, n * cell, n * cell);
+  }
+
+  private static double clamp(double v) {
+    return Double.isFinite(v) ? Math.max(0, Math.min(100, v)) : 0;
+  }
+}

@@ -1,0 +1,65 @@
+package io.sarmae.trainer.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FinetuneConfigTest {
+
+  @Test
+  void defaultsAreTheReferenceRecipe() {
+    FinetuneConfig c = ConfigLoader.parseFinetune("");
+    assertThat(c.optim.beta2).isEqualTo(0.999);
+    assertThat(c.optim.layerDecay).isEqualTo(0.75);
+    assertThat(c.optim.smoothing).isEqualTo(0.1);
+    assertThat(c.model.dropPath).isEqualTo(0.1);
+    assertThat(c.model.pool).isEqualTo(FinetuneConfig.Pool.AVG);
+    assertThat(c.optim.warmupEpochs).isEqualTo(5);
+    assertThat(c.optim.minLr).isEqualTo(1e-6);
+    assertThat(c.peakLr()).isEqualTo(1e-3 * 64 / 256);
+    assertThat(c.data.evalSplit).isEqualTo("Val");
+  }
+
+  @Test
+  void unknownKeysAreRejectedNamingTheKeyAndTheKnownOnes() {
+    assertThatThrownBy(() -> ConfigLoader.parseFinetune("optim:\n  layerDecy: 0.6\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("optim.layerDecy: unknown key")
+        .hasMessageContaining("layerDecay");
+    assertThatThrownBy(() -> ConfigLoader.parseFinetune("noise:\n  enabled: true\n"))
+        .hasMessageContaining("noise: unknown key");
+  }
+
+  @Test
+  void rangesAndEnumsNameTheKey() {
+    assertThatThrownBy(
+            () -> ConfigLoader.parseFinetune("optim:\n  layerDecay: 1.5\nrepeats:\n  count: 0\n"))
+        .hasMessageContaining("optim.layerDecay: 1.5 is out of range, allowed (0, 1]")
+        .hasMessageContaining("repeats.count: 0 is out of range");
+    assertThatThrownBy(() -> ConfigLoader.parseFinetune("data:\n  protocol: fewshot\n"))
+        .hasMessageContaining(
+            "data.protocol: 'fewshot' is not allowed; use one of all, kshot, fraction");
+    assertThatThrownBy(() -> ConfigLoader.parseFinetune("model:\n  init: ''\n"))
+        .hasMessageContaining("model.init");
+  }
+
+  @Test
+  void fileAndOverridesBindAndRoundTrip(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("ft.yaml");
+    Files.writeString(
+        f,
+        "model:\n  size: tiny\n  imageSize: 32\n  patchSize: 8\n"
+            + "data:\n  protocol: kshot\n  shots: 40\n  testSplits: [Test]\n");
+    FinetuneConfig c = ConfigLoader.loadFinetune(f, List.of("repeats.count=5", "model.pool=token"));
+    assertThat(c.repeats.count).isEqualTo(5);
+    assertThat(c.model.pool).isEqualTo(FinetuneConfig.Pool.TOKEN);
+    assertThat(c.data.testSplits).containsExactly("Test");
+    FinetuneConfig again = ConfigLoader.parseFinetune(ConfigLoader.toYaml(c));
+    assertThat(ConfigLoader.toYaml(again)).isEqualTo(ConfigLoader.toYaml(c));
+  }
+}
