@@ -140,8 +140,28 @@ public final class TrainerConfig {
     model.put("patchSize", i(m.getPatchSize(), Defaults.MODEL_PATCH_SIZE));
     model.put("imageSize", i(m.getImageSize(), Defaults.MODEL_IMAGE_SIZE));
     model.put("inChannels", i(m.getInChannels(), Defaults.MODEL_IN_CHANNELS));
+    if (pretrainedWeightsPath != null) {
+      model.put("init", pretrainedWeightsPath);
+    }
     FinetuneDataset ds = spec.getDataset() != null ? spec.getDataset() : new FinetuneDataset();
-    section(c, "data").put("path", join(DATA_MOUNT, Effective.or(ds.getPath(), "")));
+    Map<String, Object> data = section(c, "data");
+    data.put("path", join(DATA_MOUNT, Effective.or(ds.getPath(), "")));
+    Protocol p = spec.getProtocol() != null ? spec.getProtocol() : new Protocol();
+    // The trainer's data.protocol names: all | kshot | fraction (docs/trainer-contract.md).
+    String protocol = p.getType() != null ? p.getType().wireName() : "full";
+    data.put(
+        "protocol",
+        switch (protocol) {
+          case "kShot" -> "kshot";
+          case "fraction" -> "fraction";
+          default -> "all";
+        });
+    if (p.getShots() != null) {
+      data.put("shots", p.getShots());
+    }
+    if (p.getFraction() != null) {
+      data.put("fraction", p.getFraction());
+    }
     FinetuneOptim o = spec.getOptim() != null ? spec.getOptim() : new FinetuneOptim();
     Map<String, Object> optim = section(c, "optim");
     optim.put("epochs", i(o.getEpochs(), Defaults.FTOPTIM_EPOCHS));
@@ -152,20 +172,10 @@ public final class TrainerConfig {
     optim.put("blr", d(o.getBlr(), Defaults.FTOPTIM_BLR));
     optim.put("warmupEpochs", d(o.getWarmupEpochs(), Defaults.FTOPTIM_WARMUP_EPOCHS));
     optim.put("weightDecay", d(o.getWeightDecay(), Defaults.FTOPTIM_WEIGHT_DECAY));
+    section(c, "repeats").put("count", i(spec.getRepeats(), Defaults.FINETUNE_REPEATS));
     Map<String, Object> ckpt = checkpoint(c, name, spec);
-    ckpt.put("initWeights", pretrainedWeightsPath);
+    ckpt.remove("everySteps"); // fine-tuning checkpoints per epoch only
     observability(c, spec);
-    Map<String, Object> ft = section(c, "finetune");
-    ft.put("dataset", ds.getName());
-    Protocol p = spec.getProtocol() != null ? spec.getProtocol() : new Protocol();
-    ft.put("protocol", p.getType() != null ? p.getType().wireName() : "full");
-    if (p.getShots() != null) {
-      ft.put("shots", p.getShots());
-    }
-    if (p.getFraction() != null) {
-      ft.put("fraction", p.getFraction());
-    }
-    ft.put("repeats", i(spec.getRepeats(), Defaults.FINETUNE_REPEATS));
     return Yaml.render(c);
   }
 

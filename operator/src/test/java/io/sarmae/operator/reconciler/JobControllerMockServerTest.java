@@ -330,8 +330,7 @@ class JobControllerMockServerTest {
     assertThat(h.pods(ft)).singleElement();
     ConfigMap cm =
         h.client.configMaps().inNamespace(h.namespace).withName("fusar-ship-40shot-config").get();
-    assertThat(cm.getData().get("config.yaml"))
-        .contains("initWeights: /checkpoints/sarmae-vit-b/final");
+    assertThat(cm.getData().get("config.yaml")).contains("init: /checkpoints/sarmae-vit-b/final");
   }
 
   @Test

@@ -485,7 +485,7 @@ class PlannerTest {
             ((io.fabric8.kubernetes.api.model.ConfigMap) createdConfig)
                 .getData()
                 .get("config.yaml"))
-        .contains("initWeights: /checkpoints/sarmae-vit-b/final");
+        .contains("init: /checkpoints/sarmae-vit-b/final");
   }
 
   @Test

@@ -60,7 +60,7 @@ class ChildrenTest {
                     ? null
                     : v.getPersistentVolumeClaim().getClaimName())
         .containsOnlyOnce("sarmae-checkpoints");
-    assertThat(run.configYaml()).contains("  initWeights: /checkpoints/sarmae-vit-b/final\n");
+    assertThat(run.configYaml()).contains("  init: /checkpoints/sarmae-vit-b/final\n");
   }
 
   @Test
@@ -77,8 +77,7 @@ class ChildrenTest {
               assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("shared-weights");
               assertThat(v.getPersistentVolumeClaim().getReadOnly()).isTrue();
             });
-    assertThat(run.configYaml())
-        .contains("  initWeights: /weights/pretrained/vit-b/model.safetensors\n");
+    assertThat(run.configYaml()).contains("  init: /weights/pretrained/vit-b/model.safetensors\n");
   }
 
   @Test

@@ -40,4 +40,15 @@ class ContractConfigTest {
     }
     assertThat(Files.readString(golden)).isEqualTo(expected);
   }
+
+  @Test
+  void operatorsFinetuneRenderingParsesStrictly() {
+    Path golden =
+        Path.of("..", "operator", "src", "test", "resources", "golden", "finetune-config.yaml");
+    FinetuneConfig c = ConfigLoader.loadFinetune(golden, List.of());
+    assertThat(c.model.init).isEqualTo("/weights/pretrained/sarmae-vit-b/final");
+    assertThat(c.data.protocol).isEqualTo(FinetuneConfig.Protocol.KSHOT);
+    assertThat(c.data.shots).isEqualTo(40);
+    assertThat(c.repeats.count).isEqualTo(5);
+  }
 }
