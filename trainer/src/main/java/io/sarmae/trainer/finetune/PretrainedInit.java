@@ -1,21 +1,17 @@
 package io.sarmae.trainer.finetune;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import io.sarmae.trainer.config.ConfigException;
 import io.sarmae.trainer.model.VitClassifier;
-import java.io.IOException;
-import java.nio.file.Files;
+import io.sarmae.trainer.train.ModelFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,50 +152,12 @@ public final class PretrainedInit {
             + " (model.size and model.patchSize must match the pretrained model)");
   }
 
+  /**
+   * Reads the source with the trainer's weights reader: a {@code checkpoint-*} or {@code final/}
+   * folder of {@code sarmae-trainer pretrain}, a PyTorch {@code .pth} (official MAE/SARMAE files,
+   * never executing pickled code), safetensors or npz.
+   */
   private static Map<String, NDArray> read(Path source, NDManager manager) {
-    Map<String, NDArray> out = new LinkedHashMap<>();
-    NDList list;
-    if (Files.isDirectory(source)) {
-      // checkpoint-* folders and final/ (which holds only the model shards): read the model
-      // shards listed in state.json directly, so the optimizer files need not be there.
-      list = new NDList();
-      try (Stream<Path> files = Files.list(source)) {
-        List<Path> shards =
-            files
-                .filter(p -> p.getFileName().toString().matches("model-\\d+\\.safetensors"))
-                .sorted()
-                .toList();
-        if (shards.isEmpty()) {
-          throw new ConfigException(
-              "model.init: "
-                  + source
-                  + " is a folder without model-*.safetensors (expected a checkpoint-* or final/"
-                  + " folder of sarmae-trainer pretrain)");
-        }
-        for (Path shard : shards) {
-          list.addAll(NDList.decode(manager, Files.readAllBytes(shard)));
-        }
-      } catch (IOException | RuntimeException e) {
-        if (e instanceof ConfigException ce) {
-          throw ce;
-        }
-        throw new ConfigException(
-            "model.init: " + source + " is not a readable checkpoint: " + e.getMessage(), e);
-      }
-    } else if (Files.isRegularFile(source)) {
-      try {
-        list = NDList.decode(manager, Files.readAllBytes(source));
-      } catch (IOException | RuntimeException e) {
-        throw new ConfigException(
-            "model.init: cannot read " + source + " as safetensors/npz (" + e.getMessage() + ")",
-            e);
-      }
-    } else {
-      throw new ConfigException("model.init: " + source + " does not exist");
-    }
-    for (NDArray a : list) {
-      out.put(a.getName(), a);
-    }
-    return out;
+    return ModelFactory.readTensors(source, manager, "model.init", key -> true);
   }
 }

@@ -254,7 +254,7 @@ public final class ModelFactory {
    * materialising only the names {@code wanted} accepts (after removing {@code module.} and {@code
    * backbone.}).
    */
-  static Map<String, NDArray> readTensors(
+  public static Map<String, NDArray> readTensors(
       Path file, NDManager manager, String key, java.util.function.Predicate<String> wanted) {
     if (!Files.exists(file)) {
       throw new ConfigException(key + ": file " + file + " does not exist");
