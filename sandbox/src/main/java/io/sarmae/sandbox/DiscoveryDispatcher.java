@@ -1,0 +1,309 @@
+package io.sarmae.sandbox;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Fabric8's CRUD dispatcher plus the discovery documents that the real {@code kubectl} reads before
+ * it does anything ({@code /api}, {@code /apis}, {@code /api/v1}, {@code /apis/<group>/<version>},
+ * {@code /version}). Built-in resources are a fixed list of what the sandbox uses; custom resources
+ * are learned from the CRDs created through this server (so {@code kubectl apply -f crds/} works
+ * too). OpenAPI documents are answered 404, which makes kubectl skip client-side schema checks.
+ */
+final class DiscoveryDispatcher extends Dispatcher {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+
+  /** A served resource: plural, singular, kind, namespaced, short names, whether it has status. */
+  record Resource(
+      String plural,
+      String singular,
+      String kind,
+      boolean namespaced,
+      List<String> shortNames,
+      boolean status) {}
+
+  private final KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
+
+  /** group/version -> resources, in discovery order; "" is the core group. */
+  private final Map<String, List<Resource>> groups = new LinkedHashMap<>();
+
+  DiscoveryDispatcher() {
+    add(
+        "v1",
+        new Resource("pods", "pod", "Pod", true, List.of("po"), true),
+        new Resource("configmaps", "configmap", "ConfigMap", true, List.of("cm"), false),
+        new Resource("services", "service", "Service", true, List.of("svc"), true),
+        new Resource("events", "event", "Event", true, List.of("ev"), false),
+        new Resource(
+            "persistentvolumeclaims",
+            "persistentvolumeclaim",
+            "PersistentVolumeClaim",
+            true,
+            List.of("pvc"),
+            true),
+        new Resource("secrets", "secret", "Secret", true, List.of(), false),
+        new Resource(
+            "serviceaccounts", "serviceaccount", "ServiceAccount", true, List.of("sa"), false),
+        new Resource("namespaces", "namespace", "Namespace", false, List.of("ns"), true));
+    add(
+        "apiextensions.k8s.io/v1",
+        new Resource(
+            "customresourcedefinitions",
+            "customresourcedefinition",
+            "CustomResourceDefinition",
+            false,
+            List.of("crd", "crds"),
+            true));
+    add("coordination.k8s.io/v1", new Resource("leases", "lease", "Lease", true, List.of(), false));
+    add("events.k8s.io/v1", new Resource("events", "event", "Event", true, List.of("ev"), false));
+  }
+
+  private synchronized void add(String groupVersion, Resource... resources) {
+    List<Resource> list = groups.computeIfAbsent(groupVersion, k -> new ArrayList<>());
+    for (Resource r : resources) {
+      list.removeIf(x -> x.plural().equals(r.plural()));
+      list.add(r);
+    }
+  }
+
+  /** Registers the served versions of a CRD (its JSON or YAML-as-JSON tree). */
+  synchronized void learnCrd(JsonNode crd) {
+    JsonNode spec = crd.path("spec");
+    String group = spec.path("group").asText();
+    JsonNode names = spec.path("names");
+    List<String> shortNames = new ArrayList<>();
+    names.path("shortNames").forEach(n -> shortNames.add(n.asText()));
+    for (JsonNode v : spec.path("versions")) {
+      if (!v.path("served").asBoolean(true)) {
+        continue;
+      }
+      add(
+          group + "/" + v.path("name").asText(),
+          new Resource(
+              names.path("plural").asText(),
+              names.path("singular").asText(names.path("kind").asText().toLowerCase()),
+              names.path("kind").asText(),
+              !"Cluster".equals(spec.path("scope").asText()),
+              shortNames,
+              v.path("subresources").has("status")));
+    }
+  }
+
+  @Override
+  public MockResponse dispatch(RecordedRequest request) {
+    String full = request.getPath();
+    String path = full.contains("?") ? full.substring(0, full.indexOf('?')) : full;
+    if (path.length() > 1 && path.endsWith("/")) {
+      path = path.substring(0, path.length() - 1);
+    }
+    if ("GET".equals(request.getMethod())) {
+      String doc = discovery(path);
+      if (doc != null) {
+        return json(200, doc);
+      }
+      if (path.equals("/openapi/v3")) {
+        return json(200, openApiRoot());
+      }
+      if (path.startsWith("/openapi/v3/")) {
+        String gv = path.substring("/openapi/v3/".length());
+        String v3 = openApiGroupVersion(gv.startsWith("api/") ? gv.substring(4) : gv.substring(5));
+        if (v3 != null) {
+          return json(200, v3);
+        }
+      }
+      if (path.startsWith("/openapi/")) {
+        return json(404, status(404, "NotFound", "the sandbox serves no such OpenAPI document"));
+      }
+    }
+    if (path.startsWith("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")) {
+      // JOSDK's leader election asks what it may do; the sandbox allows everything.
+      return json(
+          201,
+          "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SelfSubjectRulesReview\","
+              + "\"metadata\":{},\"spec\":{},\"status\":{\"incomplete\":false,"
+              + "\"nonResourceRules\":[],\"resourceRules\":[{\"verbs\":[\"*\"],"
+              + "\"apiGroups\":[\"*\"],\"resources\":[\"*\"]}]}}");
+    }
+    if (path.equals(CRD_PATH) && ("POST".equals(request.getMethod()))) {
+      try {
+        // getBytes() does not consume the body, which the CRUD dispatcher reads next.
+        learnCrd(JSON.readTree(request.getBody().getBytes()));
+      } catch (Exception e) {
+        return json(400, status(400, "BadRequest", "cannot read the CRD: " + e.getMessage()));
+      }
+    }
+    return crud.dispatch(request);
+  }
+
+  @Override
+  public void shutdown() {
+    crud.shutdown();
+  }
+
+  private synchronized String discovery(String path) {
+    switch (path) {
+      case "/version":
+        return "{\"major\":\"1\",\"minor\":\"32\",\"gitVersion\":\"v1.32.0-sarmae-sandbox\","
+            + "\"platform\":\"linux/amd64\"}";
+      case "/api":
+        return "{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],"
+            + "\"serverAddressByClientCIDRs\":[{\"clientCIDR\":\"0.0.0.0/0\","
+            + "\"serverAddress\":\"127.0.0.1\"}]}";
+      case "/apis":
+        return groupList();
+      case "/api/v1":
+        return resourceList("v1");
+      default:
+        if (path.startsWith("/apis/")) {
+          String gv = path.substring("/apis/".length());
+          if (gv.chars().filter(c -> c == '/').count() == 1 && groups.containsKey(gv)) {
+            return resourceList(gv);
+          }
+          if (gv.indexOf('/') < 0) {
+            for (String key : groups.keySet()) {
+              if (key.startsWith(gv + "/")) {
+                return group(gv).toString();
+              }
+            }
+          }
+        }
+        return null;
+    }
+  }
+
+  /**
+   * The OpenAPI v3 index. kubectl reads it only to learn that the server validates fields itself
+   * ({@code fieldValidation} on PATCH); it then sends {@code fieldValidation=Strict} and skips
+   * client-side validation, which would need the full OpenAPI v2 document.
+   */
+  private synchronized String openApiRoot() {
+    ObjectNode root = JSON.createObjectNode();
+    ObjectNode paths = root.putObject("paths");
+    for (String gv : groups.keySet()) {
+      String key = gv.contains("/") ? "apis/" + gv : "api/" + gv;
+      paths.putObject(key).put("serverRelativeURL", "/openapi/v3/" + key + "?hash=sandbox");
+    }
+    return root.toString();
+  }
+
+  private synchronized String openApiGroupVersion(String gv) {
+    List<Resource> resources = groups.get(gv);
+    if (resources == null) {
+      return null;
+    }
+    ObjectNode doc = JSON.createObjectNode();
+    doc.put("openapi", "3.0.0");
+    doc.putObject("info").put("title", "Kubernetes").put("version", "v1.32.0");
+    ObjectNode paths = doc.putObject("paths");
+    String group = gv.contains("/") ? gv.substring(0, gv.indexOf('/')) : "";
+    String version = gv.contains("/") ? gv.substring(gv.indexOf('/') + 1) : gv;
+    String prefix = gv.contains("/") ? "/apis/" + gv : "/api/" + gv;
+    for (Resource r : resources) {
+      String path =
+          prefix + (r.namespaced() ? "/namespaces/{namespace}/" : "/") + r.plural() + "/{name}";
+      ObjectNode patch = paths.putObject(path).putObject("patch");
+      patch
+          .putObject("x-kubernetes-group-version-kind")
+          .put("group", group)
+          .put("version", version)
+          .put("kind", r.kind());
+      ObjectNode param = patch.putArray("parameters").addObject();
+      param.put("name", "fieldValidation");
+      param.put("in", "query");
+      param.putObject("schema").put("type", "string");
+    }
+    return doc.toString();
+  }
+
+  private String groupList() {
+    ObjectNode list = JSON.createObjectNode();
+    list.put("kind", "APIGroupList");
+    list.put("apiVersion", "v1");
+    ArrayNode items = list.putArray("groups");
+    groups.keySet().stream()
+        .filter(gv -> gv.contains("/"))
+        .map(gv -> gv.substring(0, gv.indexOf('/')))
+        .distinct()
+        .forEach(g -> items.add(group(g)));
+    return list.toString();
+  }
+
+  private ObjectNode group(String group) {
+    ObjectNode g = JSON.createObjectNode();
+    g.put("kind", "APIGroup");
+    g.put("apiVersion", "v1");
+    g.put("name", group);
+    ArrayNode versions = g.putArray("versions");
+    for (String gv : groups.keySet()) {
+      if (gv.startsWith(group + "/")) {
+        ObjectNode v = versions.addObject();
+        v.put("groupVersion", gv);
+        v.put("version", gv.substring(group.length() + 1));
+      }
+    }
+    g.set("preferredVersion", versions.get(0));
+    return g;
+  }
+
+  private String resourceList(String groupVersion) {
+    ObjectNode list = JSON.createObjectNode();
+    list.put("kind", "APIResourceList");
+    list.put("apiVersion", "v1");
+    list.put("groupVersion", groupVersion);
+    ArrayNode resources = list.putArray("resources");
+    for (Resource r : groups.get(groupVersion)) {
+      ObjectNode n = resources.addObject();
+      n.put("name", r.plural());
+      n.put("singularName", r.singular());
+      n.put("namespaced", r.namespaced());
+      n.put("kind", r.kind());
+      ArrayNode verbs = n.putArray("verbs");
+      for (String v :
+          List.of(
+              "create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")) {
+        verbs.add(v);
+      }
+      ArrayNode shortNames = n.putArray("shortNames");
+      r.shortNames().forEach(shortNames::add);
+      if (r.status()) {
+        ObjectNode s = resources.addObject();
+        s.put("name", r.plural() + "/status");
+        s.put("singularName", "");
+        s.put("namespaced", r.namespaced());
+        s.put("kind", r.kind());
+        s.putArray("verbs").add("get").add("patch").add("update");
+      }
+    }
+    return list.toString();
+  }
+
+  private static String status(int code, String reason, String message) {
+    ObjectNode s = JSON.createObjectNode();
+    s.put("kind", "Status");
+    s.put("apiVersion", "v1");
+    s.putObject("metadata");
+    s.put("status", "Failure");
+    s.put("message", message);
+    s.put("reason", reason);
+    s.put("code", code);
+    return s.toString();
+  }
+
+  private static MockResponse json(int code, String body) {
+    return new MockResponse()
+        .setResponseCode(code)
+        .setHeader("Content-Type", "application/json")
+        .setBody(body);
+  }
+}
