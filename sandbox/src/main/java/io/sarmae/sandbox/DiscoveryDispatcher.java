@@ -112,6 +112,14 @@ final class DiscoveryDispatcher extends Dispatcher {
       if (doc != null) {
         return json(200, doc);
       }
+      if (path.equals("/openapi/v2")) {
+        // Only asked (as protobuf) for kinds the v3 index does not cover, such as a kind nobody
+        // serves: an empty protobuf Document lets kubectl go on to "no matches for kind".
+        return new MockResponse()
+            .setResponseCode(200)
+            .setHeader("Content-Type", "application/octet-stream")
+            .setBody("");
+      }
       if (path.equals("/openapi/v3")) {
         return json(200, openApiRoot());
       }
@@ -143,7 +151,22 @@ final class DiscoveryDispatcher extends Dispatcher {
         return json(400, status(400, "BadRequest", "cannot read the CRD: " + e.getMessage()));
       }
     }
-    return crud.dispatch(request);
+    String type = request.getHeader("Content-Type");
+    if (type != null && type.contains("protobuf")) {
+      // kubectl create <builtin> sends protobuf; the mock stores JSON only.
+      return json(
+          415,
+          status(
+              415,
+              "UnsupportedMediaType",
+              "the sarmae sandbox accepts JSON and YAML only; use kubectl apply -f with a manifest"));
+    }
+    try {
+      return crud.dispatch(request);
+    } catch (RuntimeException e) {
+      // Without an answer the client would hang until its timeout.
+      return json(500, status(500, "InternalError", "sandbox API: " + e));
+    }
   }
 
   @Override
