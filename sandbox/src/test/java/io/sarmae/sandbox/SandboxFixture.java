@@ -48,6 +48,15 @@ final class SandboxFixture {
     return sandbox;
   }
 
+  /** The sandbox's client, for use inside polling lambdas. */
+  static io.fabric8.kubernetes.client.KubernetesClient uncheckedClient() {
+    try {
+      return sandbox().client();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** The trainer launcher, and whether its jar is built (the e2e tests need it). */
   static Path trainer() {
     return repo().resolve("trainer/bin/sarmae-trainer");
@@ -121,11 +130,24 @@ final class SandboxFixture {
   }
 
   static Result kubectlWithInput(String stdin, String... args) throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        kubectlInstalled(), "kubectl is not installed: the sandbox's kubectl tests are skipped");
     List<String> cmd = new ArrayList<>();
     cmd.add("kubectl");
     cmd.add("--kubeconfig=" + sandbox().kubeconfig());
     cmd.addAll(List.of(args));
     return run(cmd, stdin, Duration.ofSeconds(90));
+  }
+
+  private static Boolean kubectl;
+
+  static synchronized boolean kubectlInstalled() {
+    if (kubectl == null) {
+      kubectl =
+          Stream.of(System.getenv().getOrDefault("PATH", "/usr/bin").split(":"))
+              .anyMatch(d -> Files.isExecutable(Path.of(d, "kubectl")));
+    }
+    return kubectl;
   }
 
   static Result run(List<String> cmd, String stdin, Duration timeout) throws Exception {
