@@ -18,7 +18,9 @@ import java.util.Map;
  * it does anything ({@code /api}, {@code /apis}, {@code /api/v1}, {@code /apis/<group>/<version>},
  * {@code /version}). Built-in resources are a fixed list of what the sandbox uses; custom resources
  * are learned from the CRDs created through this server (so {@code kubectl apply -f crds/} works
- * too). OpenAPI documents are answered 404, which makes kubectl skip client-side schema checks.
+ * too). Creates and replaces of custom resources are checked against the CRD's structural schema
+ * ({@link SchemaCheck}), so kubectl gets the API server's rejections for wrong types, bounds and
+ * unknown fields.
  */
 final class DiscoveryDispatcher extends Dispatcher {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,6 +36,9 @@ final class DiscoveryDispatcher extends Dispatcher {
       boolean status) {}
 
   private final KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
+
+  /** "group/version/plural" -> the CRD version's openAPIV3Schema, for create/replace checks. */
+  private final Map<String, JsonNode> schemas = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** group/version -> resources, in discovery order; "" is the core group. */
   private final Map<String, List<Resource>> groups = new LinkedHashMap<>();
@@ -87,6 +92,11 @@ final class DiscoveryDispatcher extends Dispatcher {
     for (JsonNode v : spec.path("versions")) {
       if (!v.path("served").asBoolean(true)) {
         continue;
+      }
+      JsonNode schema = v.path("schema").path("openAPIV3Schema");
+      if (!schema.isMissingNode()) {
+        schemas.put(
+            group + "/" + v.path("name").asText() + "/" + names.path("plural").asText(), schema);
       }
       add(
           group + "/" + v.path("name").asText(),
@@ -151,6 +161,10 @@ final class DiscoveryDispatcher extends Dispatcher {
         return json(400, status(400, "BadRequest", "cannot read the CRD: " + e.getMessage()));
       }
     }
+    MockResponse invalid = validate(request, path, full);
+    if (invalid != null) {
+      return invalid;
+    }
     String type = request.getHeader("Content-Type");
     if (type != null && type.contains("protobuf")) {
       // kubectl create <builtin> sends protobuf; the mock stores JSON only.
@@ -167,6 +181,56 @@ final class DiscoveryDispatcher extends Dispatcher {
       // Without an answer the client would hang until its timeout.
       return json(500, status(500, "InternalError", "sandbox API: " + e));
     }
+  }
+
+  /**
+   * Checks a create (POST) or replace (PUT) of a custom resource against its CRD schema; returns
+   * the API server's answer for an invalid object, or null. Patches and /status are not checked.
+   */
+  private MockResponse validate(RecordedRequest request, String path, String full) {
+    String method = request.getMethod();
+    if (!"POST".equals(method) && !"PUT".equals(method)) {
+      return null;
+    }
+    String[] parts = path.split("/");
+    // /apis/<group>/<version>/namespaces/<ns>/<plural>[/<name>]
+    if (parts.length < 7 || !"apis".equals(parts[1]) || !"namespaces".equals(parts[4])) {
+      return null;
+    }
+    if (parts.length > 8 || ("POST".equals(method) != (parts.length == 7))) {
+      return null;
+    }
+    JsonNode schema = schemas.get(parts[2] + "/" + parts[3] + "/" + parts[6]);
+    if (schema == null) {
+      return null;
+    }
+    JsonNode object;
+    try {
+      object = JSON.readTree(request.getBody().getBytes());
+    } catch (Exception e) {
+      return json(400, status(400, "BadRequest", "the body is not JSON: " + e.getMessage()));
+    }
+    boolean strict = full.contains("fieldValidation=Strict");
+    SchemaCheck.Problems problems = SchemaCheck.check(schema, object, strict);
+    if (problems.isEmpty()) {
+      return null;
+    }
+    String name = object.path("metadata").path("name").asText("");
+    String kind = object.path("kind").asText("") + "." + parts[2];
+    if (!problems.unknownFields().isEmpty()) {
+      List<String> msgs = new ArrayList<>();
+      problems.unknownFields().forEach(f -> msgs.add("unknown field \"" + f + "\""));
+      return json(
+          400, status(400, "BadRequest", "strict decoding error: " + String.join(", ", msgs)));
+    }
+    List<String> invalid = problems.invalid();
+    String message =
+        kind
+            + " \""
+            + name
+            + "\" is invalid: "
+            + (invalid.size() == 1 ? invalid.get(0) : "[" + String.join(", ", invalid) + "]");
+    return json(422, status(422, "Invalid", message));
   }
 
   @Override

@@ -124,14 +124,24 @@ class PretrainE2eTest {
               SarmaePretrain r = uncheck(PretrainE2eTest::get);
               var s = r.getStatus();
               if (s != null && s.getPhase() == Phase.FAILED) {
-                throw new AssertionError("the run failed: " + s.getLastFailure());
+                throw new AssertionError("the run failed: " + s.getLastFailure().getMessage());
               }
               if (s != null && s.getPhase() == Phase.RUNNING) {
                 whileTraining = Instant.now();
               }
               return s != null && s.getPhase() == Phase.SUCCEEDED ? r : null;
             });
-    assertThat(done.getStatus().getResult().getStep()).isEqualTo(48L);
+    assertThat(done.getStatus().getResult().getStep())
+        .as(
+            "steps of the finished run (restarts %s, last failure %s); trainer logs in %s",
+            done.getStatus().getRestartCount(),
+            done.getStatus().getLastFailure() == null
+                ? "none"
+                : done.getStatus().getLastFailure().getReason()
+                    + " exit "
+                    + done.getStatus().getLastFailure().getExitCode(),
+            sandbox.dir().resolve("pods").resolve(NS))
+        .isEqualTo(48L);
     assertThat(done.getStatus().getResult().getCheckpoint())
         .isEqualTo("/checkpoints/" + NAME + "/final");
     assertThat(

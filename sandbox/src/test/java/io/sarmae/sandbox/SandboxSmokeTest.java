@@ -49,6 +49,39 @@ class SandboxSmokeTest {
     assertThat(unknownKind.code()).isNotZero();
     assertThat(unknownKind.out()).contains("no matches for kind \"SarmaeTrain\"");
 
+    // Out of the schema's bounds, and an unknown field: rejected as by a real API server.
+    var outOfRange =
+        kubectlWithInput(
+            SandboxFixture.tinyExample(
+                "mask-ratio", "size: tiny", "size: tiny\n    maskRatio: 1.5"),
+            "apply",
+            "-n",
+            ns,
+            "-f",
+            "-");
+    assertThat(outOfRange.code()).isNotZero();
+    assertThat(outOfRange.out())
+        .contains("is invalid")
+        .contains("spec.model.maskRatio: Invalid value: 1.5");
+    var unknownField =
+        kubectlWithInput(
+            SandboxFixture.tinyExample("typo", "size: tiny", "size: tiny\n    maskRatoi: 0.5"),
+            "apply",
+            "-n",
+            ns,
+            "-f",
+            "-");
+    assertThat(unknownField.code()).isNotZero();
+    assertThat(unknownField.out()).contains("unknown field \"spec.model.maskRatoi\"");
+    assertThat(
+            SandboxFixture.sandbox()
+                .client()
+                .resources(SarmaePretrain.class)
+                .inNamespace(ns)
+                .list()
+                .getItems())
+        .isEmpty();
+
     // A spec that CEL would reject on a real API server (replicas must be 1): the operator fails it
     // with InvalidSpec, creates no pod and never retries.
     kubectlWithInput(
