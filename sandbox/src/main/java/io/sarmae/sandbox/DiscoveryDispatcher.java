@@ -40,6 +40,10 @@ final class DiscoveryDispatcher extends Dispatcher {
   /** "group/version/plural" -> the CRD version's openAPIV3Schema, for create/replace checks. */
   private final Map<String, JsonNode> schemas = new java.util.concurrent.ConcurrentHashMap<>();
 
+  /** "group/version/plural" -> the CRD version's additionalPrinterColumns, for kubectl get. */
+  private final Map<String, JsonNode> printerColumns =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** group/version -> resources, in discovery order; "" is the core group. */
   private final Map<String, List<Resource>> groups = new LinkedHashMap<>();
 
@@ -92,6 +96,11 @@ final class DiscoveryDispatcher extends Dispatcher {
     for (JsonNode v : spec.path("versions")) {
       if (!v.path("served").asBoolean(true)) {
         continue;
+      }
+      if (v.path("additionalPrinterColumns").isArray()) {
+        printerColumns.put(
+            group + "/" + v.path("name").asText() + "/" + names.path("plural").asText(),
+            v.path("additionalPrinterColumns"));
       }
       JsonNode schema = v.path("schema").path("openAPIV3Schema");
       if (!schema.isMissingNode()) {
@@ -176,8 +185,12 @@ final class DiscoveryDispatcher extends Dispatcher {
               "the sarmae sandbox accepts JSON and YAML only; use kubectl apply -f with a manifest"));
     }
     try {
+      MockResponse table = table(request, path, full);
+      if (table != null) {
+        return table;
+      }
       return crud.dispatch(request);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       // Without an answer the client would hang until its timeout.
       return json(500, status(500, "InternalError", "sandbox API: " + e));
     }
@@ -231,6 +244,108 @@ final class DiscoveryDispatcher extends Dispatcher {
             + "\" is invalid: "
             + (invalid.size() == 1 ? invalid.get(0) : "[" + String.join(", ", invalid) + "]");
     return json(422, status(422, "Invalid", message));
+  }
+
+  /**
+   * {@code kubectl get} asks for a Table: answer it with the CRD's printer columns (simple {@code
+   * .a.b.c} JSONPaths; dates as ages), as the API server does, so {@code kubectl get smp} shows
+   * Phase, Epoch, Loss, ETA and Progress. Watches and other resources pass through unchanged.
+   */
+  private MockResponse table(RecordedRequest request, String path, String full) throws Exception {
+    String accept = request.getHeader("Accept");
+    if (!"GET".equals(request.getMethod())
+        || accept == null
+        || !accept.contains("as=Table")
+        || full.contains("watch=true")
+        || full.contains("watch=1")) {
+      return null;
+    }
+    String[] parts = path.split("/");
+    if (parts.length < 5 || !"apis".equals(parts[1])) {
+      return null;
+    }
+    boolean namespaced = "namespaces".equals(parts[4]);
+    int pluralIndex = namespaced ? 6 : 4;
+    if (parts.length <= pluralIndex || parts.length > pluralIndex + 2) {
+      return null;
+    }
+    JsonNode columns = printerColumns.get(parts[2] + "/" + parts[3] + "/" + parts[pluralIndex]);
+    if (columns == null) {
+      return null;
+    }
+    MockResponse raw = crud.dispatch(request);
+    if (raw.code() != 200) {
+      return raw;
+    }
+    JsonNode body = JSON.readTree(raw.getBody().getBytes());
+    List<JsonNode> items = new ArrayList<>();
+    if (body.has("items")) {
+      body.get("items").forEach(items::add);
+    } else {
+      items.add(body);
+    }
+    ObjectNode t = JSON.createObjectNode();
+    t.put("kind", "Table");
+    t.put("apiVersion", "meta.k8s.io/v1");
+    t.putObject("metadata")
+        .put("resourceVersion", body.path("metadata").path("resourceVersion").asText(""));
+    ArrayNode defs = t.putArray("columnDefinitions");
+    defs.addObject()
+        .put("name", "Name")
+        .put("type", "string")
+        .put("format", "name")
+        .put("description", "Name of the resource")
+        .put("priority", 0);
+    for (JsonNode c : columns) {
+      defs.addObject()
+          .put("name", c.path("name").asText())
+          .put("type", c.path("type").asText("string"))
+          .put("format", c.path("format").asText(""))
+          .put("description", c.path("description").asText(""))
+          .put("priority", c.path("priority").asInt(0));
+    }
+    ArrayNode rows = t.putArray("rows");
+    java.time.Instant now = java.time.Instant.now();
+    for (JsonNode item : items) {
+      ObjectNode row = rows.addObject();
+      ArrayNode cells = row.putArray("cells");
+      cells.add(item.path("metadata").path("name").asText());
+      for (JsonNode c : columns) {
+        JsonNode v = item;
+        for (String key : c.path("jsonPath").asText("").split("\\.")) {
+          if (!key.isEmpty()) {
+            v = v.path(key);
+          }
+        }
+        if (v.isMissingNode() || v.isNull()) {
+          cells.addNull();
+        } else if ("date".equals(c.path("type").asText())) {
+          cells.add(age(java.time.Duration.between(java.time.Instant.parse(v.asText()), now)));
+        } else {
+          cells.add(v);
+        }
+      }
+      ObjectNode object = row.putObject("object");
+      object.put("kind", "PartialObjectMetadata");
+      object.put("apiVersion", "meta.k8s.io/v1");
+      object.set("metadata", item.path("metadata"));
+    }
+    return json(200, t.toString());
+  }
+
+  /** kubectl's short age: 42s, 5m, 3h, 2d. */
+  static String age(java.time.Duration d) {
+    long s = Math.max(0, d.getSeconds());
+    if (s < 120) {
+      return s + "s";
+    }
+    if (s < 7200) {
+      return (s / 60) + "m";
+    }
+    if (s < 172800) {
+      return (s / 3600) + "h";
+    }
+    return (s / 86400) + "d";
   }
 
   @Override

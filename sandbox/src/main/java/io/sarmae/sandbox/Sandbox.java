@@ -215,7 +215,7 @@ public final class Sandbox implements AutoCloseable {
             + dir().resolve("claims/default/sarmae-synth-data")
             + " --count 64 --image-size 64");
     lines.add("  kubectl apply -f examples/pretrain-tiny-cpu.yaml");
-    lines.add("  kubectl get smp -w");
+    lines.add("  watch -n 2 kubectl get smp,pods     # kubectl get -w is not served (see docs)");
     lines.add("  kubectl get smp tiny-cpu -o yaml");
     lines.add("  kubectl get pods");
     lines.add("  kubectl delete smp tiny-cpu");

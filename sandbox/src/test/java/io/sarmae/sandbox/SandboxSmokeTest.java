@@ -171,6 +171,11 @@ class SandboxSmokeTest {
       assertThat(files.map(p -> p.getFileName().toString()))
           .anyMatch(n -> n.startsWith("model") && n.endsWith(".safetensors"));
     }
+    // kubectl get shows the CRD's printer columns.
+    assertThat(kubectl("get", "smp", "-n", ns).assertOk().out())
+        .contains("PHASE")
+        .contains("PROGRESS")
+        .containsPattern("tiny-cpu\\s+\\S+\\s+Succeeded\\s+2\\s");
     assertThat(
             kubectl("get", "pod", "tiny-cpu-worker-0", "-n", ns, "-o", "jsonpath={.status.phase}")
                 .assertOk()
