@@ -1,0 +1,137 @@
+package io.sarmae.sandbox;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The sandbox's Kubernetes API: Fabric8's mock server in CRUD mode on a loopback port, with
+ * discovery documents for kubectl and the CRDs of {@code crds/} installed, plus a kubeconfig that
+ * points at it.
+ */
+final class SandboxApi implements AutoCloseable {
+  /** Held so the level sticks: the mock logs every request at INFO through JUL. */
+  private static final java.util.logging.Logger MOCK_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  static {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
+
+  private final KubernetesMockServer server;
+  private final String url;
+
+  private SandboxApi(KubernetesMockServer server) {
+    this.server = server;
+    this.url = "http://127.0.0.1:" + server.getPort();
+  }
+
+  /** Starts the API on 127.0.0.1:{@code port} (0 = a free port) and installs the CRDs. */
+  static SandboxApi start(int port, Path crdDir) throws IOException {
+    DiscoveryDispatcher dispatcher = new DiscoveryDispatcher();
+    KubernetesMockServer server =
+        new KubernetesMockServer(
+            new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+    server.init(InetAddress.getByName("127.0.0.1"), port);
+    SandboxApi api = new SandboxApi(server);
+    try (KubernetesClient client = api.client()) {
+      for (Path f : crdFiles(crdDir)) {
+        CustomResourceDefinition crd =
+            Serialization.unmarshal(Files.readString(f), CustomResourceDefinition.class);
+        client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+      }
+      client
+          .namespaces()
+          .resource(
+              new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                  .withNewMetadata()
+                  .withName("default")
+                  .endMetadata()
+                  .build())
+          .create();
+    }
+    return api;
+  }
+
+  private static List<Path> crdFiles(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files
+          .filter(p -> p.toString().endsWith(".yml") || p.toString().endsWith(".yaml"))
+          .sorted()
+          .toList();
+    }
+  }
+
+  String url() {
+    return url;
+  }
+
+  int port() {
+    return server.getPort();
+  }
+
+  /** A client of this API, as any process with the kubeconfig would build it. */
+  KubernetesClient client() {
+    Config config =
+        new ConfigBuilder(Config.empty())
+            .withMasterUrl(url)
+            .withNamespace("default")
+            .withTrustCerts(true)
+            .withRequestTimeout(30_000)
+            .withConnectionTimeout(10_000)
+            .build();
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /** Writes a kubeconfig with one context, {@code sarmae-sandbox}, namespace {@code default}. */
+  Path writeKubeconfig(Path file) throws IOException {
+    String yaml =
+        "apiVersion: v1\n"
+            + "kind: Config\n"
+            + "clusters:\n"
+            + "- name: sarmae-sandbox\n"
+            + "  cluster:\n"
+            + "    server: "
+            + url
+            + "\n"
+            + "users:\n"
+            + "- name: sarmae-sandbox\n"
+            + "  user:\n"
+            + "    token: sandbox\n"
+            + "contexts:\n"
+            + "- name: sarmae-sandbox\n"
+            + "  context:\n"
+            + "    cluster: sarmae-sandbox\n"
+            + "    user: sarmae-sandbox\n"
+            + "    namespace: default\n"
+            + "current-context: sarmae-sandbox\n";
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, yaml);
+    return file;
+  }
+
+  static JsonNode readYaml(Path file) throws IOException {
+    return new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+  }
+
+  @Override
+  public void close() {
+    server.destroy();
+  }
+}
