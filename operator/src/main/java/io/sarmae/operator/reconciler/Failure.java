@@ -27,6 +27,7 @@ public record Failure(String pod, Kind kind, Integer exitCode, String message) {
     NodeLost(Handling.RESTART),
     Interrupted(Handling.RESTART),
     Signal(Handling.RESTART),
+    Crashed(Handling.RESTART_COUNTED),
     OOMKilled(Handling.RESTART_COUNTED),
     RetryableExitCode(Handling.RESTART_COUNTED),
     NoProgress(Handling.RESTART_COUNTED),

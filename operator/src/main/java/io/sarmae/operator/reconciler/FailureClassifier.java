@@ -76,6 +76,15 @@ public final class FailureClassifier {
       return new Failure(
           name, Kind.Interrupted, code, "pod " + name + " checkpointed and exited 75" + detail);
     }
+    if (code >= 128 && code != 137 && code != 143) {
+      // SIGSEGV, SIGABRT (a JVM fatal error), SIGBUS...: the process crashed by itself, and a
+      // crash that repeats on every restart must reach backoffLimit instead of looping forever.
+      return new Failure(
+          name,
+          Kind.Crashed,
+          code,
+          "pod " + name + " crashed with signal " + (code - 128) + " (exit code " + code + ")");
+    }
     if (code >= 128) {
       return new Failure(
           name,

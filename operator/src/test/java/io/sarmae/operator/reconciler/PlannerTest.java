@@ -200,6 +200,12 @@ class PlannerTest {
             false,
             null),
         Arguments.of(
+            "JVM fatal error (SIGABRT)",
+            (UnaryOperator<Pod>) p -> Pods.exited(p, 134, "Error", null),
+            "Crashed",
+            true,
+            null),
+        Arguments.of(
             "resumable 75",
             (UnaryOperator<Pod>)
                 p -> Pods.exited(p, 75, "Error", "{\"exitCode\":75,\"reason\":\"Interrupted\"}"),
