@@ -38,11 +38,24 @@ class FinetuneE2eTest {
         "the trainer jar has no `finetune` command yet (trainer issue #4, branch finetune):"
             + " fine-tune end-to-end test skipped");
     SandboxFixture.namespaceWithData(NS, "sarmae-synth-data");
-    // The fine-tune dataset: the same generated scenes until issue #4 defines a dataset layout
-    // that synth-data can produce; adjust here when it does.
-    SandboxFixture.copyRecursively(
-        SandboxFixture.sandbox().claim(NS, "sarmae-synth-data"),
-        SandboxFixture.sandbox().claim(NS, "sarmae-finetune-data"));
+    // The fine-tune dataset: a labelled image-folder set (Train/<class>/..., Val/<class>/...).
+    SandboxFixture.run(
+            java.util.List.of(
+                SandboxFixture.trainer().toString(),
+                "synth-data",
+                "--kind",
+                "classification",
+                "--out",
+                SandboxFixture.sandbox().claim(NS, "sarmae-finetune-data").toString(),
+                "--count",
+                "8",
+                "--eval-count",
+                "4",
+                "--image-size",
+                "64"),
+            null,
+            java.time.Duration.ofMinutes(3))
+        .assertOk();
     kubectlWithInput(
             SandboxFixture.tinyExample("ft-base", "epochs: 2", "epochs: 1"),
             "apply",
@@ -75,6 +88,7 @@ class FinetuneE2eTest {
             "  optim:",
             "    epochs: 2",
             "    batchSize: 8",
+            "    warmupEpochs: 1",
             "  checkpoint:",
             "    claimName: sarmae-checkpoints",
             "");
