@@ -591,14 +591,8 @@ public final class Finetuner {
                     + "); use another checkpoint.dir or checkpoint.resume: never");
           }
           e.getValue().getArray().set(src.toByteBuffer());
-          NDArray m = ck.optimizer().get("exp_avg." + e.getKey());
-          NDArray v = ck.optimizer().get("exp_avg_sq." + e.getKey());
-          if (m != null && v != null) {
-            // Clones: decoded tensors may wrap the file's buffer, which is freed with `tmp`; a
-            // resumed pretraining run crashed in adamUpdate under tcmalloc (see docs/results.md).
-            adamw.restore(e.getValue().getId(), m.duplicate(), v.duplicate(), Set.of(device));
-          }
         }
+        adamw.restoreNamed(named, ck.optimizer(), Set.of(device));
         CheckpointState s = ck.state();
         adamw.restoreStep(s.optimizerStep());
         optimizerStep = s.optimizerStep();
@@ -644,19 +638,12 @@ public final class Finetuner {
 
     private Path save(Checkpointer target, int epoch, int batchInEpoch, boolean withOptimizer) {
       NDList modelTensors = new NDList();
-      NDList optimTensors = new NDList();
       for (Map.Entry<String, Parameter> e : named.entrySet()) {
         NDArray a = e.getValue().getArray();
         a.setName(e.getKey());
         modelTensors.add(a);
-        NDArray[] mv = withOptimizer ? adamw.moments(e.getValue().getId(), device) : null;
-        if (mv != null) {
-          mv[0].setName("exp_avg." + e.getKey());
-          mv[1].setName("exp_avg_sq." + e.getKey());
-          optimTensors.add(mv[0]);
-          optimTensors.add(mv[1]);
-        }
       }
+      NDList optimTensors = withOptimizer ? adamw.namedMoments(named, device) : new NDList();
       CheckpointState state =
           new CheckpointState(
               CheckpointState.FORMAT,

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
 import ai.djl.training.optimizer.Optimizer;
 import java.util.Map;
 import java.util.Set;
@@ -146,6 +147,41 @@ public final class AdamW extends Optimizer {
       m.put(d, md);
       v.put(d, vd);
     }
+  }
+
+  /**
+   * The moments of every parameter that has them, as checkpoint tensors named {@code
+   * exp_avg.<name>} and {@code exp_avg_sq.<name>} (PyTorch's state names).
+   */
+  public NDList namedMoments(Map<String, Parameter> named, Device device) {
+    NDList out = new NDList();
+    for (Map.Entry<String, Parameter> e : named.entrySet()) {
+      NDArray[] mv = moments(e.getValue().getId(), device);
+      if (mv != null) {
+        mv[0].setName("exp_avg." + e.getKey());
+        mv[1].setName("exp_avg_sq." + e.getKey());
+        out.add(mv[0]);
+        out.add(mv[1]);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Restores moments written by {@link #namedMoments} onto every given device (copied, so the
+   * checkpoint's tensors may be closed afterwards); returns how many parameters got theirs.
+   */
+  public int restoreNamed(Map<String, Parameter> named, NDList saved, Set<Device> devices) {
+    int restored = 0;
+    for (Map.Entry<String, Parameter> e : named.entrySet()) {
+      NDArray m = saved.get("exp_avg." + e.getKey());
+      NDArray v = saved.get("exp_avg_sq." + e.getKey());
+      if (m != null && v != null) {
+        restore(e.getValue().getId(), m, v, devices);
+        restored++;
+      }
+    }
+    return restored;
   }
 
   /** Sets the completed-step count after a restore. */

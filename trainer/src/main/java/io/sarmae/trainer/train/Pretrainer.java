@@ -167,15 +167,7 @@ public final class Pretrainer {
       Checkpointer.Loaded ck = loaded.get();
       restoreModel(ck.model(), named);
       Set<Device> deviceSet = new java.util.HashSet<>(List.of(devices));
-      int restored = 0;
-      for (Map.Entry<String, Parameter> e : named.entrySet()) {
-        NDArray m = ck.optimizer().get("exp_avg." + e.getKey());
-        NDArray v = ck.optimizer().get("exp_avg_sq." + e.getKey());
-        if (m != null && v != null) {
-          adamw.restore(e.getValue().getId(), m, v, deviceSet);
-          restored++;
-        }
-      }
+      int restored = adamw.restoreNamed(named, ck.optimizer(), deviceSet);
       adamw.restoreStep(ck.state().optimizerStep());
       CheckpointState s = ck.state();
       LOG.info(
@@ -369,16 +361,7 @@ public final class Pretrainer {
         a.setName(e.getKey());
         modelTensors.add(a);
       }
-      NDList optimTensors = new NDList();
-      for (Map.Entry<String, Parameter> e : named.entrySet()) {
-        NDArray[] mv = adamw.moments(e.getValue().getId(), devices[0]);
-        if (mv != null) {
-          mv[0].setName("exp_avg." + e.getKey());
-          mv[1].setName("exp_avg_sq." + e.getKey());
-          optimTensors.add(mv[0]);
-          optimTensors.add(mv[1]);
-        }
-      }
+      NDList optimTensors = adamw.namedMoments(named, devices[0]);
       CheckpointState state =
           new CheckpointState(
               CheckpointState.FORMAT,
