@@ -1,14 +1,10 @@
 package io.sarmae.trainer.config;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /**
  * Range and cross-field checks. Every message names the key, the bad value and what is allowed; all
  * problems are reported at once so a user fixes a config in one go.
  */
-public final class ConfigValidator {
-  private final List<String> problems = new ArrayList<>();
+public final class ConfigValidator extends RangeChecks {
 
   private ConfigValidator() {}
 
@@ -16,9 +12,7 @@ public final class ConfigValidator {
   public static void validate(TrainerConfig c) {
     ConfigValidator v = new ConfigValidator();
     v.check(c);
-    if (!v.problems.isEmpty()) {
-      throw new ConfigException(String.join("\n", v.problems));
-    }
+    v.throwIfAny();
   }
 
   private void check(TrainerConfig c) {
@@ -125,55 +119,5 @@ public final class ConfigValidator {
     TrainerConfig.Observability ob = c.observability;
     between("observability.port", ob.port, 0, 65_535);
     between("observability.logEverySteps", ob.logEverySteps, 1, 1_000_000);
-  }
-
-  private void notBlank(String key, String value) {
-    if (value == null || value.isBlank()) {
-      problems.add(key + ": must not be empty");
-    }
-  }
-
-  private void between(String key, long value, long lo, long hi) {
-    if (value < lo || value > hi) {
-      problems.add(key + ": " + value + " is out of range, allowed " + lo + ".." + hi);
-    }
-  }
-
-  private void atLeast(String key, double value, double lo) {
-    if (!(value >= lo) || Double.isInfinite(value)) {
-      problems.add(key + ": " + value + " is out of range, allowed >= " + fmt(lo));
-    }
-  }
-
-  private void open(String key, double value, double lo, double hi) {
-    if (!(value > lo && value < hi)) {
-      problems.add(
-          key + ": " + value + " is out of range, allowed (" + fmt(lo) + ", " + fmt(hi) + ")");
-    }
-  }
-
-  private void closed(String key, double value, double lo, double hi) {
-    if (!(value >= lo && value <= hi)) {
-      problems.add(
-          key + ": " + value + " is out of range, allowed [" + fmt(lo) + ", " + fmt(hi) + "]");
-    }
-  }
-
-  private void leftOpen(String key, double value, double lo, double hi) {
-    if (!(value > lo && value <= hi)) {
-      problems.add(
-          key + ": " + value + " is out of range, allowed (" + fmt(lo) + ", " + fmt(hi) + "]");
-    }
-  }
-
-  private void rightOpen(String key, double value, double lo, double hi) {
-    if (!(value >= lo && value < hi)) {
-      problems.add(
-          key + ": " + value + " is out of range, allowed [" + fmt(lo) + ", " + fmt(hi) + ")");
-    }
-  }
-
-  private static String fmt(double v) {
-    return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
   }
 }
