@@ -119,5 +119,9 @@ public final class ConfigValidator extends RangeChecks {
     TrainerConfig.Observability ob = c.observability;
     between("observability.port", ob.port, 0, 65_535);
     between("observability.logEverySteps", ob.logEverySteps, 1, 1_000_000);
+
+    TrainerConfig.Distributed dist = c.distributed;
+    between("distributed.timeoutSeconds", dist.timeoutSeconds, 10, 86_400);
+    between("distributed.glooThreads", dist.glooThreads, 1, 64);
   }
 }

@@ -20,6 +20,7 @@ public final class TrainerConfig {
   public Optim optim = new Optim();
   public Checkpoint checkpoint = new Checkpoint();
   public Observability observability = new Observability();
+  public Distributed distributed = new Distributed();
 
   /** Where and how the process runs. */
   public static final class Run {
@@ -108,6 +109,21 @@ public final class TrainerConfig {
     public int logEverySteps = 20;
     public ProgressBarMode progressBar = ProgressBarMode.AUTO;
     public LogFormat logFormat = LogFormat.TEXT;
+  }
+
+  /**
+   * Multi-process data-parallel training ({@code WORLD_SIZE > 1}, docs/distributed.md): one timeout
+   * for the rendezvous and for every collective, and gloo's worker threads.
+   */
+  public static final class Distributed {
+    /**
+     * Seconds a rank waits for the others (rendezvous, and any collective: rank 0 writing a
+     * checkpoint makes the others wait that long); a peer that vanished without closing its
+     * connections is detected after this time, one that died is detected at once.
+     */
+    public int timeoutSeconds = 600;
+
+    public int glooThreads = 2;
   }
 
   /** Lower-case YAML names for enums; {@link ConfigLoader} lists them in error messages. */
