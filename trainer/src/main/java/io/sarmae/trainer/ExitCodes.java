@@ -20,6 +20,12 @@ public final class ExitCodes {
   /** Checkpoint storage error: retryable. */
   public static final int CHECKPOINT = 5;
 
+  /**
+   * Another rank of a multi-process run failed or became unreachable (or the rendezvous did not
+   * complete): this rank stopped without a checkpoint; restart the whole group from the last one.
+   */
+  public static final int PEER_LOST = 76;
+
   /** Interrupted by a signal after writing a checkpoint: resume from it (EX_TEMPFAIL). */
   public static final int RESUMABLE = 75;
 

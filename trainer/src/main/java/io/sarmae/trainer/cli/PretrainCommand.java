@@ -4,6 +4,7 @@ import ai.djl.Device;
 import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.config.ConfigLoader;
 import io.sarmae.trainer.config.TrainerConfig;
+import io.sarmae.trainer.dist.ProcessGroup;
 import io.sarmae.trainer.metrics.ObservabilityServer;
 import io.sarmae.trainer.metrics.RunReporter;
 import io.sarmae.trainer.metrics.TerminationMessage;
@@ -58,21 +59,30 @@ public final class PretrainCommand implements Callable<Integer> {
     return pretrain(config, sets);
   }
 
+  /**
+   * {@code run.outputDir} for rank 0; other ranks of a multi-process run write their logs and
+   * progress under {@code run.outputDir/rank-<r>}, so ranks sharing a volume do not collide.
+   */
+  static Path outputDir(TrainerConfig cfg, Rendezvous rendezvous) {
+    Path dir = Path.of(cfg.run.outputDir);
+    return rendezvous.rank() == 0 ? dir : dir.resolve("rank-" + rendezvous.rank());
+  }
+
   /** Loads the config, validates the environment and trains; returns the exit code. */
   static int pretrain(Path config, List<String> sets) {
     TrainerConfig cfg = ConfigLoader.load(config, sets);
-    Rendezvous.fromEnv(System.getenv()).requireSingleProcess();
+    Rendezvous rendezvous = Rendezvous.fromEnv(System.getenv());
     if (cfg.run.threads > 0) {
       System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(cfg.run.threads));
     }
     LOG.info("Resolved config:\n{}", ConfigLoader.toYaml(cfg).stripTrailing());
     Path termination = TerminationMessage.target(System.getenv());
-    try (TrainingMetrics metrics = new TrainingMetrics("pretrain")) {
+    try (TrainingMetrics metrics = new TrainingMetrics("pretrain", rendezvous.rank())) {
       RunReporter reporter =
           new RunReporter(
               "pretrain",
               metrics,
-              Path.of(cfg.run.outputDir),
+              outputDir(cfg, rendezvous),
               cfg.observability.logEverySteps,
               RunReporter.barFor(cfg.observability.progressBar.yamlName(), System.out),
               cfg.observability.logFormat == TrainerConfig.LogFormat.JSON);
@@ -83,8 +93,9 @@ public final class PretrainCommand implements Callable<Integer> {
               : null;
       try {
         Device[] devices = Devices.select(cfg.run.device);
-        Pretrainer.Result result =
-            new Pretrainer(cfg, devices, reporter, StopSignal.install()).run();
+        StopSignal stop = StopSignal.install();
+        ProcessGroup group = rendezvous.connect(cfg.distributed);
+        Pretrainer.Result result = new Pretrainer(cfg, devices, reporter, stop, group).run();
         reporter.finished(true);
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("epoch", result.epochs());
@@ -93,6 +104,7 @@ public final class PretrainCommand implements Callable<Integer> {
           extra.put("loss", result.lastLoss());
         }
         extra.put("checkpoint", result.finalCheckpoint().toString());
+        extra.put("weightsSha256", result.weightsSha256());
         TerminationMessage.write(
             termination,
             TerminationMessage.render(ExitCodes.OK, "Succeeded", "pretraining finished", extra));

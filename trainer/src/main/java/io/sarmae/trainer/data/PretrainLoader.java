@@ -72,6 +72,8 @@ public final class PretrainLoader {
   private final int imageSize;
   private final int numPatches;
   private final int batchSize;
+  private final int shardRank;
+  private final int shardCount;
   private final int workers;
   private final int prefetchBatches;
   private final long seed;
@@ -93,6 +95,8 @@ public final class PretrainLoader {
     int grid = b.imageSize / b.patchSize;
     this.numPatches = grid * grid;
     this.batchSize = b.batchSize;
+    this.shardRank = b.shardRank;
+    this.shardCount = b.shardCount;
     this.workers = b.workers;
     this.prefetchBatches = b.prefetchBatches;
     this.seed = b.seed;
@@ -107,9 +111,22 @@ public final class PretrainLoader {
     return plan;
   }
 
-  /** Full batches per epoch (the last incomplete batch is dropped). */
+  /**
+   * Full batches per epoch of this shard (the last incomplete global batch is dropped): with {@code
+   * W} shards an epoch has {@code length / (batchSize * W)} global batches.
+   */
   public int stepsPerEpoch() {
-    return plan.stepsPerEpoch(batchSize);
+    return plan.stepsPerEpoch(batchSize * shardCount);
+  }
+
+  /**
+   * The epoch position of row {@code row} of this shard's batch {@code step}: global batch {@code
+   * step} holds positions {@code [step*B*W, (step+1)*B*W)}, rank {@code r} its {@code r}-th block
+   * of {@code B}. One process with batch {@code B*W} therefore sees exactly the samples (and the
+   * noise and masks, which are functions of the position) of {@code W} shards with batch {@code B}.
+   */
+  int position(int step, int row) {
+    return (step * shardCount + shardRank) * batchSize + row;
   }
 
   public int batchSize() {
@@ -142,7 +159,7 @@ public final class PretrainLoader {
 
   /**
    * The sample at {@code position} of the epoch's order, decoded on the calling thread: the same
-   * value the iterator puts into batch {@code position / batchSize}.
+   * value the iterator puts into the batch that holds {@code position} (see {@link #position}).
    */
   public PretrainSample sample(int epoch, int position) {
     return sample(epoch, orderOf(epoch), position, () -> false);
@@ -332,7 +349,7 @@ public final class PretrainLoader {
     private CompletableFuture<Batch> submit(int step) {
       List<CompletableFuture<PretrainSample>> parts = new ArrayList<>(batchSize);
       for (int i = 0; i < batchSize; i++) {
-        int position = step * batchSize + i;
+        int position = position(step, i);
         parts.add(
             CompletableFuture.supplyAsync(
                 () -> sample(epoch, order, position, () -> closed), pool));
@@ -452,8 +469,20 @@ public final class PretrainLoader {
     private int workers = 4;
     private int prefetchBatches = 4;
     private SkipListener skipListener;
+    private int shardRank;
+    private int shardCount = 1;
 
     private Builder() {}
+
+    /**
+     * Data-parallel sharding: this process is rank {@code rank} of {@code count} and reads its
+     * block of every global batch (see {@link PretrainLoader#position}). Default: one shard.
+     */
+    public Builder optShard(int rank, int count) {
+      this.shardRank = rank;
+      this.shardCount = count;
+      return this;
+    }
 
     public Builder setIndex(Sar1mIndex index) {
       this.index = index;
@@ -546,6 +575,7 @@ public final class PretrainLoader {
       require(channels == 1 || channels == 3, "channels must be 1 or 3");
       require(workers >= 1, "data.workers must be >= 1");
       require(prefetchBatches >= 1, "data.prefetchBatches must be >= 1");
+      require(shardCount >= 1 && shardRank >= 0 && shardRank < shardCount, "bad shard");
       PretrainLoader loader = new PretrainLoader(this);
       if (loader.stepsPerEpoch() == 0) {
         throw new DataException(
@@ -554,7 +584,8 @@ public final class PretrainLoader {
                 + " gives "
                 + loader.plan.length()
                 + " samples per epoch, fewer than one batch of "
-                + batchSize);
+                + batchSize
+                + (shardCount > 1 ? " per rank x " + shardCount + " ranks" : ""));
       }
       return loader;
     }

@@ -43,7 +43,15 @@ public final class TrainingMetrics implements AutoCloseable {
   private boolean evalRegistered;
 
   public TrainingMetrics(String mode) {
-    Tags tags = Tags.of("mode", mode);
+    this(mode, 0);
+  }
+
+  /**
+   * @param rank this process's rank in a multi-process run (0 for one process): every series
+   *     carries it as the {@code rank} label
+   */
+  public TrainingMetrics(String mode, int rank) {
+    Tags tags = Tags.of("mode", mode, "rank", Integer.toString(rank));
     this.tags = tags;
     gauge("sarmae.train.loss", "Total training loss of the last logged step", loss, tags);
     gauge("sarmae.train.mae.loss", "MAE reconstruction loss (unweighted)", maeLoss, tags);

@@ -132,6 +132,24 @@ public final class AdamW extends Optimizer {
     return new NDArray[] {m.get(device), v.get(device)};
   }
 
+  /**
+   * The first and second moments of every parameter this optimizer updates, in {@code named} order
+   * ({@code m, v} per parameter), created as zeros where a parameter has none yet (the same as
+   * absent for the update), on each parameter's first device; the arrays are the live state, so
+   * writing into them restores it.
+   */
+  public NDArray[] allMoments(Map<String, Parameter> named) {
+    java.util.List<NDArray> out = new java.util.ArrayList<>();
+    for (Parameter p : named.values()) {
+      if (weightDecayById.containsKey(p.getId())) {
+        NDArray weight = p.getArray();
+        out.add(state(means, p.getId(), weight));
+        out.add(state(variances, p.getId(), weight));
+      }
+    }
+    return out.toArray(NDArray[]::new);
+  }
+
   /** Restores the moments of one parameter on every given device and the step count. */
   public void restore(String parameterId, NDArray mean, NDArray variance, Set<Device> devices) {
     Map<Device, NDArray> m = means.computeIfAbsent(parameterId, k -> new ConcurrentHashMap<>());

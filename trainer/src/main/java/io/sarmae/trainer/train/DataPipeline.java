@@ -21,6 +21,11 @@ final class DataPipeline implements PretrainData {
   }
 
   static DataPipeline open(TrainerConfig c) {
+    return open(c, 0, 1);
+  }
+
+  /** The shard of rank {@code rank} of {@code worldSize} data-parallel processes. */
+  static DataPipeline open(TrainerConfig c, int rank, int worldSize) {
     Sar1mIndex index = Sar1mIndex.load(Path.of(c.data.path));
     PretrainLoader loader =
         PretrainLoader.builder()
@@ -35,6 +40,7 @@ final class DataPipeline implements PretrainData {
                     : EpochPlan.Mixing.REFERENCE,
                 c.data.pairedRatio)
             .optSeed(c.run.seed)
+            .optShard(rank, worldSize)
             .optNoise(noise(c.noise))
             .optSarNormalization(
                 c.data.sarNormalization == TrainerConfig.SarNormalization.SYMMETRIC

@@ -10,7 +10,12 @@ public interface PretrainData extends AutoCloseable {
     return DataPipeline.open(config);
   }
 
-  /** Full micro-batches per epoch ({@code drop_last}). */
+  /** Rank {@code rank}'s shard of every global batch, for {@code worldSize} processes. */
+  static PretrainData open(TrainerConfig config, int rank, int worldSize) {
+    return DataPipeline.open(config, rank, worldSize);
+  }
+
+  /** Full micro-batches per epoch for this process ({@code drop_last}). */
   int batchesPerEpoch();
 
   /** A short description for messages ("120 paired + 40 unpaired images in ./data"). */

@@ -9,8 +9,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.TrainerException;
+import io.sarmae.trainer.config.ConfigException;
 import io.sarmae.trainer.config.ConfigLoader;
 import io.sarmae.trainer.config.TrainerConfig;
+import io.sarmae.trainer.dist.CollectiveException;
+import io.sarmae.trainer.dist.ProcessGroup;
 import io.sarmae.trainer.metrics.RunReporter;
 import io.sarmae.trainer.model.SarmaePretrainModel;
 import java.nio.file.Path;
@@ -31,6 +34,13 @@ import org.slf4j.LoggerFactory;
  * <p>One optimizer step consumes {@code accumIter} micro-batches of {@code batchSize} samples; each
  * micro-batch is split across the process's devices, gradients are summed on the first device by
  * DJL's {@link LocalParameterServer} and every copy is updated with the same values.
+ *
+ * <p>With several processes ({@link ProcessGroup}, docs/distributed.md) each rank reads its block
+ * of every global batch, the gradients and the step's statistics (losses, non-finite flag, stop
+ * request, skipped samples) are summed over ranks in one collective per step, and every rank
+ * applies the same update; rank 0 alone reads and writes checkpoints and broadcasts its weights,
+ * optimizer state and position at start. Stopping is agreed through that collective, so every rank
+ * stops after the same step.
  */
 public final class Pretrainer {
   private static final Logger LOG = LoggerFactory.getLogger(Pretrainer.class);
@@ -39,11 +49,28 @@ public final class Pretrainer {
   private final Device[] devices;
   private final RunReporter reporter;
   private final StopSignal stop;
+  private final ProcessGroup group;
 
   private final Function<TrainerConfig, PretrainData> dataFactory;
 
   public Pretrainer(TrainerConfig config, Device[] devices, RunReporter reporter, StopSignal stop) {
-    this(config, devices, reporter, stop, PretrainData::open);
+    this(config, devices, reporter, stop, ProcessGroup.single());
+  }
+
+  /** One rank of a data-parallel run over {@code group}. */
+  public Pretrainer(
+      TrainerConfig config,
+      Device[] devices,
+      RunReporter reporter,
+      StopSignal stop,
+      ProcessGroup group) {
+    this(
+        config,
+        devices,
+        reporter,
+        stop,
+        group,
+        c -> PretrainData.open(c, group.rank(), group.worldSize()));
   }
 
   /** With another data source (tests inject failures through it). */
@@ -53,6 +80,17 @@ public final class Pretrainer {
       RunReporter reporter,
       StopSignal stop,
       Function<TrainerConfig, PretrainData> dataFactory) {
+    this(config, devices, reporter, stop, ProcessGroup.single(), dataFactory);
+  }
+
+  private Pretrainer(
+      TrainerConfig config,
+      Device[] devices,
+      RunReporter reporter,
+      StopSignal stop,
+      ProcessGroup group,
+      Function<TrainerConfig, PretrainData> dataFactory) {
+    this.group = group;
     this.config = config;
     this.devices = devices;
     this.reporter = reporter;
@@ -61,11 +99,45 @@ public final class Pretrainer {
   }
 
   /** What a finished run produced. */
-  public record Result(int epochs, long steps, double lastLoss, Path finalCheckpoint) {}
+  /**
+   * What a finished run produced. {@code weightsSha256} digests every weight (names, shapes and
+   * bytes, in state-dict order): the ranks of a multi-process run must all report the same.
+   */
+  public record Result(
+      int epochs, long steps, double lastLoss, Path finalCheckpoint, String weightsSha256) {}
 
   /** Trains to the end; throws a {@link TrainerException} with the documented exit code. */
   public Result run() {
+    if (group.isDistributed()
+        && (devices.length != 1 || !"cpu".equals(devices[0].getDeviceType()))) {
+      throw new ConfigException(
+          "run.device: multi-process training (WORLD_SIZE="
+              + group.worldSize()
+              + ") runs on one CPU device per process in this version (the gloo bridge reduces"
+              + " CPU tensors; NCCL is not available, docs/distributed.md); set run.device: cpu,"
+              + " or use one process with several GPUs");
+    }
+    try {
+      return train();
+    } catch (CollectiveException e) {
+      throw new TrainerException(
+          ExitCodes.PEER_LOST,
+          "PeerLost",
+          "rank "
+              + group.rank()
+              + " of "
+              + group.worldSize()
+              + " lost the group: "
+              + e.getMessage()
+              + "; another rank failed or became unreachable. Restart the whole group; it"
+              + " resumes from the last checkpoint",
+          e);
+    }
+  }
+
+  private Result train() {
     TrainerConfig.Optim optim = config.optim;
+    int world = group.worldSize();
     Engine.getInstance().setRandomSeed((int) (config.run.seed & 0x7fffffff));
     try (NDManager root = NDManager.newBaseManager(devices[0]);
         PretrainData data = dataFactory.apply(config)) {
@@ -93,10 +165,13 @@ public final class Pretrainer {
 
       Checkpointer checkpointer =
           new Checkpointer(Path.of(config.checkpoint.dir), config.checkpoint.keepLast);
-      Position pos = resume(checkpointer, root, named, adamw);
+      Position pos = group.rank() == 0 ? resume(checkpointer, root, named, adamw) : Position.START;
+      if (group.isDistributed()) {
+        pos = synchronize(pos, root, named, adamw);
+      }
 
       LrSchedule lrs =
-          new LrSchedule(config.peakLr(1), optim.minLr, optim.warmupEpochs, optim.epochs);
+          new LrSchedule(config.peakLr(world), optim.minLr, optim.warmupEpochs, optim.epochs);
       LossWeightSchedule weights =
           new LossWeightSchedule(
               config.alignment.schedule,
@@ -104,13 +179,15 @@ public final class Pretrainer {
               config.alignment.enabled ? config.alignment.alignWeight : 0.0,
               optim.epochs);
       LOG.info(
-          "Training {} epochs x {} steps (batch {} x accum {} = {} per step), peak lr {}, {} device(s)",
+          "Training {} epochs x {} steps (batch {} x accum {} x {} rank(s) = {} per step), peak lr"
+              + " {}, {} device(s)",
           optim.epochs,
           stepsPerEpoch,
           optim.batchSize,
           optim.accumIter,
-          config.effectiveBatch(1),
-          String.format("%.3g", config.peakLr(1)),
+          world,
+          config.effectiveBatch(world),
+          String.format("%.3g", config.peakLr(world)),
           devices.length);
       reporter.start(optim.epochs, totalSteps, pos.optimizerStep, pos.epoch);
 
@@ -146,7 +223,50 @@ public final class Pretrainer {
       long optimizerStep,
       long skippedSamples,
       long skippedSteps,
-      double lastLoss) {}
+      double lastLoss) {
+    static final Position START = new Position(0, 0, 0, 0, 0, Double.NaN);
+  }
+
+  /**
+   * Gives every rank rank 0's position, weights and (once training has started) optimizer moments,
+   * so all ranks start identical whatever each one loaded.
+   */
+  private Position synchronize(
+      Position pos, NDManager root, Map<String, Parameter> named, AdamW adamw) {
+    try (NDManager m = root.newSubManager(Device.cpu())) {
+      NDArray p =
+          m.create(
+              new double[] {
+                pos.epoch(),
+                pos.batchInEpoch(),
+                pos.optimizerStep(),
+                pos.skippedSamples(),
+                pos.skippedSteps(),
+                pos.lastLoss()
+              });
+      group.broadcast(0, p);
+      double[] v = p.toDoubleArray();
+      Position agreed =
+          new Position((int) v[0], (int) v[1], (long) v[2], (long) v[3], (long) v[4], v[5]);
+      group.broadcast(0, named.values().stream().map(Parameter::getArray).toArray(NDArray[]::new));
+      int moments = 0;
+      if (agreed.optimizerStep() > 0) {
+        NDArray[] state = adamw.allMoments(named);
+        group.broadcast(0, state);
+        adamw.restoreStep(agreed.optimizerStep());
+        moments = state.length;
+      }
+      LOG.info(
+          "Rank {}: took rank 0's position (epoch {}, step {}), {} weight tensors and {} optimizer"
+              + " tensors",
+          group.rank(),
+          agreed.epoch(),
+          agreed.optimizerStep(),
+          named.size(),
+          moments);
+      return agreed;
+    }
+  }
 
   private Position resume(
       Checkpointer checkpointer, NDManager root, Map<String, Parameter> named, AdamW adamw) {
@@ -162,7 +282,7 @@ public final class Pretrainer {
       }
       if (loaded.isEmpty()) {
         LOG.info("Starting from scratch (no checkpoint in {})", checkpointer.dir());
-        return new Position(0, 0, 0, 0, 0, Double.NaN);
+        return Position.START;
       }
       Checkpointer.Loaded ck = loaded.get();
       restoreModel(ck.model(), named);
@@ -184,6 +304,21 @@ public final class Pretrainer {
           s.skippedSamples(),
           s.skippedSteps(),
           s.lastLoss());
+    }
+  }
+
+  /** SHA-256 over every tensor's name, shape and float32 bytes, in {@code named} order. */
+  static String weightsDigest(Map<String, Parameter> named) {
+    try {
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      for (Map.Entry<String, Parameter> e : named.entrySet()) {
+        NDArray a = e.getValue().getArray();
+        md.update((e.getKey() + a.getShape()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        md.update(a.toByteBuffer());
+      }
+      return java.util.HexFormat.of().formatHex(md.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -226,6 +361,8 @@ public final class Pretrainer {
     private int consecutiveSkips;
     private double lastLoss = Double.NaN;
     private Path lastCheckpoint;
+    private boolean agreedStop;
+    private long groupSkippedSamples;
 
     Loop(
         TrainStep trainStep,
@@ -260,7 +397,7 @@ public final class Pretrainer {
           StepAccumulator acc = null;
           for (int b = first; b < batchesToRun; b++) {
             if (b % accum == 0) {
-              if (stop.shouldStop(optimizerStep)) {
+              if (stopRequested()) {
                 interrupt(epoch, b);
               }
               double t = epoch + (double) (b / accum) / stepsPerEpoch;
@@ -269,8 +406,10 @@ public final class Pretrainer {
             long tick = System.nanoTime();
             StepInputs batch = it.next();
             acc.dataSeconds += (System.nanoTime() - tick) / 1e9;
+            // Each rank's loss is divided by the world size too: the summed gradient is the mean.
             TrainStep.Losses losses =
-                trainStep.forwardBackward(batch, acc.maeWeight, acc.alignWeight, accum);
+                trainStep.forwardBackward(
+                    batch, acc.maeWeight, acc.alignWeight, accum * group.worldSize());
             acc.nonFinite |= !losses.finite();
             acc.add(losses.mae(), losses.align(), batch.rows());
             if ((b + 1) % accum == 0) {
@@ -289,17 +428,72 @@ public final class Pretrainer {
         int every = config.checkpoint.everyEpochs;
         if (last || (every > 0 && (epoch + 1) % every == 0)) {
           checkpoint(epoch + 1, 0);
-        } else if (stop.shouldStop(optimizerStep)) {
+        } else if (stopRequested()) {
           interrupt(epoch + 1, 0);
         }
       }
-      Path fin = checkpointer.publish(lastCheckpoint, "final");
-      LOG.info("Finished: {} steps, last loss {}, final model in {}", optimizerStep, lastLoss, fin);
-      return new Result(config.optim.epochs, optimizerStep, lastLoss, fin);
+      Path fin =
+          group.rank() == 0
+              ? checkpointer.publish(lastCheckpoint, "final")
+              : checkpointer.dir().resolve("final");
+      group.barrier(); // no rank reports success before rank 0 has published the final model
+      String digest = weightsDigest(named);
+      LOG.info(
+          "Finished: {} steps, last loss {}, final model in {}, weights sha256 {} (rank {})",
+          optimizerStep,
+          lastLoss,
+          fin,
+          digest,
+          group.rank());
+      return new Result(config.optim.epochs, optimizerStep, lastLoss, fin, digest);
+    }
+
+    /** A stop every rank agreed on (through the last step's collective), or the local flag. */
+    private boolean stopRequested() {
+      return group.isDistributed() ? agreedStop : stop.shouldStop(optimizerStep);
+    }
+
+    private long skippedSamples() {
+      return skippedSamplesBase
+          + (group.isDistributed() ? groupSkippedSamples : data.skippedSamples());
+    }
+
+    /**
+     * Sums the gradients and the step's statistics over the ranks, as one collective: afterwards
+     * every rank holds the mean gradient, the mean losses, whether any rank saw a non-finite loss,
+     * whether any rank was asked to stop, and the group's skipped samples.
+     */
+    private void reduce(StepAccumulator acc) {
+      try (NDManager m = trainStep.manager().newSubManager()) {
+        NDArray stats =
+            m.create(
+                new float[] {
+                  stop.shouldStop(optimizerStep + 1) ? 1f : 0f,
+                  acc.nonFinite ? 1f : 0f,
+                  (float) acc.maeSum,
+                  (float) acc.alignSum,
+                  data.skippedSamples()
+                });
+        NDArray[] grads = trainStep.gradients(m);
+        NDArray[] all = java.util.Arrays.copyOf(grads, grads.length + 1);
+        all[grads.length] = stats;
+        group.allreduceSum(all);
+        float[] s = stats.toFloatArray();
+        int world = group.worldSize();
+        agreedStop = s[0] > 0;
+        if (agreedStop && !stop.isRequested()) {
+          stop.request("a stop request on another rank");
+        }
+        acc.nonFinite = s[1] > 0;
+        acc.maeSum = s[2] / world;
+        acc.alignSum = s[3] / world;
+        groupSkippedSamples = (long) s[4];
+      }
     }
 
     private void interrupt(int epoch, int batchInEpoch) {
       checkpoint(epoch, batchInEpoch);
+      group.barrier(); // every rank exits only once rank 0's checkpoint is complete
       throw new TrainerException(
           ExitCodes.RESUMABLE,
           "Interrupted",
@@ -312,6 +506,9 @@ public final class Pretrainer {
     }
 
     private void finishStep(StepAccumulator acc, int epoch, int batchInEpoch, EpochStats stats) {
+      if (group.isDistributed()) {
+        reduce(acc);
+      }
       double norm = acc.nonFinite ? Double.NaN : trainStep.gradNorm();
       if (!Double.isFinite(norm)) {
         trainStep.zeroGradients();
@@ -338,7 +535,7 @@ public final class Pretrainer {
       trainStep.apply(optimizerStep, acc.lr, TrainStep.clipScale(norm, config.optim.clipGrad));
       lastLoss = acc.loss();
       stats.add(acc);
-      long skippedSamples = skippedSamplesBase + data.skippedSamples();
+      long skippedSamples = skippedSamples();
       reporter.step(
           epoch,
           optimizerStep,
@@ -348,12 +545,15 @@ public final class Pretrainer {
           acc.alignWeight,
           acc.lr,
           norm,
-          acc.images,
+          acc.images * group.worldSize(), // the group's images: ranks run in lockstep
           skippedSamples,
           skippedSteps);
     }
 
     private void checkpoint(int epoch, int batchInEpoch) {
+      if (group.rank() != 0) {
+        return; // rank 0 writes for the group; the weights are the same on every rank
+      }
       reporter.checkpointing();
       NDList modelTensors = new NDList();
       for (Map.Entry<String, Parameter> e : named.entrySet()) {
@@ -369,7 +569,7 @@ public final class Pretrainer {
               batchInEpoch,
               optimizerStep,
               config.run.seed,
-              skippedSamplesBase + data.skippedSamples(),
+              skippedSamples(),
               skippedSteps,
               lastLoss,
               ConfigLoader.toYaml(config),

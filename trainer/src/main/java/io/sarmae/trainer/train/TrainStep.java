@@ -60,6 +60,26 @@ public final class TrainStep {
     return adamw;
   }
 
+  /** The manager step-scoped arrays should descend from. */
+  public NDManager manager() {
+    return ps.getManager();
+  }
+
+  /**
+   * The gradients of the trainable parameters on the first device, in a fixed order, as handles
+   * attached to {@code manager} (closing it leaves the gradients themselves alone). Changing them
+   * in place changes what {@link #apply} uses.
+   */
+  public NDArray[] gradients(NDManager manager) {
+    NDArray[] out = new NDArray[trainable.size()];
+    for (int i = 0; i < out.length; i++) {
+      NDArray g = ps.getValue(trainable.get(i), devices[0], true).getGradient();
+      g.attach(manager);
+      out[i] = g;
+    }
+    return out;
+  }
+
   /**
    * Unweighted losses of a micro-batch, averaged over its rows; {@code finite} false if any NaN.
    */
