@@ -353,7 +353,7 @@ class JobControllerMockServerTest {
   void invalidSpecGetsAConditionAndAnEventButNoRetry(TestInfo info) {
     Harness h = harness(info);
     SarmaePretrain spec = Fixtures.tinyPretrain();
-    spec.getSpec().setReplicas(4);
+    spec.getSpec().setReplicas(1001);
     spec.getSpec().setTtlSecondsAfterFinished(null);
     SarmaePretrain r = h.create(spec);
     List<Harness.Pass> passes = h.settle(r);

@@ -444,7 +444,7 @@ class PlannerTest {
   @Test
   void invalidSpecFailsOnceWithoutRetry() {
     var r = Fixtures.tinyPretrain();
-    r.getSpec().setReplicas(2);
+    r.getSpec().setReplicas(1001);
     r.getSpec().setTtlSecondsAfterFinished(null);
     World w = new World(r);
     Plan plan = w.pass(T0);
@@ -452,8 +452,7 @@ class PlannerTest {
     assertThat(plan.requeueAfter()).isNull();
     assertThat(w.status().getPhase()).isEqualTo(Phase.FAILED);
     assertThat(cond(w.status(), "Failed").getReason()).isEqualTo("InvalidSpec");
-    assertThat(cond(w.status(), "Failed").getMessage())
-        .contains("replicas must be 1 until multi-node training exists");
+    assertThat(cond(w.status(), "Failed").getMessage()).contains("replicas must be 1 to 1000");
     assertThat(plan.events())
         .singleElement()
         .matches(e -> e.warning() && e.reason().equals("InvalidSpec"));
