@@ -58,10 +58,14 @@ import org.slf4j.LoggerFactory;
  *       data written as files, an emptyDir a fresh folder. A process cannot mount anything, so
  *       container paths in args and in mounted YAML files are rewritten to those folders (the
  *       longest mount path wins), and paths in the termination message are mapped back.
- *   <li>Each pod gets its own loopback address (127.1.x.y) as {@code status.podIP} and its own free
- *       port for the trainer's endpoints, appended as {@code --set observability.port=N} (the
- *       trainer listens on every interface, so pods cannot share 9400); {@link #byPodIp} tells the
- *       operator's progress reader and Prometheus which port belongs to which pod.
+ *   <li>Each pod gets its own loopback address (127.1.x.y) as {@code status.podIP} (and as env from
+ *       {@code fieldRef status.podIP}) and its own free port for the trainer's endpoints, appended
+ *       as {@code --set observability.port=N} (the trainer listens on every interface, so pods
+ *       cannot share 9400); {@link #byPodIp} tells the operator's progress reader and Prometheus
+ *       which port belongs to which pod.
+ *   <li>Pods of a multi-pod group meet through {@link Rendezvous}: {@code MASTER_ADDR} (rank 0's
+ *       DNS name) becomes rank 0's address and {@code MASTER_PORT} a free port of the group. The
+ *       rendezvous env a pod got is written to {@code env} in its folder.
  *   <li>Phases, container states, exit codes and termination messages are written to the pod's
  *       status; deleting a pod sends SIGTERM and, after the grace period, SIGKILL.
  * </ul>
@@ -139,6 +143,16 @@ final class PodRunner implements AutoCloseable {
             Thread t = new Thread(r, "pod-runner");
             t.setDaemon(true);
             return t;
+          });
+  private final Rendezvous rendezvous =
+      new Rendezvous(
+          this::nextPodIp,
+          () -> {
+            try (ServerSocket s = new ServerSocket(0)) {
+              return s.getLocalPort(); // on every address: rank 0's store listens on all of them
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
           });
   private SharedIndexInformer<Pod> informer;
 
@@ -251,7 +265,13 @@ final class PodRunner implements AutoCloseable {
       command.add("--set");
       command.add("observability.port=" + port);
     }
-    String podIp = "127.1." + (nextIp.get() / 250) + "." + (nextIp.getAndIncrement() % 250 + 1);
+    List<EnvVar> containerEnv = c.getEnv() == null ? List.of() : c.getEnv();
+    Map<String, String> values = new LinkedHashMap<>();
+    containerEnv.stream()
+        .filter(e -> e.getValue() != null)
+        .forEach(e -> values.put(e.getName(), e.getValue()));
+    Rendezvous.Assignment assigned = rendezvous.assign(ns, name, groupOf(pod), values);
+    String podIp = assigned.podIp();
     Run run = new Run(uid, ns, name, podIp, port, dir, mounts);
 
     ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
@@ -259,9 +279,9 @@ final class PodRunner implements AutoCloseable {
     env.keySet().removeIf(k -> !HOST_ENV.contains(k));
     env.put("JAVA_OPTS", settings.trainerJavaOpts());
     env.put("HOSTNAME", name);
-    for (EnvVar e : c.getEnv() == null ? List.<EnvVar>of() : c.getEnv()) {
+    for (EnvVar e : containerEnv) {
       if (e.getValue() != null) {
-        env.put(e.getName(), e.getValue());
+        env.put(e.getName(), assigned.env().get(e.getName()));
       } else if (e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null) {
         switch (e.getValueFrom().getFieldRef().getFieldPath()) {
           case "metadata.name" -> env.put(e.getName(), name);
@@ -276,6 +296,7 @@ final class PodRunner implements AutoCloseable {
     env.put("SARMAE_TERMINATION_LOG", termination.toString());
     pb.redirectErrorStream(true).redirectOutput(dir.resolve("container.log").toFile());
     Files.writeString(dir.resolve("command"), String.join(" ", command) + "\n");
+    Files.writeString(dir.resolve("env"), rendezvousEnv(env));
 
     runs.put(uid, run);
     byIp.put(podIp, run);
@@ -614,6 +635,39 @@ final class PodRunner implements AutoCloseable {
       }
     }
     LOG.warn("gave up writing the status of {}/{}", ns, name);
+  }
+
+  /** Pods of one group: same owner, same attempt (the operator's labels). */
+  private static String groupOf(Pod pod) {
+    var owners = pod.getMetadata().getOwnerReferences();
+    String owner = owners == null || owners.isEmpty() ? "" : owners.get(0).getUid();
+    var labels = pod.getMetadata().getLabels();
+    String attempt = labels == null ? null : labels.get("sarmae.io/attempt");
+    return owner + "/" + (attempt == null ? "" : attempt);
+  }
+
+  /** The rendezvous part of a pod's env, written beside its log to check a group's wiring. */
+  static String rendezvousEnv(Map<String, String> env) {
+    StringBuilder b = new StringBuilder();
+    for (String k :
+        List.of(
+            "RANK",
+            "WORLD_SIZE",
+            "LOCAL_RANK",
+            "MASTER_ADDR",
+            "MASTER_PORT",
+            "POD_IP",
+            "GLOO_SOCKET_IFNAME")) {
+      if (env.containsKey(k)) {
+        b.append(k).append('=').append(env.get(k)).append('\n');
+      }
+    }
+    return b.toString();
+  }
+
+  private String nextPodIp() {
+    int n = nextIp.getAndIncrement();
+    return "127.1." + (n / 250) + "." + (n % 250 + 1);
   }
 
   private static int freePort() throws IOException {

@@ -82,11 +82,13 @@ class SandboxSmokeTest {
                 .getItems())
         .isEmpty();
 
-    // A spec that CEL would reject on a real API server (replicas must be 1): the operator fails it
-    // with InvalidSpec, creates no pod and never retries.
+    // A spec that only the operator's own validation rejects (GPUs belong in gpusPerReplica, not in
+    // resources): the operator fails it with InvalidSpec, creates no pod and never retries.
     kubectlWithInput(
             SandboxFixture.tinyExample(
-                "two-replicas", "gpusPerReplica: 0", "replicas: 2\n  gpusPerReplica: 0"),
+                "gpus-in-resources",
+                "limits:\n      memory: 4Gi",
+                "limits:\n      memory: 4Gi\n      nvidia.com/gpu: \"1\""),
             "apply",
             "-n",
             ns,
@@ -97,13 +99,13 @@ class SandboxSmokeTest {
     SarmaePretrain failed =
         await(
             Duration.ofMinutes(2),
-            "two-replicas to fail",
+            "gpus-in-resources to fail",
             () -> {
               SarmaePretrain r =
                   client
                       .resources(SarmaePretrain.class)
                       .inNamespace(ns)
-                      .withName("two-replicas")
+                      .withName("gpus-in-resources")
                       .get();
               return r.getStatus() != null && r.getStatus().getPhase() == Phase.FAILED ? r : null;
             });
@@ -114,10 +116,10 @@ class SandboxSmokeTest {
             .orElseThrow();
     assertThat(condition.getStatus()).isEqualTo("True");
     assertThat(condition.getReason()).isEqualTo("InvalidSpec");
-    assertThat(condition.getMessage()).contains("replicas must be 1");
+    assertThat(condition.getMessage()).contains("set GPUs with gpusPerReplica");
     assertThat(client.pods().inNamespace(ns).list().getItems()).isEmpty();
     assertThat(
-            kubectl("get", "smp", "two-replicas", "-n", ns, "-o", "jsonpath={.status.phase}")
+            kubectl("get", "smp", "gpus-in-resources", "-n", ns, "-o", "jsonpath={.status.phase}")
                 .assertOk()
                 .out())
         .isEqualTo("Failed");

@@ -31,6 +31,11 @@ public record Failure(String pod, Kind kind, Integer exitCode, String message) {
     OOMKilled(Handling.RESTART_COUNTED),
     RetryableExitCode(Handling.RESTART_COUNTED),
     NoProgress(Handling.RESTART_COUNTED),
+    /**
+     * Every failed rank of the group reported that a peer failed or became unreachable (exit code
+     * 76). Counted, so that a group whose ranks keep losing each other reaches backoffLimit.
+     */
+    PeerLost(Handling.RESTART_COUNTED),
     ExitCode(Handling.FAIL),
     DeadlineExceeded(Handling.FAIL);
 

@@ -20,6 +20,12 @@ public final class FailureClassifier {
   /** Exit code of a trainer that checkpointed after SIGTERM/SIGINT (trainer contract). */
   public static final int EXIT_INTERRUPTED = 75;
 
+  /**
+   * Exit code of a rank that stopped because another rank of its group failed or became unreachable
+   * (trainer contract); it wrote no checkpoint, and its termination reason is {@code PeerLost}.
+   */
+  public static final int EXIT_PEER_LOST = 76;
+
   private static final Set<String> PREEMPTION =
       Set.of("PreemptionByScheduler", "PreemptionByKubeScheduler");
   private static final Set<String> NODE_GONE =
@@ -76,6 +82,13 @@ public final class FailureClassifier {
       return new Failure(
           name, Kind.Interrupted, code, "pod " + name + " checkpointed and exited 75" + detail);
     }
+    if (code == EXIT_PEER_LOST || (tm != null && "PeerLost".equals(tm.reason()))) {
+      return new Failure(
+          name,
+          Kind.PeerLost,
+          code,
+          "pod " + name + " lost a peer of its group (exit code " + code + ")" + detail);
+    }
     if (code >= 128 && code != 137 && code != 143) {
       // SIGSEGV, SIGABRT (a JVM fatal error), SIGBUS...: the process crashed by itself, and a
       // crash that repeats on every restart must reach backoffLimit instead of looping forever.
@@ -100,6 +113,38 @@ public final class FailureClassifier {
     return new Failure(name, Kind.ExitCode, code, text);
   }
 
+  /**
+   * Classifies the failure of a pod group by its most informative failed pod: a rank that lost a
+   * peer ({@link Kind#PeerLost}) only echoes another rank's failure, so any other kind wins over
+   * it, and among those the lowest rank. When every failed pod lost a peer (the culprit left no
+   * trace, for example a network partition), the group failure is PeerLost, which counts against
+   * backoffLimit so that a group cannot restart forever.
+   *
+   * @param failed the failed pods of one attempt, in rank order; not empty
+   */
+  public static Failure classifyGroup(List<Pod> failed, List<Integer> retryableExitCodes) {
+    List<Failure> all = failed.stream().map(p -> classify(p, retryableExitCodes)).toList();
+    return all.stream()
+        .filter(f -> f.kind() != Kind.PeerLost)
+        .findFirst()
+        .orElseGet(
+            () -> {
+              Failure first = all.get(0);
+              if (all.size() == 1) {
+                return first;
+              }
+              List<String> pods = all.stream().map(Failure::pod).toList();
+              return new Failure(
+                  first.pod(),
+                  Kind.PeerLost,
+                  first.exitCode(),
+                  "every failed pod lost a peer of its group ("
+                      + String.join(", ", pods)
+                      + "); first: "
+                      + first.message());
+            });
+  }
+
   /** Meaning of a trainer exit code (trainer contract, "Exit codes"). */
   public static String meaning(int code) {
     return switch (code) {
@@ -110,6 +155,7 @@ public final class FailureClassifier {
       case 4 -> "training diverged";
       case 5 -> "checkpoint storage error";
       case 75 -> "interrupted after checkpoint";
+      case 76 -> "another rank of the group failed or became unreachable";
       default -> "unknown exit code";
     };
   }

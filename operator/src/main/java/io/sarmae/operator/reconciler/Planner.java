@@ -54,6 +54,9 @@ public final class Planner {
   /** How long to wait for pods that are being deleted before looking again. */
   static final Duration DELETION_POLL = Duration.ofSeconds(5);
 
+  /** How long ranks that lost a peer wait for the failed peer's own report (see awaitCulprit). */
+  static final Duration PEER_LOST_GRACE = Duration.ofSeconds(30);
+
   public static Plan plan(
       CustomResource<? extends JobSpecCommon, SarmaeJobStatus> resource,
       Observed observed,
@@ -87,6 +90,10 @@ public final class Planner {
     w.setClaimName(rest.substring(0, slash));
     w.setPath(rest.substring(slash + 1));
     return w;
+  }
+
+  static boolean terminal(String podPhase) {
+    return "Succeeded".equals(podPhase) || "Failed".equals(podPhase);
   }
 
   static boolean terminal(Phase p) {
@@ -271,15 +278,26 @@ public final class Planner {
         return;
       }
 
-      for (Pod p : live) {
-        if ("Failed".equals(podPhase(p))) {
-          handleFailure(FailureClassifier.classify(p, Effective.retryableExitCodes(spec)), p, live);
-          return;
-        }
-      }
+      // Rank 0 writes the final checkpoint only after the last step of every rank, so its success
+      // is the run's success, even if another rank then failed (for example losing rank 0 while
+      // it shut down) or is still stopping.
       Pod rank0 = live.stream().filter(p -> index(p) == 0).findFirst().orElse(null);
       if (rank0 != null && "Succeeded".equals(podPhase(rank0))) {
         succeed(rank0, live);
+        return;
+      }
+      List<Pod> failed = live.stream().filter(p -> "Failed".equals(podPhase(p))).toList();
+      if (!failed.isEmpty()) {
+        Failure f = FailureClassifier.classifyGroup(failed, Effective.retryableExitCodes(spec));
+        if (f.kind() == Failure.Kind.PeerLost && awaitCulprit(failed, live)) {
+          return;
+        }
+        Pod culprit =
+            failed.stream()
+                .filter(p -> p.getMetadata().getName().equals(f.pod()))
+                .findFirst()
+                .orElse(failed.get(0));
+        handleFailure(f, culprit, live);
         return;
       }
       if (live.stream()
@@ -288,6 +306,39 @@ public final class Planner {
       } else {
         pending(live);
       }
+    }
+
+    /**
+     * Ranks that lost a peer usually stop before the API shows why the peer failed (a node that
+     * vanished is marked failed only after the node controller notices). While other ranks of the
+     * group have not ended yet, wait up to {@link #PEER_LOST_GRACE} after the first PeerLost exit,
+     * so that the real cause (NodeLost, OOMKilled...) classifies the group instead of PeerLost.
+     *
+     * @return true when this pass waits
+     */
+    boolean awaitCulprit(List<Pod> failed, List<Pod> live) {
+      boolean othersAlive = live.stream().anyMatch(p -> !terminal(podPhase(p)));
+      Instant first =
+          failed.stream()
+              .map(FailureClassifier::terminated)
+              .filter(Objects::nonNull)
+              .map(t -> Timestamps.parse(t.getFinishedAt()))
+              .filter(Objects::nonNull)
+              .min(Comparator.naturalOrder())
+              .orElse(null);
+      if (!othersAlive || first == null || !now.isBefore(first.plus(PEER_LOST_GRACE))) {
+        return false;
+      }
+      phase = old.getPhase() == null ? Phase.PENDING : old.getPhase();
+      reason = "PeerLost";
+      message =
+          "pod "
+              + failed.get(0).getMetadata().getName()
+              + " lost a peer; waiting up to "
+              + PEER_LOST_GRACE.toSeconds()
+              + "s for the failed rank to report why before restarting the group";
+      requeueIn(Duration.between(now, first.plus(PEER_LOST_GRACE)));
+      return true;
     }
 
     String restartMessage(FailureRecord fr) {
@@ -500,7 +551,7 @@ public final class Planner {
       s.setCompletionTime(nowText);
       s.setNextRestartTime(null);
       deletePods(
-          live.stream().filter(x -> x != rank0 && "Running".equals(podPhase(x))).toList(),
+          live.stream().filter(x -> x != rank0 && !terminal(podPhase(x))).toList(),
           "run succeeded");
       phase = Phase.SUCCEEDED;
       reason = "Succeeded";

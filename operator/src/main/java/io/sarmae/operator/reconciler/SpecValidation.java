@@ -23,6 +23,11 @@ import java.util.List;
 public final class SpecValidation {
   private SpecValidation() {}
 
+  /**
+   * Schema bound of spec.replicas; {@link Names#MAX_NAME_LENGTH} keeps hostnames valid up to it.
+   */
+  static final int MAX_REPLICAS = 1000;
+
   private static final List<String> RESERVED_PATHS =
       List.of("/data", "/checkpoints", "/weights", "/etc/sarmae", "/dev/shm");
 
@@ -72,10 +77,13 @@ public final class SpecValidation {
     } else {
       return List.of("unsupported kind " + resource.getKind());
     }
-    if (Effective.replicas(spec) != 1) {
+    int replicas = Effective.replicas(spec);
+    if (resource instanceof SarmaeFinetune && replicas != 1) {
       errors.add(
-          "replicas must be 1 until multi-node training exists (trainer issue #8); use"
-              + " gpusPerReplica for several GPUs");
+          "replicas must be 1: the fine-tune trainer runs one process (use gpusPerReplica for"
+              + " several GPUs)");
+    } else if (replicas < 1 || replicas > MAX_REPLICAS) {
+      errors.add("replicas must be 1 to " + MAX_REPLICAS);
     }
     int gpus = Effective.gpus(spec);
     if (gpus < 0 || gpus > 16) {

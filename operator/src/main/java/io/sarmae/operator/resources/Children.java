@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -48,9 +49,12 @@ public final class Children {
   public static final String VOLCANO_GROUP_ANNOTATION = "scheduling.k8s.io/group-name";
   public static final String COSCHEDULING_GROUP_LABEL = "scheduling.x-k8s.io/pod-group";
 
-  /** Env names the operator owns; the overlay cannot replace them. */
+  /**
+   * Env names the operator owns; the overlay cannot replace them. {@code GLOO_SOCKET_IFNAME} is not
+   * among them: a user may pin the Gloo transport to an interface instead of {@code POD_IP}.
+   */
   public static final Set<String> RESERVED_ENV =
-      Set.of("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT");
+      Set.of("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT", "POD_IP");
 
   public static OwnerReference ownerReference(io.fabric8.kubernetes.api.model.HasMetadata owner) {
     return new OwnerReferenceBuilder()
@@ -144,7 +148,8 @@ public final class Children {
       labels.putAll(overlay.getLabels());
     }
     Map<String, String> ownerLabels = run.owner().getMetadata().getLabels();
-    if (ownerLabels != null && ownerLabels.containsKey(Names.KUEUE_QUEUE_LABEL)) {
+    boolean kueue = ownerLabels != null && ownerLabels.containsKey(Names.KUEUE_QUEUE_LABEL);
+    if (kueue) {
       labels.put(Names.KUEUE_QUEUE_LABEL, ownerLabels.get(Names.KUEUE_QUEUE_LABEL));
     }
     labels.putAll(Names.labels(run.owner(), "worker"));
@@ -153,6 +158,13 @@ public final class Children {
     Map<String, String> annotations = new LinkedHashMap<>();
     if (overlay.getAnnotations() != null) {
       annotations.putAll(overlay.getAnnotations());
+    }
+    int replicas = Effective.replicas(spec);
+    if (kueue && replicas > 1) {
+      // Kueue admits the ranks of an attempt together ("plain pod group"), unless the user named
+      // a group of their own in the overlay.
+      labels.putIfAbsent(Names.KUEUE_POD_GROUP_LABEL, Names.kueuePodGroup(run.name(), attempt));
+      annotations.putIfAbsent(Names.KUEUE_POD_GROUP_TOTAL_ANNOTATION, Integer.toString(replicas));
     }
     GangScheduler gang = Effective.gang(spec);
     if (gang == GangScheduler.VOLCANO) {
@@ -206,6 +218,17 @@ public final class Children {
         new EnvVar(
             "MASTER_ADDR", Names.worker(run.name(), 0) + "." + Names.service(run.name()), null));
     env.add(new EnvVar("MASTER_PORT", Integer.toString(Names.RENDEZVOUS_PORT), null));
+    // The trainer binds its Gloo transport to this address; peers connect to it on ephemeral ports.
+    env.add(
+        new EnvVarBuilder()
+            .withName("POD_IP")
+            .withNewValueFrom()
+            .withNewFieldRef()
+            .withApiVersion("v1")
+            .withFieldPath("status.podIP")
+            .endFieldRef()
+            .endValueFrom()
+            .build());
     if (overlay.getEnv() != null) {
       overlay.getEnv().stream().filter(e -> !RESERVED_ENV.contains(e.getName())).forEach(env::add);
     }

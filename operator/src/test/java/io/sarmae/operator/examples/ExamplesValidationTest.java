@@ -61,9 +61,8 @@ class ExamplesValidationTest {
 
   @Test
   void rulesRejectBadSpecsWithTheirMessages() {
-    assertThat(PRETRAIN.validateCreate(edit(tiny(), "/spec/replicas", 2)))
-        .containsExactly(
-            ".spec.replicas: replicas must be 1 until multi-node training exists (trainer issue #8); use gpusPerReplica for several GPUs");
+    assertThat(PRETRAIN.validateCreate(edit(tiny(), "/spec/replicas", 2))).isEmpty();
+    assertThat(PRETRAIN.validateCreate(edit(tiny(), "/spec/replicas", 1001))).isNotEmpty();
     assertThat(PRETRAIN.validateCreate(edit(tiny(), "/spec/model/patchSize", 7)))
         .containsExactly(".spec.model: model.patchSize must divide model.imageSize");
     assertThat(
@@ -106,5 +105,8 @@ class ExamplesValidationTest {
     ((ObjectNode) noShots.at("/spec/protocol")).remove("shots");
     assertThat(FINETUNE.validateCreate(noShots))
         .containsExactly(".spec.protocol: protocol.shots is required for kShot");
+    assertThat(FINETUNE.validateCreate(edit(ft, "/spec/replicas", 2)))
+        .containsExactly(
+            ".spec: replicas must be 1: the fine-tune trainer runs one process (use gpusPerReplica for several GPUs)");
   }
 }

@@ -137,6 +137,75 @@ class JobControllerMockServerTest {
     assertThat(h.pods(r)).hasSize(1); // kept for logs
   }
 
+  static UnaryOperator<Pod> rank(int index, UnaryOperator<Pod> f) {
+    return p -> p.getMetadata().getName().endsWith("-worker-" + index) ? f.apply(p) : p;
+  }
+
+  @Test
+  void twoRankRunRestartsAsAGroupAndSucceedsWithRankZero(TestInfo info) {
+    Harness h = harness(info);
+    SarmaePretrain r = h.create(Fixtures.tinyTwoRanks());
+    h.settle(r);
+    assertThat(h.pods(r))
+        .extracting(p -> p.getMetadata().getName())
+        .containsExactlyInAnyOrder("tiny-2ranks-worker-0", "tiny-2ranks-worker-1");
+    h.kubelet(
+        r,
+        p -> Pods.running(p, p.getMetadata().getName().endsWith("-0") ? "10.1.0.1" : "10.1.0.2"));
+    h.settle(r);
+    assertThat(status(h, r).getPhase()).isEqualTo(Phase.RUNNING);
+    assertThat(status(h, r).getPods().getRunning()).isEqualTo(2);
+    // Progress is read from rank 0 only: rank 1's report is never fetched.
+    h.progress.byIp.put("10.1.0.1", FakeProgress.report(10, 0.9));
+    h.progress.byIp.put("10.1.0.2", FakeProgress.report(999, 9.9));
+    h.advance(Duration.ofSeconds(30));
+    h.settle(r);
+    assertThat(status(h, r).getProgress().getStep()).isEqualTo(10L);
+
+    // Rank 1 is OOM-killed, rank 0 notices and exits 76: one counted OOMKilled restart of both.
+    h.kubelet(r, rank(1, p -> Pods.exited(p, 137, "OOMKilled", null)));
+    h.kubelet(r, rank(0, Pods::peerLost));
+    h.settle(r);
+    var s = status(h, r);
+    assertThat(s.getPhase()).isEqualTo(Phase.RESTARTING);
+    assertThat(s.getLastFailure().getReason()).isEqualTo("OOMKilled");
+    assertThat(s.getLastFailure().getPod()).isEqualTo("tiny-2ranks-worker-1");
+    assertThat(s.getFailedAttempts()).isEqualTo(1);
+    assertThat(h.pods(r)).isEmpty();
+    h.advance(Duration.ofSeconds(10));
+    h.settle(r);
+    assertThat(h.pods(r))
+        .hasSize(2)
+        .allSatisfy(
+            p -> assertThat(p.getMetadata().getLabels()).containsEntry("sarmae.io/attempt", "2"));
+
+    h.kubelet(
+        r,
+        p -> Pods.running(p, p.getMetadata().getName().endsWith("-0") ? "10.1.0.3" : "10.1.0.4"));
+    h.settle(r);
+    h.kubelet(r, rank(1, p -> Pods.exited(p, 0, "Completed", null)));
+    h.settle(r);
+    assertThat(status(h, r).getPhase()).isEqualTo(Phase.RUNNING);
+    h.kubelet(
+        r,
+        rank(
+            0,
+            p ->
+                Pods.exited(
+                    p,
+                    0,
+                    "Completed",
+                    "{\"exitCode\":0,\"reason\":\"Succeeded\",\"epoch\":2,\"step\":40,\"checkpoint\":\"/checkpoints/tiny-2ranks/final\"}")));
+    List<Harness.Pass> passes = h.settle(r);
+    assertThat(passes.get(passes.size() - 1).idle()).isTrue();
+    s = status(h, r);
+    assertThat(s.getPhase()).isEqualTo(Phase.SUCCEEDED);
+    assertThat(s.getResult().getCheckpoint()).isEqualTo("/checkpoints/tiny-2ranks/final");
+    assertThat(s.getAttempt()).isEqualTo(2);
+    assertThat(s.getPods().getSucceeded()).isEqualTo(2);
+    assertThat(h.pods(r)).hasSize(2); // kept for logs
+  }
+
   static Stream<Arguments> failureClasses() {
     return Stream.of(
         Arguments.of("Evicted", (UnaryOperator<Pod>) Pods::evicted, Phase.RESTARTING),
@@ -353,7 +422,7 @@ class JobControllerMockServerTest {
   void invalidSpecGetsAConditionAndAnEventButNoRetry(TestInfo info) {
     Harness h = harness(info);
     SarmaePretrain spec = Fixtures.tinyPretrain();
-    spec.getSpec().setReplicas(4);
+    spec.getSpec().setReplicas(1001);
     spec.getSpec().setTtlSecondsAfterFinished(null);
     SarmaePretrain r = h.create(spec);
     List<Harness.Pass> passes = h.settle(r);

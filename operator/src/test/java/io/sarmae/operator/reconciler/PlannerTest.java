@@ -213,6 +213,12 @@ class PlannerTest {
             false,
             null),
         Arguments.of(
+            "peer lost 76 (alone: nothing more informative)",
+            (UnaryOperator<Pod>) Pods::peerLost,
+            "PeerLost",
+            true,
+            null),
+        Arguments.of(
             "internal error 1",
             (UnaryOperator<Pod>) p -> Pods.exited(p, 1, "Error", null),
             "RetryableExitCode",
@@ -444,7 +450,7 @@ class PlannerTest {
   @Test
   void invalidSpecFailsOnceWithoutRetry() {
     var r = Fixtures.tinyPretrain();
-    r.getSpec().setReplicas(2);
+    r.getSpec().setReplicas(1001);
     r.getSpec().setTtlSecondsAfterFinished(null);
     World w = new World(r);
     Plan plan = w.pass(T0);
@@ -452,8 +458,7 @@ class PlannerTest {
     assertThat(plan.requeueAfter()).isNull();
     assertThat(w.status().getPhase()).isEqualTo(Phase.FAILED);
     assertThat(cond(w.status(), "Failed").getReason()).isEqualTo("InvalidSpec");
-    assertThat(cond(w.status(), "Failed").getMessage())
-        .contains("replicas must be 1 until multi-node training exists");
+    assertThat(cond(w.status(), "Failed").getMessage()).contains("replicas must be 1 to 1000");
     assertThat(plan.events())
         .singleElement()
         .matches(e -> e.warning() && e.reason().equals("InvalidSpec"));
@@ -556,6 +561,165 @@ class PlannerTest {
         .containsExactly(
             new Plan.DeletePods(List.of("tiny-cpu-worker-0"), "restart after RetryableExitCode"));
     assertThat(w.status().getFailedAttempts()).isEqualTo(1);
+  }
+
+  // ---------------------------------------------------------------- multi-pod groups
+
+  static SarmaePretrain ranks(int replicas) {
+    SarmaePretrain r = Fixtures.tinyTwoRanks();
+    r.getSpec().setReplicas(replicas);
+    return r;
+  }
+
+  static UnaryOperator<Pod> rank(int index, UnaryOperator<Pod> f) {
+    return p -> Planner.index(p) == index ? f.apply(p) : p;
+  }
+
+  static List<String> podNames(World w) {
+    return w.pods.stream().map(p -> p.getMetadata().getName()).sorted().toList();
+  }
+
+  @ParameterizedTest(name = "{0} replicas")
+  @org.junit.jupiter.params.provider.ValueSource(ints = {2, 3})
+  void oneFailedRankRestartsTheWholeGroupAsANewAttempt(int replicas) {
+    World w = started(ranks(replicas));
+    assertThat(w.status().getPhase()).isEqualTo(Phase.RUNNING);
+    List<String> names = podNames(w);
+    assertThat(names).hasSize(replicas).contains("tiny-2ranks-worker-" + (replicas - 1));
+    // The last rank runs out of memory; the others are still running.
+    w.mapPods(rank(replicas - 1, p -> Pods.exited(p, 137, "OOMKilled", null)));
+    Plan plan = w.pass(T0.plusSeconds(60));
+    assertThat(plan.actions())
+        .singleElement()
+        .isInstanceOfSatisfying(
+            Plan.DeletePods.class,
+            d -> assertThat(d.names()).containsExactlyInAnyOrderElementsOf(names));
+    assertThat(w.status().getPhase()).isEqualTo(Phase.RESTARTING);
+    assertThat(w.status().getLastFailure().getReason()).isEqualTo("OOMKilled");
+    assertThat(w.status().getLastFailure().getPod())
+        .isEqualTo("tiny-2ranks-worker-" + (replicas - 1));
+    assertThat(w.status().getFailedAttempts()).isEqualTo(1);
+    assertThat(w.pods).isEmpty();
+    w.pass(T0.plusSeconds(70));
+    assertThat(podNames(w)).isEqualTo(names);
+    assertThat(w.pods)
+        .allSatisfy(
+            p -> assertThat(p.getMetadata().getLabels()).containsEntry("sarmae.io/attempt", "2"));
+    assertThat(w.status().getAttempt()).isEqualTo(2);
+    assertThat(w.status().getPods().getTotal()).isEqualTo(replicas);
+  }
+
+  @Test
+  void theFailedRankWinsOverTheRanksThatLostIt() {
+    World w = started(ranks(3));
+    w.mapPods(rank(0, Pods::peerLost));
+    w.mapPods(rank(1, p -> Pods.exited(p, 137, "OOMKilled", null)));
+    w.mapPods(rank(2, Pods::peerLost));
+    w.pass(T0.plusSeconds(60));
+    assertThat(w.status().getLastFailure().getReason()).isEqualTo("OOMKilled");
+    assertThat(w.status().getLastFailure().getPod()).isEqualTo("tiny-2ranks-worker-1");
+    assertThat(w.status().getFailedAttempts()).isEqualTo(1);
+    assertThat(w.pods).isEmpty();
+  }
+
+  @Test
+  void aPreemptedRankRestartsTheGroupWithoutCountingEvenIfRankZeroLostItFirst() {
+    World w = started(ranks(2));
+    w.mapPods(rank(0, Pods::peerLost));
+    w.mapPods(rank(1, p -> Pods.disrupted(p, "PreemptionByScheduler", 143)));
+    w.pass(T0.plusSeconds(60));
+    assertThat(w.status().getLastFailure().getReason()).isEqualTo("Preempted");
+    assertThat(w.status().getFailedAttempts()).isNull();
+  }
+
+  @Test
+  void aGroupWhoseFailedRanksAllLostAPeerCountsAgainstTheBackoffLimit() {
+    SarmaePretrain r = ranks(2);
+    r.getSpec().getFailurePolicy().setBackoffLimit(1);
+    World w = started(r);
+    w.mapPods(Pods::peerLost);
+    w.pass(T0.plusSeconds(60));
+    assertThat(w.status().getPhase()).isEqualTo(Phase.RESTARTING);
+    assertThat(w.status().getLastFailure().getReason()).isEqualTo("PeerLost");
+    assertThat(w.status().getLastFailure().getCounted()).isTrue();
+    assertThat(w.status().getLastFailure().getMessage())
+        .contains("every failed pod lost a peer", "tiny-2ranks-worker-0", "tiny-2ranks-worker-1");
+    assertThat(w.status().getFailedAttempts()).isEqualTo(1);
+    // The next attempt loses its peers again: the limit ends the loop.
+    w.pass(T0.plusSeconds(70));
+    w.mapPods(p -> Pods.running(p, "10.0.0.1"));
+    w.pass(T0.plusSeconds(80));
+    w.mapPods(Pods::peerLost);
+    w.pass(T0.plusSeconds(90));
+    assertThat(w.status().getPhase()).isEqualTo(Phase.FAILED);
+    assertThat(cond(w.status(), "Failed").getReason()).isEqualTo("BackoffLimitExceeded");
+  }
+
+  @Test
+  void ranksThatLostAPeerWaitBrieflyForTheFailedRankToReport() {
+    World w = started(ranks(2));
+    // Rank 0 lost rank 1 at 10:01:00; rank 1's node is gone but the API still shows it running.
+    w.mapPods(rank(0, p -> Pods.finishedAt(Pods.peerLost(p), "2026-11-26T10:01:00Z")));
+    Plan wait = w.pass(T0.plusSeconds(65));
+    assertThat(wait.actions()).isEmpty();
+    assertThat(w.status().getPhase()).isEqualTo(Phase.RUNNING);
+    assertThat(cond(w.status(), "Ready").getReason()).isEqualTo("PeerLost");
+    assertThat(wait.requeueAfter()).isEqualTo(Duration.ofSeconds(25));
+    assertIdle(w, T0.plusSeconds(70));
+    // The node controller marks rank 1: the group restarts as NodeLost, not counted.
+    w.mapPods(rank(1, p -> Pods.disrupted(p, "DeletionByTaintManager", 137)));
+    w.pass(T0.plusSeconds(75));
+    assertThat(w.status().getLastFailure().getReason()).isEqualTo("NodeLost");
+    assertThat(w.status().getFailedAttempts()).isNull();
+    assertThat(w.pods).isEmpty();
+  }
+
+  @Test
+  void afterTheGraceALoneReportOfALostPeerRestartsTheGroupAsPeerLost() {
+    World w = started(ranks(2));
+    w.mapPods(rank(0, p -> Pods.finishedAt(Pods.peerLost(p), "2026-11-26T10:01:00Z")));
+    w.pass(T0.plusSeconds(65));
+    w.pass(T0.plusSeconds(90));
+    assertThat(w.status().getPhase()).isEqualTo(Phase.RESTARTING);
+    assertThat(w.status().getLastFailure().getReason()).isEqualTo("PeerLost");
+    assertThat(w.status().getLastFailure().getPod()).isEqualTo("tiny-2ranks-worker-0");
+    assertThat(w.status().getFailedAttempts()).isEqualTo(1);
+    assertThat(w.pods).isEmpty();
+  }
+
+  @Test
+  void theGroupSucceedsWithRankZeroEvenIfAnotherRankFailedWhileStopping() {
+    World w = started(ranks(3));
+    w.mapPods(
+        rank(
+            0,
+            p ->
+                Pods.exited(
+                    p,
+                    0,
+                    "Completed",
+                    "{\"exitCode\":0,\"step\":500,\"checkpoint\":\"/checkpoints/tiny-2ranks/final\"}")));
+    w.mapPods(rank(1, Pods::peerLost));
+    Plan done = w.pass(T0.plusSeconds(60));
+    assertThat(w.status().getPhase()).isEqualTo(Phase.SUCCEEDED);
+    assertThat(w.status().getResult().getCheckpoint()).isEqualTo("/checkpoints/tiny-2ranks/final");
+    assertThat(w.status().getLastFailure()).isNull();
+    // Rank 2 is still running: stopped; the failed rank 1 stays for its logs.
+    assertThat(done.actions())
+        .containsExactly(new Plan.DeletePods(List.of("tiny-2ranks-worker-2"), "run succeeded"));
+  }
+
+  @Test
+  void otherRanksFinishingFirstKeepTheGroupRunningUntilRankZeroSucceeds() {
+    World w = started(ranks(2));
+    w.mapPods(rank(1, p -> Pods.exited(p, 0, "Completed", null)));
+    w.pass(T0.plusSeconds(60));
+    assertThat(w.status().getPhase()).isEqualTo(Phase.RUNNING);
+    w.mapPods(rank(0, p -> Pods.exited(p, 0, "Completed", null)));
+    Plan done = w.pass(T0.plusSeconds(70));
+    assertThat(w.status().getPhase()).isEqualTo(Phase.SUCCEEDED);
+    assertThat(done.actions()).isEmpty();
+    assertIdle(w, T0.plusSeconds(80));
   }
 
   static ProgressReport report(long step, double loss) {

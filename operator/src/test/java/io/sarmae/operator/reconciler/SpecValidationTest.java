@@ -32,9 +32,21 @@ class SpecValidationTest {
             (Consumer<SarmaePretrain>) r -> r.getMetadata().setName("x".repeat(49)),
             "metadata.name must be at most 48 characters"),
         Arguments.of(
-            "two replicas",
+            "two replicas form one data-parallel run",
             (Consumer<SarmaePretrain>) r -> r.getSpec().setReplicas(2),
-            "replicas must be 1 until multi-node training exists"),
+            null),
+        Arguments.of(
+            "a thousand replicas",
+            (Consumer<SarmaePretrain>) r -> r.getSpec().setReplicas(1000),
+            null),
+        Arguments.of(
+            "more replicas than hostnames allow",
+            (Consumer<SarmaePretrain>) r -> r.getSpec().setReplicas(1001),
+            "replicas must be 1 to 1000"),
+        Arguments.of(
+            "no replicas",
+            (Consumer<SarmaePretrain>) r -> r.getSpec().setReplicas(0),
+            "replicas must be 1 to 1000"),
         Arguments.of(
             "no checkpoint claim",
             (Consumer<SarmaePretrain>) r -> r.getSpec().setCheckpoint(null),
@@ -109,6 +121,10 @@ class SpecValidationTest {
             "no weight source",
             (Consumer<SarmaeFinetune>) f -> f.getSpec().setFromPretrain(null),
             "set exactly one of spec.fromPretrain and spec.pretrainedWeights"),
+        Arguments.of(
+            "two replicas (fine-tuning runs one process)",
+            (Consumer<SarmaeFinetune>) f -> f.getSpec().setReplicas(2),
+            "replicas must be 1: the fine-tune trainer runs one process"),
         Arguments.of(
             "kShot without shots",
             (Consumer<SarmaeFinetune>) f -> f.getSpec().getProtocol().setShots(null),

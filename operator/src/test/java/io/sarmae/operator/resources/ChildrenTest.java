@@ -22,6 +22,64 @@ class ChildrenTest {
   }
 
   @Test
+  void twoRankPodsShareTheRendezvousAndDifferInRank() {
+    TrainerRun run = TrainerRun.of(Fixtures.tinyTwoRanks());
+    Golden.assertMatches("tiny-2ranks-pod-1.yaml", Fixtures.yaml(Children.pod(run, 1, 1)));
+    for (int rank = 0; rank < 2; rank++) {
+      Pod pod = Children.pod(run, rank, 1);
+      var c = pod.getSpec().getContainers().get(0);
+      assertThat(c.getEnv())
+          .filteredOn(e -> e.getValue() != null)
+          .extracting(EnvVar::getName, EnvVar::getValue)
+          .contains(
+              org.assertj.core.groups.Tuple.tuple("RANK", Integer.toString(rank)),
+              org.assertj.core.groups.Tuple.tuple("WORLD_SIZE", "2"),
+              org.assertj.core.groups.Tuple.tuple(
+                  "MASTER_ADDR", "tiny-2ranks-worker-0.tiny-2ranks-workers"),
+              org.assertj.core.groups.Tuple.tuple("MASTER_PORT", "29500"));
+      assertThat(c.getEnv())
+          .filteredOn(e -> e.getName().equals("POD_IP"))
+          .singleElement()
+          .satisfies(
+              e ->
+                  assertThat(e.getValueFrom().getFieldRef().getFieldPath())
+                      .isEqualTo("status.podIP"));
+      assertThat(c.getPorts())
+          .anySatisfy(
+              p -> {
+                assertThat(p.getName()).isEqualTo("rendezvous");
+                assertThat(p.getContainerPort()).isEqualTo(29500);
+              });
+      assertThat(pod.getSpec().getHostname()).isEqualTo("tiny-2ranks-worker-" + rank);
+      assertThat(pod.getSpec().getSubdomain()).isEqualTo("tiny-2ranks-workers");
+    }
+    assertThat(Children.podGroup(run)).as("scheduling: none").isNull();
+  }
+
+  @Test
+  void kueuePodsOfAMultiRankAttemptFormOnePlainPodGroup() {
+    var two = Fixtures.tinyTwoRanks();
+    two.getMetadata().setLabels(java.util.Map.of("kueue.x-k8s.io/queue-name", "team-a"));
+    Pod pod = Children.pod(TrainerRun.of(two), 1, 3);
+    assertThat(pod.getMetadata().getLabels())
+        .containsEntry("kueue.x-k8s.io/queue-name", "team-a")
+        .containsEntry("kueue.x-k8s.io/pod-group-name", "tiny-2ranks-attempt-3");
+    assertThat(pod.getMetadata().getAnnotations())
+        .containsEntry("kueue.x-k8s.io/pod-group-total-count", "2");
+    // A user's own group name is kept.
+    var overlay = new io.sarmae.operator.api.v1alpha1.PodOverlay();
+    overlay.setLabels(java.util.Map.of("kueue.x-k8s.io/pod-group-name", "mine"));
+    two.getSpec().setPodTemplate(overlay);
+    assertThat(Children.pod(TrainerRun.of(two), 0, 3).getMetadata().getLabels())
+        .containsEntry("kueue.x-k8s.io/pod-group-name", "mine");
+    // One pod is one Kueue workload already: no group.
+    var tiny = Fixtures.tinyPretrain();
+    tiny.getMetadata().setLabels(java.util.Map.of("kueue.x-k8s.io/queue-name", "team-a"));
+    Pod single = Children.pod(TrainerRun.of(tiny), 0, 1);
+    assertThat(single.getMetadata().getLabels()).doesNotContainKey("kueue.x-k8s.io/pod-group-name");
+  }
+
+  @Test
   void vitBChildrenMatchGolden() {
     TrainerRun run = TrainerRun.of(Fixtures.vitB());
     Golden.assertMatches("vit-b-pod.yaml", Fixtures.yaml(Children.pod(run, 0, 3)));
@@ -108,7 +166,12 @@ class ChildrenTest {
     var tiny = Fixtures.tinyPretrain();
     tiny.getMetadata().setLabels(java.util.Map.of("kueue.x-k8s.io/queue-name", "team-a"));
     var overlay = new io.sarmae.operator.api.v1alpha1.PodOverlay();
-    overlay.setEnv(List.of(new EnvVar("RANK", "7", null), new EnvVar("JAVA_OPTS", "-Xmx2g", null)));
+    overlay.setEnv(
+        List.of(
+            new EnvVar("RANK", "7", null),
+            new EnvVar("POD_IP", "10.9.9.9", null),
+            new EnvVar("GLOO_SOCKET_IFNAME", "eth1", null),
+            new EnvVar("JAVA_OPTS", "-Xmx2g", null)));
     tiny.getSpec().setPodTemplate(overlay);
     Pod pod = Children.pod(TrainerRun.of(tiny), 0, 1);
     var env = pod.getSpec().getContainers().get(0).getEnv();
@@ -116,7 +179,11 @@ class ChildrenTest {
         .filteredOn(e -> e.getName().equals("RANK"))
         .extracting(EnvVar::getValue)
         .containsExactly("0");
-    assertThat(env).extracting(EnvVar::getName).contains("JAVA_OPTS");
+    assertThat(env)
+        .filteredOn(e -> e.getName().equals("POD_IP"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getValue()).isNull());
+    assertThat(env).extracting(EnvVar::getName).contains("JAVA_OPTS", "GLOO_SOCKET_IFNAME");
     assertThat(pod.getMetadata().getLabels()).containsEntry("kueue.x-k8s.io/queue-name", "team-a");
   }
 }

@@ -33,6 +33,11 @@ public final class Fixtures {
     return example("pretrain-tiny-cpu.yaml", SarmaePretrain.class);
   }
 
+  /** The tiny run over two data-parallel pods. */
+  public static SarmaePretrain tinyTwoRanks() {
+    return example("pretrain-tiny-2ranks.yaml", SarmaePretrain.class);
+  }
+
   public static SarmaePretrain vitB() {
     return example("pretrain-vit-b-8gpu.yaml", SarmaePretrain.class);
   }

@@ -100,6 +100,19 @@ public final class Pods {
         });
   }
 
+  /** The trainer container's termination as it ended at {@code finishedAt}. */
+  public static Pod finishedAt(Pod p, String finishedAt) {
+    return with(
+        p,
+        s -> s.getContainerStatuses().get(0).getState().getTerminated().setFinishedAt(finishedAt));
+  }
+
+  /** A rank that stopped because a peer failed (trainer exit code 76). */
+  public static Pod peerLost(Pod p) {
+    return exited(
+        p, 76, "Error", "{\"exitCode\":76,\"reason\":\"PeerLost\",\"message\":\"rank 1 is gone\"}");
+  }
+
   public static Pod evicted(Pod p) {
     return with(
         p,

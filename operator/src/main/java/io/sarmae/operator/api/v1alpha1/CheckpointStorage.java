@@ -18,7 +18,7 @@ import io.fabric8.generator.annotation.ValidationRule;
 public class CheckpointStorage {
 
   @JsonPropertyDescription(
-      "Name of the PersistentVolumeClaim (same namespace, ReadWriteOnce is enough for one pod) that stores checkpoints. Mounted at /checkpoints.")
+      "Name of the PersistentVolumeClaim (same namespace) that stores checkpoints. Mounted at /checkpoints in every pod; only rank 0 reads and writes it. ReadWriteOnce is enough for one pod; with replicas > 1 on several nodes it must be ReadWriteMany.")
   @Required
   @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
   @Size(min = 1, max = 253)

@@ -19,14 +19,14 @@ import java.util.List;
 public class FailurePolicy {
 
   @JsonPropertyDescription(
-      "Restarts that count (retryable exit codes, OOMKilled, NoProgress) allowed before the run fails with reason BackoffLimitExceeded.")
+      "Restarts that count (retryable exit codes, OOMKilled, Crashed, NoProgress, PeerLost) allowed before the run fails with reason BackoffLimitExceeded.")
   @Min(0)
   @Max(1000)
   @Default(Defaults.FAILURE_BACKOFF_LIMIT)
   private Integer backoffLimit;
 
   @JsonPropertyDescription(
-      "Trainer exit codes that restart the group from the last checkpoint and count against backoffLimit. The trainer contract makes 1 (internal error) and 5 (checkpoint storage) retryable; 2, 3 and 4 are permanent. Absent means [1, 5].")
+      "Trainer exit codes that restart the group from the last checkpoint and count against backoffLimit. The trainer contract makes 1 (internal error) and 5 (checkpoint storage) retryable; 2, 3 and 4 are permanent. Absent means [1, 5]. 75 (Interrupted) and 76 (PeerLost) keep their own handling whatever this list says.")
   @Size(max = 32)
   @ValidationRule(value = "self.all(c, c >= 1 && c <= 255)", message = "exit codes are 1 to 255")
   private List<Integer> retryableExitCodes;

@@ -14,7 +14,7 @@ public class FailureRecord {
   private String podUid;
 
   @JsonPropertyDescription(
-      "Class: Evicted, Preempted, NodeLost, OOMKilled, Signal, Interrupted, RetryableExitCode, ExitCode, NoProgress, DeadlineExceeded.")
+      "Class: Evicted, Preempted, NodeLost, OOMKilled, Signal, Crashed, Interrupted, RetryableExitCode, ExitCode, NoProgress, PeerLost, DeadlineExceeded. PeerLost: every failed rank of the group only reported losing a peer (exit code 76).")
   private String reason;
 
   @JsonPropertyDescription("Container exit code, when there was one.")

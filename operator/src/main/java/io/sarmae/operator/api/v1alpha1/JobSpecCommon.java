@@ -7,7 +7,6 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
-import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Toleration;
@@ -32,13 +31,9 @@ public abstract class JobSpecCommon {
   private PullPolicy imagePullPolicy;
 
   @JsonPropertyDescription(
-      "Number of trainer pods (torchrun-style ranks). Must be 1 until multi-node training exists in the trainer; multi-GPU runs use gpusPerReplica.")
+      "Number of trainer pods, one data-parallel rank each (RANK = pod index, WORLD_SIZE = replicas); they form one run through rank 0 (MASTER_ADDR/MASTER_PORT). SarmaePretrain: 1 to 1000. SarmaeFinetune: must be 1 (the fine-tune trainer runs one process). GPUs inside a pod come from gpusPerReplica.")
   @Min(1)
-  @Max(1024)
-  @ValidationRule(
-      value = "self == 1",
-      message =
-          "replicas must be 1 until multi-node training exists (trainer issue #8); use gpusPerReplica for several GPUs")
+  @Max(1000)
   @Default(Defaults.JOB_REPLICAS)
   private Integer replicas;
 

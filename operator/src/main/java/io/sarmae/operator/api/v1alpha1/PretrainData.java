@@ -15,7 +15,7 @@ import io.fabric8.generator.annotation.ValidationRule;
 public class PretrainData {
 
   @JsonPropertyDescription(
-      "Name of the PersistentVolumeClaim (same namespace) that holds the dataset. Mounted read-only at /data.")
+      "Name of the PersistentVolumeClaim (same namespace) that holds the dataset. Mounted read-only at /data in every pod; with replicas > 1 on several nodes it must be ReadOnlyMany or ReadWriteMany.")
   @Required
   @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
   @Size(min = 1, max = 253)

@@ -17,6 +17,10 @@ import io.fabric8.generator.annotation.ValidationRule;
     message =
         "spec is immutable after creation except spec.suspend; create a new resource to change settings")
 @ValidationRule(
+    value = "!has(self.replicas) || self.replicas == 1",
+    message =
+        "replicas must be 1: the fine-tune trainer runs one process (use gpusPerReplica for several GPUs)")
+@ValidationRule(
     value = "has(self.fromPretrain) != has(self.pretrainedWeights)",
     message = "set exactly one of fromPretrain and pretrainedWeights")
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -12,7 +12,7 @@ import io.fabric8.generator.annotation.Size;
 public class Scheduling {
 
   @JsonPropertyDescription(
-      "none: plain pods. volcano: a scheduling.volcano.sh/v1beta1 PodGroup with minMember = replicas and schedulerName volcano. coscheduling: a scheduling.x-k8s.io/v1alpha1 PodGroup (scheduler-plugins) with minMember = replicas. Pods carry the group label and annotation.")
+      "none: plain pods, created together; if only some of them get scheduled, rank 0 waits for the others up to the trainer's rendezvous timeout and the group restarts (reason PeerLost, counted). volcano: a scheduling.volcano.sh/v1beta1 PodGroup with minMember = replicas and schedulerName volcano. coscheduling: a scheduling.x-k8s.io/v1alpha1 PodGroup (scheduler-plugins) with minMember = replicas. Pods carry the group label and annotation.")
   @Default(Defaults.SCHEDULING_GANG)
   private GangScheduler gang;
 
@@ -22,7 +22,7 @@ public class Scheduling {
   private String schedulerName;
 
   @JsonPropertyDescription(
-      "Volcano queue of the PodGroup (gang volcano only). For Kueue, put the kueue.x-k8s.io/queue-name label on the resource instead: it is copied to the pods, and Kueue drives spec.suspend.")
+      "Volcano queue of the PodGroup (gang volcano only). For Kueue, put the kueue.x-k8s.io/queue-name label on the resource instead: it is copied to the pods, and with replicas > 1 the pods of an attempt form one Kueue plain pod group (label kueue.x-k8s.io/pod-group-name <name>-attempt-<n>, annotation kueue.x-k8s.io/pod-group-total-count = replicas) so that Kueue admits them together.")
   @Size(max = 253)
   private String queueName;
 
