@@ -2,22 +2,27 @@ package io.sarmae.trainer.bench;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.sarmae.trainer.config.TrainerConfig;
+import io.sarmae.trainer.dist.ProcessGroup;
 import io.sarmae.trainer.model.SarmaePretrainModel;
 import io.sarmae.trainer.model.VitSpec;
 import io.sarmae.trainer.train.ModelFactory;
+import io.sarmae.trainer.train.Rendezvous;
 import io.sarmae.trainer.train.StepInputs;
 import io.sarmae.trainer.train.TrainStep;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -86,6 +91,14 @@ public final class StepBenchmark implements Callable<Integer> {
   boolean phases;
 
   @Option(
+      names = "--bucket-mb",
+      defaultValue = "0",
+      description =
+          "With WORLD_SIZE > 1: reduce gradients in coalesced buckets of about this many MB"
+              + " (0: all in one call, as the trainer does).")
+  double bucketMb;
+
+  @Option(
       names = "--profile",
       paramLabel = "FILE",
       description = "Record one extra step with the PyTorch profiler to this chrome-trace file.")
@@ -98,6 +111,10 @@ public final class StepBenchmark implements Callable<Integer> {
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
 
     TrainerConfig config = config();
+    // WORLD_SIZE > 1 (the pods' environment): each step also sums the gradients over the ranks,
+    // timed on its own, as the training loop does.
+    Rendezvous rendezvous = Rendezvous.fromEnv(System.getenv());
+    ProcessGroup group = rendezvous.connect(config.distributed);
     Engine.getInstance().setRandomSeed((int) (seed & 0x7fffffff));
     Device[] devices = {Device.cpu()};
     VitSpec spec = ModelFactory.spec(config);
@@ -114,6 +131,8 @@ public final class StepBenchmark implements Callable<Integer> {
       double[] fb = new double[steps];
       double[] norm = new double[steps];
       double[] upd = new double[steps];
+      double[] comm = new double[steps];
+      long gradientBytes = 0;
       long t = 0;
       double rssStart = rssMb();
       for (int i = 0; i < warmup + steps; i++) {
@@ -123,7 +142,11 @@ public final class StepBenchmark implements Callable<Integer> {
         refill(in.maskNoise(), random);
         long c0 = processCpuNanos();
         long t0 = System.nanoTime();
-        step.forwardBackward(in, config.alignment.maeWeight, wAlign, 1);
+        step.forwardBackward(in, config.alignment.maeWeight, wAlign, group.worldSize());
+        long tc = System.nanoTime();
+        if (group.isDistributed()) {
+          gradientBytes = allreduce(step, root, group);
+        }
         long t1 = System.nanoTime();
         double g = step.gradNorm();
         long t2 = System.nanoTime();
@@ -134,7 +157,8 @@ public final class StepBenchmark implements Callable<Integer> {
           int k = i - warmup;
           total[k] = (t3 - t0) / 1e6;
           cpu[k] = (c3 - c0) / 1e6;
-          fb[k] = (t1 - t0) / 1e6;
+          fb[k] = (tc - t0) / 1e6;
+          comm[k] = (t1 - tc) / 1e6;
           norm[k] = (t2 - t1) / 1e6;
           upd[k] = (t3 - t2) / 1e6;
         }
@@ -158,6 +182,21 @@ public final class StepBenchmark implements Callable<Integer> {
       json.append(",\"batch\":").append(batch);
       json.append(",\"image\":").append(image);
       json.append(",\"alignment\":").append(alignment);
+      json.append(",\"world\":").append(group.worldSize());
+      json.append(",\"rank\":").append(group.rank());
+      if (group.isDistributed()) {
+        double ms = percentile(comm, 50);
+        int w = group.worldSize();
+        double algbw = gradientBytes / (ms / 1e3) / 1e9;
+        json.append(",\"bucket_mb\":").append(fmt(bucketMb));
+        json.append(",\"gradient_mb\":").append(fmt(gradientBytes / 1e6));
+        json.append(",\"allreduce_ms_median\":").append(fmt(ms));
+        json.append(",\"allreduce_ms_p90\":").append(fmt(percentile(comm, 90)));
+        json.append(",\"algbw_gb_s\":").append(fmt(algbw));
+        // Ring-allreduce bus bandwidth: what each link carried.
+        json.append(",\"busbw_gb_s\":").append(fmt(algbw * 2.0 * (w - 1) / w));
+        json.append(",\"compute_ms_median\":").append(fmt(percentile(fb, 50)));
+      }
       json.append(",\"threads\":").append(threads);
       json.append(",\"steps\":").append(steps);
       json.append(",\"ms_per_step_median\":").append(fmt(percentile(total, 50)));
@@ -176,6 +215,32 @@ public final class StepBenchmark implements Callable<Integer> {
       System.out.println(json);
     }
     return 0;
+  }
+
+  /** Sums the gradients over the ranks (in buckets when asked); returns their size in bytes. */
+  private long allreduce(TrainStep step, NDManager root, ProcessGroup group) {
+    try (NDManager m = root.newSubManager()) {
+      NDArray[] grads = step.gradients(m);
+      long bytes = 0;
+      long limit = bucketMb > 0 ? (long) (bucketMb * 1e6) : Long.MAX_VALUE;
+      List<NDArray> bucket = new ArrayList<>();
+      long bucketBytes = 0;
+      for (NDArray g : grads) {
+        long b = g.size() * 4L;
+        bytes += b;
+        bucket.add(g);
+        bucketBytes += b;
+        if (bucketBytes >= limit) {
+          group.allreduceSum(bucket.toArray(NDArray[]::new));
+          bucket.clear();
+          bucketBytes = 0;
+        }
+      }
+      if (!bucket.isEmpty()) {
+        group.allreduceSum(bucket.toArray(NDArray[]::new));
+      }
+      return bytes;
+    }
   }
 
   private TrainerConfig config() {
