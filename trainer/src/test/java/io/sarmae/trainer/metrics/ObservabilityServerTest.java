@@ -42,10 +42,10 @@ class ObservabilityServerTest {
 
         String scrape = get(http, base + "/metrics").body();
         assertThat(scrape)
-            .contains("sarmae_train_loss{mode=\"pretrain\"} 0.5")
-            .contains("sarmae_train_step{mode=\"pretrain\"} 3.0")
-            .contains("sarmae_train_total_steps{mode=\"pretrain\"} 100.0")
-            .contains("sarmae_train_skipped_samples_total{mode=\"pretrain\"} 3.0")
+            .contains("sarmae_train_loss{mode=\"pretrain\",rank=\"0\"} 0.5")
+            .contains("sarmae_train_step{mode=\"pretrain\",rank=\"0\"} 3.0")
+            .contains("sarmae_train_total_steps{mode=\"pretrain\",rank=\"0\"} 100.0")
+            .contains("sarmae_train_skipped_samples_total{mode=\"pretrain\",rank=\"0\"} 3.0")
             .contains("sarmae_train_step_duration_seconds_count")
             .contains("jvm_memory_used_bytes");
       }

@@ -157,7 +157,7 @@ class PretrainerTest {
       Progress p = reporter.progress();
       assertThat(p.skippedSteps()).isEqualTo(1);
       assertThat(metrics.scrape())
-          .contains("sarmae_train_skipped_steps_total{mode=\"pretrain\"} 1.0");
+          .contains("sarmae_train_skipped_steps_total{mode=\"pretrain\",rank=\"0\"} 1.0");
     }
   }
 
