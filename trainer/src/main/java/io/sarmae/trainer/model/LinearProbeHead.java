@@ -91,7 +91,9 @@ public final class LinearProbeHead extends FixedShapeBlock {
   public NDArray normalizeRunning(ParameterStore ps, NDArray x) {
     NDArray mean = ps.getValue(runningMean, x.getDevice(), false); // (D)
     NDArray var = ps.getValue(runningVar, x.getDevice(), false); // (D)
-    return x.sub(mean).div(var.add(BN_EPS).sqrt()); // (B, D)
+    // eps first: var.add(eps) would belong to the model's manager and leak once per batch
+    NDArray std = x.getManager().create(BN_EPS).toDevice(x.getDevice(), false).add(var).sqrt();
+    return x.sub(mean).div(std); // (B, D)
   }
 
   /**

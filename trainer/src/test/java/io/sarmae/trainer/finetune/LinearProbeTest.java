@@ -160,6 +160,14 @@ class LinearProbeTest {
       NDArray other = imgs.mul(3f).add(0.5f);
       probe.probe().track(ps, probe.probe().normalizeBatch(probe.features(ps, other, false, null)));
 
+      // evaluation leaves nothing behind in the model's manager
+      int owned = m.getManagedArrays().size();
+      try (NDManager step = m.newSubManager()) {
+        NDArray x = step.create(imgs.toFloatArray(), imgs.getShape());
+        probe.logits(ps, x, false, null);
+      }
+      assertThat(m.getManagedArrays().size()).isEqualTo(owned);
+
       float[] batch = probe.logits(ps, imgs, false, null).toFloatArray(); // (6, 4)
       float[] trainMode = probe.logits(ps, imgs, true, new SplittableRandom(1)).toFloatArray();
       for (int i = 0; i < 6; i++) {
