@@ -6,6 +6,9 @@
 #   3. fine-tune K-shot from scratch, from MAE and from SARE, REPEATS seeds each, with the same
 #      recipe; evaluate on Val (per epoch), Test and TestSpeckle (1-look speckle, much stronger);
 #   4. print a table of mean +/- population std.
+# MODE=linprobe runs step 3 as MAE's linear probe (frozen encoder, BatchNorm + Linear head) into
+# lp-<init>/ instead of ft-<init>/; pretrained encoders are reused. Example (docs/results.md):
+#   MODE=linprobe FT_LR=1e-2 PATCH=16 SCENES=2048 PRETRAIN_EPOCHS=15 FT_EPOCHS=40 bench/finetune/run.sh
 # Every size is an environment variable; defaults are the full experiment. Example (what
 # docs/results.md reports):
 #   SCENES=1024 PRETRAIN_EPOCHS=6 FT_EPOCHS=10 bench/finetune/run.sh /tmp/ft-bench
@@ -30,6 +33,12 @@ FT_LR=${FT_LR:-1e-3}
 EVAL_EVERY=${EVAL_EVERY:-5}
 THREADS=${THREADS:-2}
 INITS=${INITS:-scratch sare mae}
+MODE=${MODE:-finetune}
+case $MODE in
+  finetune) prefix=ft ;;
+  linprobe) prefix=lp ;;
+  *) echo "MODE must be finetune or linprobe, got $MODE" >&2; exit 2 ;;
+esac
 mkdir -p "$work"
 cd "$work"
 common=(--set run.threads="$THREADS" --set observability.port=0 --set observability.logEverySteps=10)
@@ -56,14 +65,14 @@ finetune() { # name, init or empty
   local name=$1 init=$2
   local extra=()
   [ -n "$init" ] && extra=(--set model.init="$init")
-  "$bin" finetune "${common[@]}" \
+  "$bin" finetune "${common[@]}" --set model.mode="$MODE" \
     --set model.size="$MODEL" --set model.imageSize="$SIZE" --set model.patchSize="$PATCH" \
     --set data.path=labelled --set data.protocol=kshot --set data.shots="$SHOTS" \
     --set 'data.testSplits=[Test, TestSpeckle]' --set data.evalEveryEpochs="$EVAL_EVERY" \
     --set optim.epochs="$FT_EPOCHS" --set optim.batchSize="$FT_BATCH" --set optim.lr="$FT_LR" \
     --set optim.warmupEpochs=1 --set augment.speckle=false \
     --set repeats.count="$REPEATS" \
-    --set run.outputDir="ft-$name" --set checkpoint.dir="ft-$name/ckpt" "${extra[@]}"
+    --set run.outputDir="$prefix-$name" --set checkpoint.dir="$prefix-$name/ckpt" "${extra[@]}"
 }
 
 start=$(date +%s)
@@ -80,4 +89,4 @@ for init in $INITS; do
   esac
 done
 echo "total wall time: $(( $(date +%s) - start )) s"
-python3 "$here/summarize.py" . $INITS
+PREFIX=$prefix python3 "$here/summarize.py" . $INITS

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Prints mean +/- population std of top-1 per init and split from ft-<init>/ (finished repeats)."""
+"""Prints mean +/- population std of top-1 per init and split from <PREFIX>-<init>/ (finished
+repeats); PREFIX is ft (fine-tuning, default) or lp (linear probing)."""
 import json
 import math
 import os
@@ -15,10 +16,11 @@ def stat(values):
 
 
 work = sys.argv[1]
+prefix = os.environ.get("PREFIX", "ft")
 inits = sys.argv[2:] or ["scratch", "sare", "mae"]
 print(f"{'init':8} | {'Val last':22} | {'Val best':22} | {'Test':22} | {'TestSpeckle':22}")
 for init in inits:
-    d = os.path.join(work, f"ft-{init}", "repeats")
+    d = os.path.join(work, f"{prefix}-{init}", "repeats")
     reps = []
     if os.path.isdir(d):
         for f in sorted(os.listdir(d)):

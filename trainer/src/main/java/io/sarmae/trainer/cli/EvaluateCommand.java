@@ -143,6 +143,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("checkpoint", checkpoint.toString());
+    doc.put("mode", cfg.model.mode.yamlName());
     doc.put("dataPath", cfg.data.path);
     doc.put("classes", folder.classes());
     doc.put("evaluation", ev);

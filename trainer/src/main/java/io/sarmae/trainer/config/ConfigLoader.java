@@ -58,10 +58,38 @@ public final class ConfigLoader {
     for (String override : overrides) {
       applyOverride(tree, override);
     }
-    FinetuneConfig config =
-        bind(tree, file == null ? "--set" : file.toString(), FinetuneConfig.class);
+    return bindFinetune(tree, file == null ? "--set" : file.toString());
+  }
+
+  private static FinetuneConfig bindFinetune(ObjectNode tree, String source) {
+    applyModeDefaults(tree);
+    FinetuneConfig config = bind(tree, source, FinetuneConfig.class);
     FinetuneConfigValidator.validate(config);
     return config;
+  }
+
+  /**
+   * Fills the keys of {@link FinetuneConfig#LINPROBE_DEFAULTS} that a {@code model.mode: linprobe}
+   * config leaves out, before binding, so that everything downstream (the logged and checkpointed
+   * config included) sees the values in effect. Anything malformed is left for {@link #bind} to
+   * report.
+   */
+  static void applyModeDefaults(ObjectNode tree) {
+    JsonNode mode = tree.path("model").path("mode");
+    if (!mode.isTextual() || !mode.asText().equals(FinetuneConfig.Mode.LINPROBE.yamlName())) {
+      return;
+    }
+    for (Map.Entry<String, Object> d : FinetuneConfig.LINPROBE_DEFAULTS.entrySet()) {
+      String[] parts = d.getKey().split("\\.");
+      JsonNode section = tree.get(parts[0]);
+      if (section == null || section.isNull()) {
+        section = tree.putObject(parts[0]);
+      }
+      if (section instanceof ObjectNode o
+          && (o.get(parts[1]) == null || o.get(parts[1]).isNull())) {
+        o.set(parts[1], YAML.valueToTree(d.getValue()));
+      }
+    }
   }
 
   /** Parses fine-tuning YAML text (tests, contract check, configs stored in checkpoints). */
@@ -72,9 +100,7 @@ public final class ConfigLoader {
           node == null || node.isNull() || node.isMissingNode()
               ? emptyObject()
               : asObject(node, "<root>");
-      FinetuneConfig config = bind(tree, "<text>", FinetuneConfig.class);
-      FinetuneConfigValidator.validate(config);
-      return config;
+      return bindFinetune(tree, "<text>");
     } catch (JsonProcessingException e) {
       throw new ConfigException("config is not valid YAML: " + e.getOriginalMessage(), e);
     }

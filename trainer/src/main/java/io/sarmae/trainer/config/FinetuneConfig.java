@@ -3,13 +3,16 @@ package io.sarmae.trainer.config;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The YAML config of {@code sarmae-trainer finetune} and {@code evaluate}: same conventions as
  * {@link TrainerConfig} (camelCase keys by section, field initialisers are the defaults, strict
  * loading by {@link ConfigLoader#loadFinetune}, ranges checked by {@link FinetuneConfigValidator}).
  * Defaults are the reference's fine-tuning recipe (§6) unless {@code docs/trainer-contract.md} says
- * otherwise.
+ * otherwise; with {@code model.mode: linprobe} the keys in {@link #LINPROBE_DEFAULTS} that the
+ * config leaves out take MAE's linear-probing values instead (filled in by the loader, so the
+ * resolved config shows them).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public final class FinetuneConfig {
@@ -22,8 +25,17 @@ public final class FinetuneConfig {
   public Checkpoint checkpoint = new Checkpoint();
   public TrainerConfig.Observability observability = new TrainerConfig.Observability();
 
+  /**
+   * Defaults of {@code model.mode: linprobe} that differ from fine-tuning ({@code
+   * main_linprobe.py}: no weight decay, plain cross-entropy) and the base learning rate of its
+   * AdamW stand-in for LARS; keys a config sets keep their value.
+   */
+  public static final Map<String, Object> LINPROBE_DEFAULTS =
+      Map.of("optim.weightDecay", 0.0, "optim.smoothing", 0.0, "optim.blr", 0.1);
+
   /** The ViT classifier and where its encoder weights come from. */
   public static final class Model {
+    public Mode mode = Mode.FINETUNE;
     public TrainerConfig.ModelSize size = TrainerConfig.ModelSize.BASE;
     public int patchSize = 16;
     public int imageSize = 224;
@@ -94,6 +106,17 @@ public final class FinetuneConfig {
     public int everyEpochs = 1;
     public int keepLast = 2;
     public String resume = "auto";
+  }
+
+  /** What trains: everything ({@code main_finetune.py}) or a linear head on a frozen encoder. */
+  public enum Mode implements TrainerConfig.ConfigEnum {
+    /** All parameters, layer-wise lr decay, drop path, label smoothing, mixup/cutmix. */
+    FINETUNE,
+    /**
+     * MAE's linear probing: the encoder frozen and run without drop path, a non-affine BatchNorm
+     * and a Linear on its pooled feature, only the Linear trained.
+     */
+    LINPROBE
   }
 
   public enum Pool implements TrainerConfig.ConfigEnum {

@@ -87,6 +87,31 @@ public final class FinetuneConfigValidator extends RangeChecks {
 
     between("repeats.count", c.repeats.count, 1, 100);
 
+    if (m.mode == FinetuneConfig.Mode.LINPROBE) {
+      // BatchNorm in training mode needs a batch variance
+      if (o.batchSize == 1) {
+        problems.add(
+            "optim.batchSize: 1 is too small for model.mode linprobe, whose BatchNorm needs at"
+                + " least 2 images per batch");
+      }
+      // the BatchNorm's running statistics would describe mixed images, not the clean ones it
+      // normalises at evaluation; MAE's linear probe has no mixup either
+      if (a.mixup > 0) {
+        problems.add(
+            "augment.mixup: "
+                + a.mixup
+                + " is not allowed with model.mode linprobe (its BatchNorm statistics must come"
+                + " from unmixed images); set it to 0");
+      }
+      if (a.cutmix > 0) {
+        problems.add(
+            "augment.cutmix: "
+                + a.cutmix
+                + " is not allowed with model.mode linprobe (its BatchNorm statistics must come"
+                + " from unmixed images); set it to 0");
+      }
+    }
+
     FinetuneConfig.Checkpoint k = c.checkpoint;
     notBlank("checkpoint.dir", k.dir);
     between("checkpoint.everyEpochs", k.everyEpochs, 0, 100_000);

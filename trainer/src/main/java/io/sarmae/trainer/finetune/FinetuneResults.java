@@ -15,10 +15,13 @@ import java.util.Map;
 /**
  * {@code results.json}: every repeat and the aggregates the paper's tables report (schema in {@code
  * docs/trainer-contract.md}, "Fine-tuning"). Standard deviations are <em>population</em> standard
- * deviations ({@code numpy.std}, ddof 0), as the reference's {@code exp_record.npy} (§6.8).
+ * deviations ({@code numpy.std}, ddof 0), as the reference's {@code exp_record.npy} (§6.8). {@code
+ * mode} is {@code finetune} or {@code linprobe}; files written before it existed lack it and read
+ * as null (they are fine-tuning results).
  */
 public record FinetuneResults(
     int format,
+    String mode,
     String protocol,
     Integer shots,
     Double fraction,

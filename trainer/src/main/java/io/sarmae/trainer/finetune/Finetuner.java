@@ -21,6 +21,7 @@ import io.sarmae.trainer.config.FinetuneConfig;
 import io.sarmae.trainer.data.ImageDecoder;
 import io.sarmae.trainer.data.Seeds;
 import io.sarmae.trainer.metrics.RunReporter;
+import io.sarmae.trainer.model.LinearProbeHead;
 import io.sarmae.trainer.model.VitClassifier;
 import io.sarmae.trainer.model.VitSpec;
 import io.sarmae.trainer.train.AdamW;
@@ -118,6 +119,7 @@ public final class Finetuner {
     FinetuneResults out =
         new FinetuneResults(
             FinetuneResults.FORMAT,
+            config.model.mode.yamlName(),
             config.data.protocol.yamlName(),
             config.data.protocol == FinetuneConfig.Protocol.KSHOT ? config.data.shots : null,
             config.data.protocol == FinetuneConfig.Protocol.FRACTION ? config.data.fraction : null,
@@ -178,11 +180,11 @@ public final class Finetuner {
             16,
             1,
             1);
-    return VitClassifier.create(
-        spec,
-        classes,
-        c.model.pool == FinetuneConfig.Pool.AVG ? VitClassifier.Pool.AVG : VitClassifier.Pool.TOKEN,
-        c.model.dropPath);
+    VitClassifier.Pool pool =
+        c.model.pool == FinetuneConfig.Pool.AVG ? VitClassifier.Pool.AVG : VitClassifier.Pool.TOKEN;
+    return c.model.mode == FinetuneConfig.Mode.LINPROBE
+        ? VitClassifier.linearProbe(spec, classes, pool)
+        : VitClassifier.create(spec, classes, pool, c.model.dropPath);
   }
 
   /** Scales [0, 1] pixels the way the encoder was pretrained ({@code data.normalization}). */
@@ -238,6 +240,7 @@ public final class Finetuner {
     private final Path historyFile;
 
     private VitClassifier model;
+    private LinearProbeHead probe;
     private Map<String, Parameter> named;
     private AdamW adamw;
     private ParameterStore ps;
@@ -318,13 +321,23 @@ public final class Finetuner {
         }
         named = model.referenceStateDict();
         trainable = named.values().stream().filter(Parameter::requiresGradient).toList();
+        probe = model.probe();
+        if (probe != null) {
+          LOG.info(
+              "Linear probe: encoder frozen ({} tensors), {} trainable head tensors;"
+                  + " model.dropPath and optim.layerDecay do not apply",
+              named.size() - trainable.size() - 2,
+              trainable.size());
+        }
         adamw =
             new AdamW(
                 config.optim.beta1,
                 config.optim.beta2,
                 1e-8,
                 LayerDecay.weightDecays(named, config.optim.weightDecay),
-                LayerDecay.lrScales(named, model.spec().depth(), config.optim.layerDecay),
+                probe != null
+                    ? Map.of()
+                    : LayerDecay.lrScales(named, model.spec().depth(), config.optim.layerDecay),
                 root);
         ps = new ParameterStore(root, false);
         ps.setParameterServer(new LocalParameterServer(adamw), new Device[] {device});
@@ -510,17 +523,38 @@ public final class Finetuner {
       float[] targets = ClassificationLoss.smoothedTargets(labels, classes, config.optim.smoothing);
       targets = MixUp.apply(config.augment, x, targets, batch, c, s, classes, rng);
       normalize(x, config.data.normalization);
-      double loss;
-      try (NDManager step = ps.getManager().newSubManager();
-          GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      try (NDManager step = ps.getManager().newSubManager()) {
         NDArray in = step.create(x, new Shape(batch, c, s, s)).toDevice(device, false);
-        NDArray logits = model.logits(ps, in, true, rng); // (B, classes)
-        NDArray lossT = ClassificationLoss.softTargetCrossEntropy(logits, targets); // ()
-        loss = lossT.getFloat();
-        if (Double.isFinite(loss)) {
-          gc.backward(lossT);
+        LinearProbeHead.Normalized probeBatch = null;
+        if (probe != null) {
+          // The frozen encoder runs before the collector opens, without drop path and detached:
+          // no graph is recorded through it, backward starts and ends at the Linear.
+          NDArray features = model.features(ps, in, false, null).stopGradient(); // (B, D)
+          probeBatch = probe.normalizeBatch(features); // (B, D)
         }
+        double loss;
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          NDArray logits =
+              probe != null
+                  ? probe.linear(ps, probeBatch.features())
+                  : model.logits(ps, in, true, rng); // (B, classes)
+          NDArray lossT = ClassificationLoss.softTargetCrossEntropy(logits, targets); // ()
+          loss = lossT.getFloat();
+          if (Double.isFinite(loss)) {
+            gc.backward(lossT);
+          }
+        }
+        double taken = update(loss, lr);
+        if (probeBatch != null && Double.isFinite(taken)) {
+          // running statistics advance with taken steps only, as the optimizer state does
+          probe.track(ps, probeBatch);
+        }
+        return taken;
       }
+    }
+
+    /** Clips, checks and applies the gradients of one step; returns its loss, NaN if skipped. */
+    private double update(double loss, double lr) {
       double norm = Double.isFinite(loss) ? gradNorm() : Double.NaN;
       if (!Double.isFinite(norm)) {
         zeroGradients();

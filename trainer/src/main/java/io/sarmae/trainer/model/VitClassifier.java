@@ -36,6 +36,11 @@ import java.util.random.RandomGenerator;
  *
  * <p>{@link #forward} takes {@code NDList(imgs (B,C,H,W))} and returns {@code NDList(logits (B,
  * classes))} without drop path; training calls {@link #logits} with a random generator.
+ *
+ * <p>A {@linkplain #linearProbe linear probe} (MAE's {@code main_linprobe.py}) has the same encoder
+ * and pooling, every encoder parameter frozen ({@code fc_norm} included: it stays at weight 1, bias
+ * 0, as in MAE where only {@code head.*} trains), no drop path, and a {@link LinearProbeHead}
+ * (non-affine BatchNorm then Linear) in place of the head.
  */
 public final class VitClassifier extends FixedShapeBlock {
 
@@ -59,8 +64,10 @@ public final class VitClassifier extends FixedShapeBlock {
   private final List<TransformerBlock> blocks = new ArrayList<>();
   private final Norm norm;
   private final Dense head;
+  private final LinearProbeHead probe;
 
-  private VitClassifier(VitSpec spec, int numClasses, Pool pool, float dropPath) {
+  private VitClassifier(
+      VitSpec spec, int numClasses, Pool pool, float dropPath, boolean linearProbe) {
     this.spec = spec;
     this.numClasses = numClasses;
     this.pool = pool;
@@ -92,8 +99,15 @@ public final class VitClassifier extends FixedShapeBlock {
               "block" + i, new TransformerBlock(d, spec.heads(), spec.mlpRatio(), Norm.MAE_EPS)));
     }
     norm = addChildBlock(pool == Pool.AVG ? "fc_norm" : "norm", new Norm(d, Norm.MAE_EPS));
-    head =
-        addChildBlock("head", new Dense(d, numClasses, new TruncatedNormalInitializer(HEAD_STD)));
+    if (linearProbe) {
+      freezeParameters(true);
+      head = null;
+      probe = addChildBlock("head", new LinearProbeHead(d, numClasses));
+    } else {
+      head =
+          addChildBlock("head", new Dense(d, numClasses, new TruncatedNormalInitializer(HEAD_STD)));
+      probe = null;
+    }
   }
 
   /**
@@ -109,7 +123,19 @@ public final class VitClassifier extends FixedShapeBlock {
     if (!(dropPath >= 0 && dropPath < 1)) {
       throw new IllegalArgumentException("dropPath " + dropPath + " must be in [0, 1)");
     }
-    return new VitClassifier(spec, numClasses, pool, (float) dropPath);
+    return new VitClassifier(spec, numClasses, pool, (float) dropPath, false);
+  }
+
+  /**
+   * A linear probe on {@code spec}'s encoder: the encoder (and {@code fc_norm}) frozen, no drop
+   * path, a {@link LinearProbeHead} as the only trainable part.
+   */
+  public static VitClassifier linearProbe(VitSpec spec, int numClasses, Pool pool) {
+    if (numClasses < 2) {
+      throw new IllegalArgumentException(
+          "a classifier needs at least 2 classes, got " + numClasses);
+    }
+    return new VitClassifier(spec, numClasses, pool, 0f, true);
   }
 
   /**
@@ -117,6 +143,18 @@ public final class VitClassifier extends FixedShapeBlock {
    * block's residual branches are dropped per sample (stochastic depth).
    */
   public NDArray logits(ParameterStore ps, NDArray imgs, boolean training, RandomGenerator rng) {
+    if (probe != null) {
+      return probe.apply(ps, features(ps, imgs, false, null), training); // (B, classes)
+    }
+    return head.apply(ps, features(ps, imgs, training, rng), training); // (B, classes)
+  }
+
+  /**
+   * The pooled feature the head sees {@code (B, C, H, W) -> (B, D)}: the mean of the patch tokens
+   * through {@code fc_norm} ({@link Pool#AVG}) or the cls token after {@code norm} ({@link
+   * Pool#TOKEN}); drop path as in {@link #logits}.
+   */
+  public NDArray features(ParameterStore ps, NDArray imgs, boolean training, RandomGenerator rng) {
     NDArray x = patchEmbed.apply(ps, imgs, training); // (B, L, D)
     long batch = x.getShape().get(0);
     NDArray pos = ps.getValue(posEmbed, x.getDevice(), training); // (1, 1+L, D)
@@ -151,7 +189,7 @@ public final class VitClassifier extends FixedShapeBlock {
     } else {
       feature = norm.apply(ps, x, training).get(new NDIndex(":, 0, :")); // (B, D)
     }
-    return head.apply(ps, feature, training); // (B, classes)
+    return feature;
   }
 
   /**
@@ -189,7 +227,8 @@ public final class VitClassifier extends FixedShapeBlock {
 
   /**
    * Parameters under timm's names: {@code cls_token, pos_embed, patch_embed.proj.*, blocks.i.*,
-   * fc_norm.*} (avg pool) or {@code norm.*} (token pool), {@code head.*}.
+   * fc_norm.*} (avg pool) or {@code norm.*} (token pool), {@code head.*}; a linear probe's head is
+   * MAE's {@code head.0.running_mean, head.0.running_var, head.1.weight, head.1.bias}.
    */
   public Map<String, Parameter> referenceStateDict() {
     Map<String, Parameter> out = new LinkedHashMap<>();
@@ -206,7 +245,11 @@ public final class VitClassifier extends FixedShapeBlock {
       blocks.get(i).collectReferenceParameters(prefix + "blocks." + i + ".", out);
     }
     norm.collectReferenceParameters(prefix + (pool == Pool.AVG ? "fc_norm." : "norm."), out);
-    head.collectReferenceParameters(prefix + "head.", out);
+    if (probe != null) {
+      probe.collectReferenceParameters(prefix + "head.", out);
+    } else {
+      head.collectReferenceParameters(prefix + "head.", out);
+    }
   }
 
   public VitSpec spec() {
@@ -219,6 +262,11 @@ public final class VitClassifier extends FixedShapeBlock {
 
   public Pool pool() {
     return pool;
+  }
+
+  /** The linear-probe head, or null for a fine-tuning classifier. */
+  public LinearProbeHead probe() {
+    return probe;
   }
 
   /**

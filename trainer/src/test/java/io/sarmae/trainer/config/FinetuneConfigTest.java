@@ -26,6 +26,57 @@ class FinetuneConfigTest {
   }
 
   @Test
+  void linprobeTakesMaesLinearProbingDefaultsUnlessTheConfigSetsThem() {
+    FinetuneConfig ft = ConfigLoader.parseFinetune("");
+    assertThat(ft.model.mode).isEqualTo(FinetuneConfig.Mode.FINETUNE);
+    assertThat(ft.optim.weightDecay).isEqualTo(0.05);
+    assertThat(ft.optim.blr).isEqualTo(1e-3);
+
+    FinetuneConfig lp = ConfigLoader.parseFinetune("model:\n  mode: linprobe\n");
+    assertThat(lp.model.mode).isEqualTo(FinetuneConfig.Mode.LINPROBE);
+    assertThat(lp.optim.weightDecay).isZero();
+    assertThat(lp.optim.smoothing).isZero();
+    assertThat(lp.optim.blr).isEqualTo(FinetuneConfig.LINPROBE_DEFAULTS.get("optim.blr"));
+    assertThat(lp.optim.blr).isNotEqualTo(ft.optim.blr);
+    // the resolved config (logged, stored in checkpoints) carries the values in effect
+    String yaml = ConfigLoader.toYaml(lp);
+    assertThat(yaml).contains("mode: linprobe").contains("weightDecay: 0.0");
+    assertThat(ConfigLoader.toYaml(ConfigLoader.parseFinetune(yaml))).isEqualTo(yaml);
+
+    FinetuneConfig set =
+        ConfigLoader.loadFinetune(
+            null, List.of("model.mode=linprobe", "optim.weightDecay=0.01", "optim.smoothing=0.2"));
+    assertThat(set.optim.weightDecay).isEqualTo(0.01);
+    assertThat(set.optim.smoothing).isEqualTo(0.2);
+  }
+
+  @Test
+  void linprobeRejectsMixingAndSingleImageBatches() {
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.loadFinetune(
+                    null,
+                    List.of(
+                        "model.mode=linprobe",
+                        "augment.mixup=0.8",
+                        "augment.cutmix=1",
+                        "optim.batchSize=1")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("augment.mixup: 0.8 is not allowed with model.mode linprobe")
+        .hasMessageContaining("augment.cutmix: 1.0 is not allowed with model.mode linprobe")
+        .hasMessageContaining("optim.batchSize: 1 is too small for model.mode linprobe");
+    // the same keys are fine when fine-tuning
+    assertThat(
+            ConfigLoader.loadFinetune(
+                    null, List.of("augment.mixup=0.8", "augment.cutmix=1", "optim.batchSize=1"))
+                .augment
+                .mixup)
+        .isEqualTo(0.8);
+    assertThatThrownBy(() -> ConfigLoader.parseFinetune("model:\n  mode: linear\n"))
+        .hasMessageContaining("model.mode: 'linear' is not allowed; use one of finetune, linprobe");
+  }
+
+  @Test
   void unknownKeysAreRejectedNamingTheKeyAndTheKnownOnes() {
     assertThatThrownBy(() -> ConfigLoader.parseFinetune("optim:\n  layerDecy: 0.6\n"))
         .isInstanceOf(ConfigException.class)
