@@ -143,6 +143,9 @@ public final class StepBenchmark implements Callable<Integer> {
         long c0 = processCpuNanos();
         long t0 = System.nanoTime();
         step.forwardBackward(in, config.alignment.maeWeight, wAlign, group.worldSize());
+        if (group.isDistributed()) {
+          group.barrier(); // time the communication alone, not waiting for a slower rank
+        }
         long tc = System.nanoTime();
         if (group.isDistributed()) {
           gradientBytes = allreduce(step, root, group);
