@@ -7,7 +7,9 @@ import static io.sarmae.operator.resources.Effective.l;
 
 import io.sarmae.operator.api.v1alpha1.AlignmentSettings;
 import io.sarmae.operator.api.v1alpha1.Defaults;
+import io.sarmae.operator.api.v1alpha1.DistributedSettings;
 import io.sarmae.operator.api.v1alpha1.FinetuneDataset;
+import io.sarmae.operator.api.v1alpha1.FinetuneMode;
 import io.sarmae.operator.api.v1alpha1.FinetuneOptim;
 import io.sarmae.operator.api.v1alpha1.JobSpecCommon;
 import io.sarmae.operator.api.v1alpha1.ModelSettings;
@@ -122,6 +124,11 @@ public final class TrainerConfig {
       ckpt.put("initWeights", weightsPath(spec.getInitWeights(), "init"));
     }
     observability(c, spec);
+    DistributedSettings ds =
+        spec.getDistributed() != null ? spec.getDistributed() : new DistributedSettings();
+    Map<String, Object> dist = section(c, "distributed");
+    dist.put("timeoutSeconds", i(ds.getTimeoutSeconds(), Defaults.DIST_TIMEOUT_SECONDS));
+    dist.put("glooThreads", i(ds.getGlooThreads(), Defaults.DIST_GLOO_THREADS));
     return Yaml.render(c);
   }
 
@@ -143,6 +150,8 @@ public final class TrainerConfig {
     if (pretrainedWeightsPath != null) {
       model.put("init", pretrainedWeightsPath);
     }
+    FinetuneMode mode = spec.getMode() != null ? spec.getMode() : FinetuneMode.FINETUNE;
+    model.put("mode", mode.wireName());
     FinetuneDataset ds = spec.getDataset() != null ? spec.getDataset() : new FinetuneDataset();
     Map<String, Object> data = section(c, "data");
     data.put("path", join(DATA_MOUNT, Effective.or(ds.getPath(), "")));
@@ -169,9 +178,15 @@ public final class TrainerConfig {
     if (o.getLr() != null) {
       optim.put("lr", o.getLr());
     }
-    optim.put("blr", d(o.getBlr(), Defaults.FTOPTIM_BLR));
+    // A linear probe left without blr/weightDecay takes the trainer's linprobe defaults.
+    boolean probe = mode == FinetuneMode.LINPROBE;
+    if (o.getBlr() != null || !probe) {
+      optim.put("blr", d(o.getBlr(), Defaults.FTOPTIM_BLR));
+    }
     optim.put("warmupEpochs", d(o.getWarmupEpochs(), Defaults.FTOPTIM_WARMUP_EPOCHS));
-    optim.put("weightDecay", d(o.getWeightDecay(), Defaults.FTOPTIM_WEIGHT_DECAY));
+    if (o.getWeightDecay() != null || !probe) {
+      optim.put("weightDecay", d(o.getWeightDecay(), Defaults.FTOPTIM_WEIGHT_DECAY));
+    }
     section(c, "repeats").put("count", i(spec.getRepeats(), Defaults.FINETUNE_REPEATS));
     Map<String, Object> ckpt = checkpoint(c, name, spec);
     ckpt.remove("everySteps"); // fine-tuning checkpoints per epoch only

@@ -99,4 +99,25 @@ class TrainerConfigTest {
     Golden.assertMatches("finetune-config.yaml", yaml);
     assertThat(yaml).contains("  init: /weights/pretrained/sarmae-vit-b/final\n");
   }
+
+  @Test
+  void aLinearProbeLeavesBlrAndWeightDecayToTheTrainerUnlessSet() {
+    var ft = Fixtures.finetune40();
+    String finetune = TrainerConfig.renderFinetune("ft", ft.getSpec(), "/w");
+    assertThat(finetune).contains("  mode: finetune\n").contains("  blr: ").contains("weightDecay");
+
+    ft.getSpec().setMode(io.sarmae.operator.api.v1alpha1.FinetuneMode.LINPROBE);
+    String probe = TrainerConfig.renderFinetune("ft", ft.getSpec(), "/w");
+    assertThat(probe)
+        .contains("  mode: linprobe\n")
+        .doesNotContain("  blr: ")
+        .doesNotContain("weightDecay");
+
+    var optim = new io.sarmae.operator.api.v1alpha1.FinetuneOptim();
+    optim.setBlr(0.05);
+    optim.setWeightDecay(0.001);
+    ft.getSpec().setOptim(optim);
+    String set = TrainerConfig.renderFinetune("ft", ft.getSpec(), "/w");
+    assertThat(set).contains("  blr: 0.05\n").contains("  weightDecay: 0.001\n");
+  }
 }

@@ -188,6 +188,15 @@ public final class Defaults {
   /** FinetuneOptim.blr */
   public static final String FTOPTIM_BLR = "0.0005";
 
+  /** DistributedSettings.timeoutSeconds (the trainer's default) */
+  public static final String DIST_TIMEOUT_SECONDS = "600";
+
+  /** DistributedSettings.glooThreads (the trainer's default) */
+  public static final String DIST_GLOO_THREADS = "2";
+
+  /** SarmaeFinetuneSpec.mode */
+  public static final String FINETUNE_MODE = "finetune";
+
   /** FinetuneOptim.weightDecay */
   public static final String FTOPTIM_WEIGHT_DECAY = "0.05";
 

@@ -26,14 +26,14 @@ public class FinetuneOptim {
   @Min(value = 0, inclusive = false)
   private Double lr;
 
-  @JsonPropertyDescription("Base learning rate.")
+  @JsonPropertyDescription(
+      "Base learning rate. When absent: 0.0005 for mode finetune, the trainer's 0.1 for mode linprobe.")
   @Min(value = 0, inclusive = false)
-  @Default(Defaults.FTOPTIM_BLR)
   private Double blr;
 
-  @JsonPropertyDescription("AdamW weight decay.")
+  @JsonPropertyDescription(
+      "AdamW weight decay. When absent: 0.05 for mode finetune, the trainer's 0 for mode linprobe.")
   @Min(0)
-  @Default(Defaults.FTOPTIM_WEIGHT_DECAY)
   private Double weightDecay;
 
   @JsonPropertyDescription("Linear warm-up in epochs.")
