@@ -86,6 +86,11 @@ public final class SpecValidation {
       errors.add("replicas must be 1 to " + MAX_REPLICAS);
     }
     int gpus = Effective.gpus(spec);
+    if (resource instanceof SarmaePretrain && replicas > 1 && gpus != 0) {
+      errors.add(
+          "replicas > 1 needs gpusPerReplica: 0: multi-pod runs are CPU pods in this version"
+              + " (docs/distributed.md); for GPUs use one pod with several GPUs");
+    }
     if (gpus < 0 || gpus > 16) {
       errors.add("gpusPerReplica must be 0 to 16");
     }

@@ -32,12 +32,28 @@ class SpecValidationTest {
             (Consumer<SarmaePretrain>) r -> r.getMetadata().setName("x".repeat(49)),
             "metadata.name must be at most 48 characters"),
         Arguments.of(
-            "two replicas form one data-parallel run",
-            (Consumer<SarmaePretrain>) r -> r.getSpec().setReplicas(2),
+            "two CPU replicas form one data-parallel run",
+            (Consumer<SarmaePretrain>)
+                r -> {
+                  r.getSpec().setReplicas(2);
+                  r.getSpec().setGpusPerReplica(0);
+                },
             null),
         Arguments.of(
+            "two GPU replicas are refused until the GPU bridge exists",
+            (Consumer<SarmaePretrain>)
+                r -> {
+                  r.getSpec().setReplicas(2);
+                  r.getSpec().setGpusPerReplica(1);
+                },
+            "replicas > 1 needs gpusPerReplica: 0"),
+        Arguments.of(
             "a thousand replicas",
-            (Consumer<SarmaePretrain>) r -> r.getSpec().setReplicas(1000),
+            (Consumer<SarmaePretrain>)
+                r -> {
+                  r.getSpec().setReplicas(1000);
+                  r.getSpec().setGpusPerReplica(0);
+                },
             null),
         Arguments.of(
             "more replicas than hostnames allow",
