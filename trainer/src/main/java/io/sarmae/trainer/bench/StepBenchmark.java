@@ -133,6 +133,7 @@ public final class StepBenchmark implements Callable<Integer> {
       double[] upd = new double[steps];
       double[] comm = new double[steps];
       long gradientBytes = 0;
+      int gradientTensors = step.gradientCount();
       long t = 0;
       double rssStart = rssMb();
       for (int i = 0; i < warmup + steps; i++) {
@@ -193,6 +194,7 @@ public final class StepBenchmark implements Callable<Integer> {
         double algbw = gradientBytes / (ms / 1e3) / 1e9;
         json.append(",\"bucket_mb\":").append(fmt(bucketMb));
         json.append(",\"gradient_mb\":").append(fmt(gradientBytes / 1e6));
+        json.append(",\"gradient_tensors\":").append(gradientTensors);
         json.append(",\"allreduce_ms_median\":").append(fmt(ms));
         json.append(",\"allreduce_ms_p90\":").append(fmt(percentile(comm, 90)));
         json.append(",\"algbw_gb_s\":").append(fmt(algbw));

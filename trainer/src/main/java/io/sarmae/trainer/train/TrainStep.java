@@ -65,6 +65,11 @@ public final class TrainStep {
     return ps.getManager();
   }
 
+  /** How many trainable tensors (and so gradients) the model has. */
+  public int gradientCount() {
+    return trainable.size();
+  }
+
   /**
    * The gradients of the trainable parameters on the first device, in a fixed order, as handles
    * attached to {@code manager} (closing it leaves the gradients themselves alone). Changing them
