@@ -234,6 +234,7 @@ public final class Pretrainer {
   private Position synchronize(
       Position pos, NDManager root, Map<String, Parameter> named, AdamW adamw) {
     try (NDManager m = root.newSubManager(Device.cpu())) {
+      requireSameConfig(m);
       NDArray p =
           m.create(
               new double[] {
@@ -304,6 +305,40 @@ public final class Pretrainer {
           s.skippedSamples(),
           s.skippedSteps(),
           s.lastLoss());
+    }
+  }
+
+  /**
+   * Stops every rank with exit code 2 if any rank's resolved config differs from rank 0's (a
+   * different batch or model would make the collectives disagree in shape, or silently train
+   * something else).
+   */
+  private void requireSameConfig(NDManager m) {
+    byte[] digest;
+    try {
+      digest =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(
+                  ConfigLoader.toYaml(config).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    long[] mine = new long[4];
+    java.nio.ByteBuffer.wrap(digest).asLongBuffer().get(mine);
+    NDArray rank0 = m.create(mine.clone());
+    group.broadcast(0, rank0);
+    boolean differs = !java.util.Arrays.equals(mine, rank0.toLongArray());
+    NDArray differing = m.create(new float[] {differs ? 1f : 0f});
+    group.allreduceSum(differing);
+    int count = (int) differing.toFloatArray()[0];
+    if (count > 0) {
+      throw new ConfigException(
+          "WORLD_SIZE: "
+              + count
+              + " rank(s)"
+              + (differs ? ", this one (rank " + group.rank() + ") among them," : "")
+              + " run a config that differs from rank 0's; every rank of a run must get the same"
+              + " config file and --set overrides");
     }
   }
 

@@ -174,6 +174,25 @@ class DataParallelTest {
     ranks.await(1);
   }
 
+  @Test
+  void ranksWithDifferentConfigsAllExit2NamingTheProblem(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("data");
+    SynthData.generate(data, 32, 0.75, 32, 7);
+    int port = Ranks.freePort();
+    Ranks ranks = new Ranks();
+    for (int r = 0; r < 2; r++) {
+      ranks.start(
+          dir.resolve("rank" + r + ".log"),
+          env(2, r, port),
+          Main.class.getName(),
+          pretrain(dir, data, "ddp", 4 + 4 * r)); // rank 1 asks for batch 8
+    }
+    assertThat(ranks.await(3)).as(ranks.logs()).containsOnly(ExitCodes.CONFIG);
+    assertThat(Files.readString(dir.resolve("rank1.log")))
+        .contains("run a config that differs from rank 0's");
+    assertThat(dir.resolve("ddp-ckpt")).doesNotExist();
+  }
+
   private static Map<String, String> env(int world, int rank, int port) {
     Map<String, String> env = new HashMap<>();
     env.put("WORLD_SIZE", Integer.toString(world));
