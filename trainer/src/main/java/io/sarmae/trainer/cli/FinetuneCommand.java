@@ -14,7 +14,6 @@ import io.sarmae.trainer.metrics.TrainingMetrics;
 import io.sarmae.trainer.train.Devices;
 import io.sarmae.trainer.train.StopSignal;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +21,7 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code sarmae-trainer finetune}: classification fine-tuning with repeats. */
@@ -34,17 +34,7 @@ import picocli.CommandLine.Option;
 public final class FinetuneCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(FinetuneCommand.class);
 
-  @Option(
-      names = {"-c", "--config"},
-      paramLabel = "FILE",
-      description = "YAML config (keys in docs/trainer-contract.md, Fine-tuning).")
-  Path config;
-
-  @Option(
-      names = {"-s", "--set"},
-      paramLabel = "KEY=VALUE",
-      description = "Override one config key, e.g. --set optim.epochs=10 (repeatable).")
-  List<String> overrides = new ArrayList<>();
+  @Mixin ConfigOptions options = new ConfigOptions();
 
   @Option(names = "--repeats", paramLabel = "N", description = "Same as --set repeats.count=N")
   Integer repeats;
@@ -54,14 +44,14 @@ public final class FinetuneCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    List<String> sets = new ArrayList<>(overrides);
+    List<String> sets = options.sets();
     if (repeats != null) {
       sets.add("repeats.count=" + repeats);
     }
     if (init != null) {
       sets.add("model.init=" + init);
     }
-    return finetune(config, sets);
+    return finetune(options.config, sets);
   }
 
   /** Loads the config and fine-tunes; returns the exit code. */

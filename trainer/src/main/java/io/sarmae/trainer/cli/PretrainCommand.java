@@ -14,7 +14,6 @@ import io.sarmae.trainer.train.Pretrainer;
 import io.sarmae.trainer.train.Rendezvous;
 import io.sarmae.trainer.train.StopSignal;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +21,7 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code sarmae-trainer pretrain}: SARMAE pretraining from a YAML config. */
@@ -32,17 +32,7 @@ import picocli.CommandLine.Option;
 public final class PretrainCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(PretrainCommand.class);
 
-  @Option(
-      names = {"-c", "--config"},
-      paramLabel = "FILE",
-      description = "YAML config (keys in docs/trainer-contract.md). Without it, all defaults.")
-  Path config;
-
-  @Option(
-      names = {"-s", "--set"},
-      paramLabel = "KEY=VALUE",
-      description = "Override one config key, e.g. --set optim.epochs=10 (repeatable).")
-  List<String> overrides = new ArrayList<>();
+  @Mixin ConfigOptions options = new ConfigOptions();
 
   @Option(
       names = "--resume",
@@ -52,11 +42,11 @@ public final class PretrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    List<String> sets = new ArrayList<>(overrides);
+    List<String> sets = options.sets();
     if (resume != null) {
       sets.add("checkpoint.resume=" + resume);
     }
-    return pretrain(config, sets);
+    return pretrain(options.config, sets);
   }
 
   /**
