@@ -7,9 +7,11 @@ set -euo pipefail
 java_home=$1 libtorch=$2 out=$3
 src="$(cd "$(dirname "$0")" && pwd)/sarmae_c10d.cpp"
 if ! command -v g++ >/dev/null 2>&1; then
-  echo "build.sh: g++ not found: install Debian's build-essential (apt-get install build-essential)," \
-    "or build with -Dsarmae.native.skip=true (multi-process training is then unavailable)" >&2
-  exit 1
+  # The jar still builds and trains single-process; WORLD_SIZE > 1 then refuses to start with a
+  # message, and the multi-process tests fail, naming the missing bridge.
+  echo "build.sh: WARNING: g++ not found, the c10d bridge is not built (multi-process training" \
+    "unavailable); install Debian's build-essential to build it" >&2
+  exit 0
 fi
 mkdir -p "$out"
 lib="$out/libsarmae_c10d.so"

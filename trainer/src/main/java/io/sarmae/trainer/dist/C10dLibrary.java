@@ -157,8 +157,8 @@ public final class C10dLibrary {
       throw new ConfigException(
           "WORLD_SIZE: this trainer build has no c10d bridge ("
               + RESOURCE
-              + "; it is built on Linux x86-64 with g++, see docs/distributed.md); use"
-              + " WORLD_SIZE=1");
+              + "; the build makes it on Linux x86-64 when g++ is installed: apt-get install"
+              + " build-essential, then rebuild; see docs/distributed.md); use WORLD_SIZE=1");
     }
     try {
       if ("file".equals(url.getProtocol())) {
