@@ -57,6 +57,9 @@ public final class Planner {
   /** How long ranks that lost a peer wait for the failed peer's own report (see awaitCulprit). */
   static final Duration PEER_LOST_GRACE = Duration.ofSeconds(30);
 
+  /** How long the other ranks get to exit after rank 0 succeeded (see awaitOtherRanks). */
+  static final Duration SUCCESS_GRACE = Duration.ofSeconds(30);
+
   public static Plan plan(
       CustomResource<? extends JobSpecCommon, SarmaeJobStatus> resource,
       Observed observed,
@@ -283,6 +286,9 @@ public final class Planner {
       // it shut down) or is still stopping.
       Pod rank0 = live.stream().filter(p -> index(p) == 0).findFirst().orElse(null);
       if (rank0 != null && "Succeeded".equals(podPhase(rank0))) {
+        if (awaitOtherRanks(rank0, live)) {
+          return;
+        }
         succeed(rank0, live);
         return;
       }
@@ -338,6 +344,31 @@ public final class Planner {
               + PEER_LOST_GRACE.toSeconds()
               + "s for the failed rank to report why before restarting the group";
       requeueIn(Duration.between(now, first.plus(PEER_LOST_GRACE)));
+      return true;
+    }
+
+    /**
+     * The ranks of a run leave their last barrier together, but rank 0 may exit a moment before the
+     * others. While other ranks still run, wait up to {@link #SUCCESS_GRACE} after rank 0 finished,
+     * so that they exit by themselves (keeping their logs and exit codes) instead of being deleted
+     * as stragglers.
+     *
+     * @return true when this pass waits
+     */
+    boolean awaitOtherRanks(Pod rank0, List<Pod> live) {
+      boolean othersAlive = live.stream().anyMatch(p -> p != rank0 && !terminal(podPhase(p)));
+      ContainerStateTerminated t = FailureClassifier.terminated(rank0);
+      Instant finished = t == null ? null : Timestamps.parse(t.getFinishedAt());
+      if (!othersAlive || finished == null || !now.isBefore(finished.plus(SUCCESS_GRACE))) {
+        return false;
+      }
+      phase = old.getPhase() == null ? Phase.RUNNING : old.getPhase();
+      reason = "Finishing";
+      message =
+          "rank 0 finished; waiting up to "
+              + SUCCESS_GRACE.toSeconds()
+              + "s for the other ranks to exit";
+      requeueIn(Duration.between(now, finished.plus(SUCCESS_GRACE)));
       return true;
     }
 

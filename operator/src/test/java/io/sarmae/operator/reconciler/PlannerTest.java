@@ -710,6 +710,37 @@ class PlannerTest {
   }
 
   @Test
+  void afterRankZeroSucceedsTheOtherRanksGetAGraceToExitByThemselves() {
+    World w = started(ranks(2));
+    w.mapPods(
+        rank(
+            0, p -> Pods.finishedAt(Pods.exited(p, 0, "Completed", null), "2026-11-26T10:01:00Z")));
+    Plan wait = w.pass(T0.plusSeconds(62));
+    assertThat(wait.actions()).isEmpty();
+    assertThat(w.status().getPhase()).isEqualTo(Phase.RUNNING);
+    assertThat(cond(w.status(), "Ready").getReason()).isEqualTo("Finishing");
+    assertThat(wait.requeueAfter()).isEqualTo(Duration.ofSeconds(28));
+    // Rank 1 exits a moment later: success, nothing deleted.
+    w.mapPods(rank(1, p -> Pods.exited(p, 0, "Completed", null)));
+    Plan done = w.pass(T0.plusSeconds(63));
+    assertThat(w.status().getPhase()).isEqualTo(Phase.SUCCEEDED);
+    assertThat(done.actions()).isEmpty();
+  }
+
+  @Test
+  void aRankStillRunningAfterTheSuccessGraceIsStopped() {
+    World w = started(ranks(2));
+    w.mapPods(
+        rank(
+            0, p -> Pods.finishedAt(Pods.exited(p, 0, "Completed", null), "2026-11-26T10:01:00Z")));
+    w.pass(T0.plusSeconds(62));
+    Plan done = w.pass(T0.plusSeconds(91));
+    assertThat(w.status().getPhase()).isEqualTo(Phase.SUCCEEDED);
+    assertThat(done.actions())
+        .containsExactly(new Plan.DeletePods(List.of("tiny-2ranks-worker-1"), "run succeeded"));
+  }
+
+  @Test
   void otherRanksFinishingFirstKeepTheGroupRunningUntilRankZeroSucceeds() {
     World w = started(ranks(2));
     w.mapPods(rank(1, p -> Pods.exited(p, 0, "Completed", null)));

@@ -309,17 +309,21 @@ public final class Pretrainer {
   }
 
   /**
-   * Stops every rank with exit code 2 if any rank's resolved config differs from rank 0's (a
-   * different batch or model would make the collectives disagree in shape, or silently train
-   * something else).
+   * Stops every rank with exit code 2 if any rank's resolved config, observability aside, differs
+   * from rank 0's (a different batch or model would make the collectives disagree in shape, or
+   * silently train something else).
    */
   private void requireSameConfig(NDManager m) {
+    // Everything but observability (ports and log settings may differ per pod, e.g. several ranks
+    // on one host) must be the same.
+    com.fasterxml.jackson.databind.node.ObjectNode tree =
+        new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(config);
+    tree.remove("observability");
     byte[] digest;
     try {
       digest =
           java.security.MessageDigest.getInstance("SHA-256")
-              .digest(
-                  ConfigLoader.toYaml(config).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+              .digest(tree.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

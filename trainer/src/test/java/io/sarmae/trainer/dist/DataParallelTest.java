@@ -41,11 +41,11 @@ class DataParallelTest {
     int port = Ranks.freePort();
     Ranks ranks = new Ranks();
     for (int r = 0; r < world; r++) {
+      List<String> args = new ArrayList<>(pretrain(dir, data, "ddp", perRank, "1e-4"));
+      // Observability may differ per rank (the sandbox gives each its own port).
+      args.addAll(List.of("--set", "observability.progressBar=" + (r == 0 ? "never" : "auto")));
       ranks.start(
-          dir.resolve("rank" + r + ".log"),
-          env(world, r, port),
-          Main.class.getName(),
-          pretrain(dir, data, "ddp", perRank, "1e-4"));
+          dir.resolve("rank" + r + ".log"), env(world, r, port), Main.class.getName(), args);
     }
     ranks.start(
         dir.resolve("single.log"),
