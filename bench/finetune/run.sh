@@ -12,6 +12,13 @@
 # Every size is an environment variable; defaults are the full experiment. Example (what
 # docs/results.md reports):
 #   SCENES=1024 PRETRAIN_EPOCHS=6 FT_EPOCHS=10 bench/finetune/run.sh /tmp/ft-bench
+# PRETRAIN_DATA=chips pretrains on unlabelled *target chips* instead of land-cover scenes: SCENES
+# images from the classification generator with another seed (CHIPS_SEED, default 3; it must
+# differ from the labelled benchmark's LABELLED_SEED, default 1, so no Val/Test image is seen in
+# pretraining), labels discarded, laid out as SAR-1M (chips/SAR -> the generator's Train/ folder,
+# chips/unpaired.json listing every image). The run docs/results.md reports as conclusive:
+#   THREADS=1 PATCH=8 PRETRAIN_DATA=chips SCENES=8192 PRETRAIN_EPOCHS=20 FT_EPOCHS=50 \
+#     EVAL_EVERY=10 bench/finetune/run.sh /tmp/exp4/main
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin="$here/../../trainer/bin/sarmae-trainer"
@@ -34,18 +41,57 @@ EVAL_EVERY=${EVAL_EVERY:-5}
 THREADS=${THREADS:-2}
 INITS=${INITS:-scratch sare mae}
 MODE=${MODE:-finetune}
+PRETRAIN_DATA=${PRETRAIN_DATA:-scenes}
+CHIPS_SEED=${CHIPS_SEED:-3}
+LABELLED_SEED=${LABELLED_SEED:-1}
 case $MODE in
   finetune) prefix=ft ;;
   linprobe) prefix=lp ;;
   *) echo "MODE must be finetune or linprobe, got $MODE" >&2; exit 2 ;;
 esac
+if [ "$PRETRAIN_DATA" = chips ] && [ "$CHIPS_SEED" = "$LABELLED_SEED" ]; then
+  echo "CHIPS_SEED must differ from LABELLED_SEED ($LABELLED_SEED)" >&2
+  exit 2
+fi
 mkdir -p "$work"
 cd "$work"
 common=(--set run.threads="$THREADS" --set observability.port=0 --set observability.logEverySteps=10)
 
 [ -d labelled ] || "$bin" synth-data --kind classification --out labelled \
-  --count "$TRAIN_PER_CLASS" --eval-count "$EVAL_PER_CLASS" --image-size "$SIZE" --seed 1
-[ -d scenes ] || "$bin" synth-data --out scenes --count "$SCENES" --image-size "$SIZE" --seed 2
+  --count "$TRAIN_PER_CLASS" --eval-count "$EVAL_PER_CLASS" --image-size "$SIZE" \
+  --seed "$LABELLED_SEED"
+case $PRETRAIN_DATA in
+  scenes)
+    [ -d scenes ] || "$bin" synth-data --out scenes --count "$SCENES" --image-size "$SIZE" --seed 2
+    ;;
+  chips)
+    if [ ! -f chips/unpaired.json ]; then
+      rm -rf chips chips-raw
+      # Train/ gets ceil(SCENES / 6) per class; the 1-per-class eval splits are not used.
+      "$bin" synth-data --kind classification --out chips-raw --count $(( (SCENES + 5) / 6 )) \
+        --eval-count 1 --image-size "$SIZE" --seed "$CHIPS_SEED"
+      mkdir chips
+      ln -s ../chips-raw/Train chips/SAR
+      python3 - "$SIZE" <<'PY'
+import json, os, struct, sys
+size = int(sys.argv[1])
+paths = sorted(os.path.relpath(os.path.join(d, f), "chips/SAR")
+               for d, _, fs in os.walk("chips/SAR", followlinks=True) for f in fs)
+for p in paths:
+    if p.endswith(".png"):
+        with open(os.path.join("chips/SAR", p), "rb") as fh:
+            w, h = struct.unpack(">II", fh.read(24)[16:24])
+        if (w, h) != (size, size):
+            sys.exit(f"chip {p} is {w}x{h}, expected SIZE={size}")
+        break
+with open("chips/unpaired.json", "w") as fh:
+    json.dump(paths, fh)
+print(f"chips: {len(paths)} unlabelled {size}x{size} target chips in chips/unpaired.json")
+PY
+    fi
+    ;;
+  *) echo "PRETRAIN_DATA must be scenes or chips, got $PRETRAIN_DATA" >&2; exit 2 ;;
+esac
 
 pretrain() { # name, extra --set flags...
   local name=$1
@@ -54,7 +100,7 @@ pretrain() { # name, extra --set flags...
   "$bin" pretrain "${common[@]}" \
     --set model.size="$MODEL" --set model.imageSize="$SIZE" --set model.patchSize="$PATCH" \
     --set model.decoderDim=128 --set model.decoderDepth=2 --set model.decoderHeads=4 \
-    --set alignment.enabled=false --set data.path=scenes --set data.workers=1 \
+    --set alignment.enabled=false --set data.path="$PRETRAIN_DATA" --set data.workers=1 \
     --set optim.epochs="$PRETRAIN_EPOCHS" --set optim.batchSize="$PRETRAIN_BATCH" \
     --set optim.lr="$PRETRAIN_LR" --set optim.warmupEpochs=1 \
     --set run.outputDir="pretrain-$name" --set checkpoint.dir="pretrain-$name/ckpt" \
