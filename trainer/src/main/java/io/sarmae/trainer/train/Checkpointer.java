@@ -314,7 +314,8 @@ public final class Checkpointer {
     return HexFormat.of().formatHex(newDigest().digest(bytes));
   }
 
-  private static MessageDigest newDigest() {
+  /** A SHA-256 digest (the one algorithm every checksum of the trainer uses). */
+  static MessageDigest newDigest() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {

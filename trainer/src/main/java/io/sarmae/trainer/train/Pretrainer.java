@@ -319,14 +319,9 @@ public final class Pretrainer {
     com.fasterxml.jackson.databind.node.ObjectNode tree =
         new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(config);
     tree.remove("observability");
-    byte[] digest;
-    try {
-      digest =
-          java.security.MessageDigest.getInstance("SHA-256")
-              .digest(tree.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    byte[] digest =
+        Checkpointer.newDigest()
+            .digest(tree.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     long[] mine = new long[4];
     java.nio.ByteBuffer.wrap(digest).asLongBuffer().get(mine);
     NDArray rank0 = m.create(mine.clone());
@@ -348,17 +343,13 @@ public final class Pretrainer {
 
   /** SHA-256 over every tensor's name, shape and float32 bytes, in {@code named} order. */
   static String weightsDigest(Map<String, Parameter> named) {
-    try {
-      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-      for (Map.Entry<String, Parameter> e : named.entrySet()) {
-        NDArray a = e.getValue().getArray();
-        md.update((e.getKey() + a.getShape()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        md.update(a.toByteBuffer());
-      }
-      return java.util.HexFormat.of().formatHex(md.digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+    java.security.MessageDigest md = Checkpointer.newDigest();
+    for (Map.Entry<String, Parameter> e : named.entrySet()) {
+      NDArray a = e.getValue().getArray();
+      md.update((e.getKey() + a.getShape()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      md.update(a.toByteBuffer());
     }
+    return java.util.HexFormat.of().formatHex(md.digest());
   }
 
   /** Copies named tensors into the model's parameters, checking names and shapes. */
