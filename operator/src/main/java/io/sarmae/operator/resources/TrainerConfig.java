@@ -46,11 +46,7 @@ public final class TrainerConfig {
     run(c, name, spec);
 
     ModelSettings m = spec.getModel() != null ? spec.getModel() : new ModelSettings();
-    Map<String, Object> model = section(c, "model");
-    model.put("size", m.getSize() != null ? m.getSize().wireName() : Defaults.MODEL_SIZE);
-    model.put("patchSize", i(m.getPatchSize(), Defaults.MODEL_PATCH_SIZE));
-    model.put("imageSize", i(m.getImageSize(), Defaults.MODEL_IMAGE_SIZE));
-    model.put("inChannels", i(m.getInChannels(), Defaults.MODEL_IN_CHANNELS));
+    Map<String, Object> model = encoder(c, m);
     model.put("decoderDim", i(m.getDecoderDim(), Defaults.MODEL_DECODER_DIM));
     model.put("decoderDepth", i(m.getDecoderDepth(), Defaults.MODEL_DECODER_DEPTH));
     model.put("decoderHeads", i(m.getDecoderHeads(), Defaults.MODEL_DECODER_HEADS));
@@ -133,20 +129,15 @@ public final class TrainerConfig {
   }
 
   /**
-   * Config of a fine-tuning run. PROVISIONAL: the contract's fine-tune keys are defined by trainer
-   * issue #4; the sections shared with pretraining use contract keys, the {@code finetune} section
-   * is this operator's proposal (see docs/operator.md).
+   * Config of a fine-tuning run, in the contract's fine-tune keys (docs/trainer-contract.md,
+   * "Fine-tuning"; the trainer's tests parse the golden of this rendering strictly).
    */
   public static String renderFinetune(
       String name, SarmaeFinetuneSpec spec, String pretrainedWeightsPath) {
     Map<String, Map<String, Object>> c = new LinkedHashMap<>();
     run(c, name, spec);
     ModelSettings m = spec.getModel() != null ? spec.getModel() : new ModelSettings();
-    Map<String, Object> model = section(c, "model");
-    model.put("size", m.getSize() != null ? m.getSize().wireName() : Defaults.MODEL_SIZE);
-    model.put("patchSize", i(m.getPatchSize(), Defaults.MODEL_PATCH_SIZE));
-    model.put("imageSize", i(m.getImageSize(), Defaults.MODEL_IMAGE_SIZE));
-    model.put("inChannels", i(m.getInChannels(), Defaults.MODEL_IN_CHANNELS));
+    Map<String, Object> model = encoder(c, m);
     if (pretrainedWeightsPath != null) {
       model.put("init", pretrainedWeightsPath);
     }
@@ -192,6 +183,16 @@ public final class TrainerConfig {
     ckpt.remove("everySteps"); // fine-tuning checkpoints per epoch only
     observability(c, spec);
     return Yaml.render(c);
+  }
+
+  /** The {@code model} section's encoder keys, which pretraining and fine-tuning share. */
+  private static Map<String, Object> encoder(Map<String, Map<String, Object>> c, ModelSettings m) {
+    Map<String, Object> model = section(c, "model");
+    model.put("size", m.getSize() != null ? m.getSize().wireName() : Defaults.MODEL_SIZE);
+    model.put("patchSize", i(m.getPatchSize(), Defaults.MODEL_PATCH_SIZE));
+    model.put("imageSize", i(m.getImageSize(), Defaults.MODEL_IMAGE_SIZE));
+    model.put("inChannels", i(m.getInChannels(), Defaults.MODEL_IN_CHANNELS));
+    return model;
   }
 
   /** Container path of a weights file: under its read-only claim mount, or as given. */
