@@ -3,40 +3,21 @@ package io.sarmae.sandbox;
 import static io.sarmae.sandbox.SandboxFixture.await;
 import static io.sarmae.sandbox.SandboxFixture.kubectlWithInput;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sarmae.operator.api.v1alpha1.Phase;
 import io.sarmae.operator.api.v1alpha1.SarmaeFinetune;
-import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
  * A fine-tune that references a tiny pretrain by name ({@code fromPretrain}) waits for it, starts
- * from its final checkpoint and reports top-1 on its status. Skipped while the trainer jar has no
- * {@code finetune} command (trainer issue #4).
+ * from its final checkpoint and reports top-1 on its status.
  */
 class FinetuneE2eTest {
   static final String NS = "e2e-finetune";
 
-  static boolean trainerHasFinetune() throws Exception {
-    if (!SandboxFixture.trainerBuilt()) {
-      return false;
-    }
-    // `sarmae-trainer finetune --help` prints the top-level usage (exit 0) when there is no such
-    // command, so look for it in the command list instead.
-    var help =
-        SandboxFixture.run(
-            List.of(SandboxFixture.trainer().toString(), "--help"), null, Duration.ofMinutes(2));
-    return help.code() == 0 && help.out().lines().anyMatch(l -> l.strip().startsWith("finetune "));
-  }
-
   @Test
   void aFinetuneFromATinyPretrainReportsTop1() throws Exception {
-    assumeTrue(
-        trainerHasFinetune(),
-        "the trainer jar has no `finetune` command yet (trainer issue #4, branch finetune):"
-            + " fine-tune end-to-end test skipped");
+    SandboxFixture.requireTrainer();
     SandboxFixture.namespaceWithData(NS, "sarmae-synth-data");
     // The fine-tune dataset: a labelled image-folder set (Train/<class>/..., Val/<class>/...).
     SandboxFixture.run(

@@ -1,7 +1,6 @@
 package io.sarmae.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +17,7 @@ class LauncherScriptTest {
 
   @Test
   void upPrintsTheCommandsStatusReportsItAndDownStopsItKeepingTheData() throws Exception {
-    assumeTrue(SandboxFixture.kubectlInstalled(), "kubectl is not installed");
+    SandboxFixture.requireKubectl();
     Path dir = Path.of("target", "launcher-test").toAbsolutePath();
     SandboxFixture.deleteRecursively(dir);
     Path script = SandboxFixture.repo().resolve("sandbox/bin/sarmae-sandbox");

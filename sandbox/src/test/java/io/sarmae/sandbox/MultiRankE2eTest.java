@@ -3,7 +3,6 @@ package io.sarmae.sandbox;
 import static io.sarmae.sandbox.SandboxFixture.await;
 import static io.sarmae.sandbox.SandboxFixture.kubectlWithInput;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.sarmae.operator.api.v1alpha1.Phase;
@@ -38,7 +37,7 @@ class MultiRankE2eTest {
 
   @Test
   void twoRanksTrainAsOneRunAndSucceed() throws Exception {
-    assumeTrue(SandboxFixture.trainerBuilt(), "the trainer jar is not built");
+    SandboxFixture.requireTrainer();
     Sandbox sandbox = SandboxFixture.sandbox();
     SandboxFixture.namespaceWithData(NS, "sarmae-synth-data");
     kubectlWithInput(

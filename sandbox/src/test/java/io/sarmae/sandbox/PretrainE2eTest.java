@@ -3,7 +3,6 @@ package io.sarmae.sandbox;
 import static io.sarmae.sandbox.SandboxFixture.await;
 import static io.sarmae.sandbox.SandboxFixture.kubectlWithInput;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -53,7 +52,7 @@ class PretrainE2eTest {
   @Test
   @Order(1)
   void progressMovesAKilledTrainerResumesFromItsCheckpointAndTheRunSucceeds() throws Exception {
-    assumeTrue(SandboxFixture.trainerBuilt(), "the trainer jar is not built");
+    SandboxFixture.requireTrainer();
     Sandbox sandbox = SandboxFixture.sandbox();
     SandboxFixture.namespaceWithData(NS, "sarmae-synth-data");
     // 6 epochs of 8 steps, a checkpoint per epoch: long enough to watch and to interrupt.
@@ -174,8 +173,13 @@ class PretrainE2eTest {
   @Order(2)
   void prometheusScrapedTheTrainerAndTheOperator() throws Exception {
     String prometheus = SandboxFixture.sandbox().prometheusUrl();
-    assumeTrue(prometheus != null, "prometheus is not installed (apt-get install prometheus)");
-    assumeTrue(whileTraining != null, "the pretrain run did not get far enough");
+    SandboxFixture.require(
+        "prometheus",
+        prometheus != null,
+        "install Debian's prometheus package (apt-get install prometheus)");
+    assertThat(whileTraining)
+        .as("the pretrain test (order 1) scraped the trainer while it was training")
+        .isNotNull();
     JsonNode step = nonEmpty(prometheus, "max(max_over_time(sarmae_train_step[15m]))");
     // The series exists and moved; whether every step was done is the first test's business.
     assertThat(step.get(0).path("value").get(1).asDouble()).isGreaterThanOrEqualTo(8);
@@ -207,13 +211,16 @@ class PretrainE2eTest {
   @Order(3)
   void everyShippedDashboardAndAlertQueryRunsAndReturnsDataOrIsExpectedEmpty() throws Exception {
     String prometheus = SandboxFixture.sandbox().prometheusUrl();
-    assumeTrue(prometheus != null, "prometheus is not installed (apt-get install prometheus)");
-    assumeTrue(whileTraining != null, "the pretrain run did not get far enough");
+    SandboxFixture.require(
+        "prometheus",
+        prometheus != null,
+        "install Debian's prometheus package (apt-get install prometheus)");
+    assertThat(whileTraining)
+        .as("the pretrain test (order 1) scraped the trainer while it was training")
+        .isNotNull();
     List<PrometheusQueries.Shipped> shipped =
         PrometheusQueries.shippedQueries(SandboxFixture.repo());
-    assumeTrue(
-        !shipped.isEmpty(),
-        "no Grafana dashboards or Prometheus rules are shipped under charts/ yet: nothing to check");
+    assertThat(shipped).as("Grafana dashboards and Prometheus rules under charts/").isNotEmpty();
     Set<String> expectedEmpty = expectedEmpty();
     List<String> empty = new ArrayList<>();
     for (PrometheusQueries.Shipped q : shipped) {

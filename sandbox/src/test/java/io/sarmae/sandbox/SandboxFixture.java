@@ -62,6 +62,45 @@ final class SandboxFixture {
     return repo().resolve("trainer/bin/sarmae-trainer");
   }
 
+  /**
+   * A tool or build product an end-to-end test needs. Missing, it FAILS the test with the fix,
+   * unless the run names it in the explicit opt-out {@code -Dsarmae.e2e.optOut=kubectl,trainer,
+   * prometheus} (or the environment variable {@code SARMAE_E2E_OPT_OUT}): then the test is skipped
+   * with the same message. A full build must never pass while testing nothing.
+   */
+  static void require(String what, boolean present, String fix) {
+    if (present) {
+      return;
+    }
+    String message = what + " is missing: " + fix;
+    if (optedOut(what)) {
+      org.junit.jupiter.api.Assumptions.assumeTrue(
+          false, message + " (skipped: opted out with sarmae.e2e.optOut)");
+    }
+    throw new AssertionError(
+        message + ". To skip the tests that need it on purpose, pass -Dsarmae.e2e.optOut=" + what);
+  }
+
+  static boolean optedOut(String what) {
+    String list = System.getProperty("sarmae.e2e.optOut", "");
+    if (list.isBlank()) {
+      list = System.getenv().getOrDefault("SARMAE_E2E_OPT_OUT", "");
+    }
+    return Stream.of(list.split(",")).map(String::strip).anyMatch(what::equals);
+  }
+
+  static void requireTrainer() {
+    require(
+        "trainer",
+        trainerBuilt(),
+        "the trainer jar is not built (mvn -B -q -DskipTests -pl trainer -am package, or build"
+            + " the sandbox with -am)");
+  }
+
+  static void requireKubectl() {
+    require("kubectl", kubectlInstalled(), "install kubectl 1.28 or newer (see docs/sandbox.md)");
+  }
+
   static boolean trainerBuilt() {
     try (Stream<Path> s = Files.list(repo().resolve("trainer/target"))) {
       return s.anyMatch(p -> p.getFileName().toString().matches("sarmae-trainer-.*-all\\.jar"));
@@ -130,8 +169,7 @@ final class SandboxFixture {
   }
 
   static Result kubectlWithInput(String stdin, String... args) throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(
-        kubectlInstalled(), "kubectl is not installed: the sandbox's kubectl tests are skipped");
+    requireKubectl();
     List<String> cmd = new ArrayList<>();
     cmd.add("kubectl");
     cmd.add("--kubeconfig=" + sandbox().kubeconfig());

@@ -4,7 +4,6 @@ import static io.sarmae.sandbox.SandboxFixture.await;
 import static io.sarmae.sandbox.SandboxFixture.kubectl;
 import static io.sarmae.sandbox.SandboxFixture.kubectlWithInput;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sarmae.operator.api.v1alpha1.Phase;
 import io.sarmae.operator.api.v1alpha1.SarmaePretrain;
@@ -127,9 +126,7 @@ class SandboxSmokeTest {
 
   @Test
   void tinyPretrainFromKubectlApplySucceedsWithAFinalCheckpoint() throws Exception {
-    assumeTrue(
-        SandboxFixture.trainerBuilt(),
-        "the trainer jar is not built (mvn -B -q -DskipTests -pl trainer -am package)");
+    SandboxFixture.requireTrainer();
     String ns = "smoke-pretrain";
     SandboxFixture.namespaceWithData(ns, "sarmae-synth-data");
     kubectl("apply", "-n", ns, "-f", "examples/pretrain-tiny-cpu.yaml").assertOk();
