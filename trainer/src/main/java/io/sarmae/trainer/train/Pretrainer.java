@@ -15,6 +15,7 @@ import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.dist.CollectiveException;
 import io.sarmae.trainer.dist.ProcessGroup;
 import io.sarmae.trainer.metrics.RunReporter;
+import io.sarmae.trainer.metrics.StepReport;
 import io.sarmae.trainer.model.SarmaePretrainModel;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -385,10 +386,9 @@ public final class Pretrainer {
     private final long totalSteps;
     private final PretrainData data;
 
+    private final StepGuard guard;
     private long optimizerStep;
-    private long skippedSteps;
     private long skippedSamplesBase;
-    private int consecutiveSkips;
     private double lastLoss = Double.NaN;
     private Path lastCheckpoint;
     private boolean agreedStop;
@@ -411,11 +411,17 @@ public final class Pretrainer {
       this.stepsPerEpoch = stepsPerEpoch;
       this.totalSteps = totalSteps;
       this.data = data;
+      this.guard =
+          new StepGuard(
+              trainStep.gradients(),
+              config.optim.maxSkippedSteps,
+              config.optim.maxSkippedFraction,
+              reporter);
     }
 
     Result run(Position start) {
       optimizerStep = start.optimizerStep();
-      skippedSteps = start.skippedSteps();
+      guard.restore(start.optimizerStep(), start.skippedSteps());
       skippedSamplesBase = start.skippedSamples();
       lastLoss = start.lastLoss();
       int accum = config.optim.accumIter;
@@ -462,6 +468,7 @@ public final class Pretrainer {
           interrupt(epoch + 1, 0);
         }
       }
+      guard.requireHealthy(named); // never publish a diverged model
       Path fin =
           group.rank() == 0
               ? checkpointer.publish(lastCheckpoint, "final")
@@ -539,45 +546,28 @@ public final class Pretrainer {
       if (group.isDistributed()) {
         reduce(acc);
       }
-      double norm = acc.nonFinite ? Double.NaN : trainStep.gradNorm();
+      double norm = guard.check(!acc.nonFinite);
       if (!Double.isFinite(norm)) {
-        trainStep.zeroGradients();
-        skippedSteps++;
-        consecutiveSkips++;
-        reporter.skippedStep();
-        LOG.warn(
-            "Step {}: non-finite {} - step skipped ({} in a row)",
-            optimizerStep + 1,
-            acc.nonFinite ? "loss" : "gradient",
-            consecutiveSkips);
-        if (consecutiveSkips >= config.optim.maxSkippedSteps) {
-          throw new TrainerException(
-              ExitCodes.DIVERGED,
-              "Diverged",
-              consecutiveSkips
-                  + " consecutive steps had a non-finite loss or gradient (optim.maxSkippedSteps);"
-                  + " lower optim.lr/blr or check the data");
-        }
         return;
       }
-      consecutiveSkips = 0;
       optimizerStep++;
-      trainStep.apply(optimizerStep, acc.lr, TrainStep.clipScale(norm, config.optim.clipGrad));
+      trainStep.apply(optimizerStep, acc.lr, Gradients.clipScale(norm, config.optim.clipGrad));
       lastLoss = acc.loss();
       stats.add(acc);
       long skippedSamples = skippedSamples();
       reporter.step(
-          epoch,
-          optimizerStep,
-          acc.loss(),
-          acc.mae(),
-          acc.align(),
-          acc.alignWeight,
-          acc.lr,
-          norm,
-          acc.images * group.worldSize(), // the group's images: ranks run in lockstep
-          skippedSamples,
-          skippedSteps);
+          new StepReport.Pretrain(
+              epoch,
+              optimizerStep,
+              acc.loss(),
+              acc.mae(),
+              acc.align(),
+              acc.alignWeight,
+              acc.lr,
+              norm,
+              acc.images * group.worldSize(), // the group's images: ranks run in lockstep
+              skippedSamples,
+              guard.skipped()));
     }
 
     private void checkpoint(int epoch, int batchInEpoch) {
@@ -600,7 +590,7 @@ public final class Pretrainer {
               optimizerStep,
               config.run.seed,
               skippedSamples(),
-              skippedSteps,
+              guard.skipped(),
               lastLoss,
               ConfigLoader.toYaml(config),
               Map.of(),

@@ -170,6 +170,20 @@ class PretrainerTest {
         .hasMessageContaining("3 consecutive steps");
   }
 
+  /**
+   * Issue 12: 24 steps at a huge lr skip nearly every step, yet never {@code maxSkippedSteps} (100)
+   * in a row; such a run must end diverged (exit 4) without publishing {@code final/}.
+   */
+  @Test
+  void aRunThatSkippedMostOfItsStepsIsDivergedAndPublishesNothing(@TempDir Path dir) {
+    TrainerConfig c = config(dir, "optim.epochs=4", "optim.lr=1e4", "optim.clipGrad=0");
+    assertThatThrownBy(() -> train(c, StopSignal.manual()))
+        .isInstanceOfSatisfying(
+            TrainerException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.DIVERGED))
+        .hasMessageContaining("optim.maxSkippedFraction");
+    assertThat(dir.resolve("ckpt/final")).doesNotExist();
+  }
+
   @Test
   void corruptAndMissingImagesAreSkippedAndCounted(@TempDir Path dir) throws Exception {
     Path copy = dir.resolve("data");
