@@ -1,4 +1,4 @@
-package io.sarmae.trainer.train;
+package io.sarmae.trainer.pretrain;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -11,6 +11,8 @@ import ai.djl.training.LocalParameterServer;
 import ai.djl.training.ParameterStore;
 import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.model.SarmaePretrainModel;
+import io.sarmae.trainer.train.AdamW;
+import io.sarmae.trainer.train.Gradients;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

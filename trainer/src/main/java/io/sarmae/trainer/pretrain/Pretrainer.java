@@ -1,4 +1,4 @@
-package io.sarmae.trainer.train;
+package io.sarmae.trainer.pretrain;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -17,6 +17,15 @@ import io.sarmae.trainer.dist.ProcessGroup;
 import io.sarmae.trainer.metrics.RunReporter;
 import io.sarmae.trainer.metrics.StepReport;
 import io.sarmae.trainer.model.SarmaePretrainModel;
+import io.sarmae.trainer.train.AdamW;
+import io.sarmae.trainer.train.CheckpointException;
+import io.sarmae.trainer.train.CheckpointState;
+import io.sarmae.trainer.train.Checkpointer;
+import io.sarmae.trainer.train.Gradients;
+import io.sarmae.trainer.train.LrSchedule;
+import io.sarmae.trainer.train.ModelFactory;
+import io.sarmae.trainer.train.StepGuard;
+import io.sarmae.trainer.train.StopSignal;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;

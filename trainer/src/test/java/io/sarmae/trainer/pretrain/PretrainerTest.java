@@ -1,4 +1,4 @@
-package io.sarmae.trainer.train;
+package io.sarmae.trainer.pretrain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,6 +12,9 @@ import io.sarmae.trainer.data.SynthData;
 import io.sarmae.trainer.metrics.Progress;
 import io.sarmae.trainer.metrics.RunReporter;
 import io.sarmae.trainer.metrics.TrainingMetrics;
+import io.sarmae.trainer.train.Checkpointer;
+import io.sarmae.trainer.train.ModelFactory;
+import io.sarmae.trainer.train.StopSignal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
