@@ -9,6 +9,8 @@ import ai.djl.training.ParameterStore;
 import io.sarmae.trainer.model.*;
 import io.sarmae.trainer.finetune.*;
 import io.sarmae.trainer.data.ImageDecoder;
+import io.sarmae.trainer.data.ImageFolder;
+import io.sarmae.trainer.data.LabelledImages;
 import java.nio.file.*;
 import java.util.*;
 

@@ -12,10 +12,11 @@ import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.dist.ProcessGroup;
 import io.sarmae.trainer.model.SarmaePretrainModel;
 import io.sarmae.trainer.model.VitSpec;
+import io.sarmae.trainer.pretrain.StepInputs;
+import io.sarmae.trainer.pretrain.TrainStep;
+import io.sarmae.trainer.train.Gradients;
 import io.sarmae.trainer.train.ModelFactory;
 import io.sarmae.trainer.train.Rendezvous;
-import io.sarmae.trainer.train.StepInputs;
-import io.sarmae.trainer.train.TrainStep;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -154,7 +155,7 @@ public final class StepBenchmark implements Callable<Integer> {
         long t1 = System.nanoTime();
         double g = step.gradNorm();
         long t2 = System.nanoTime();
-        step.apply(++t, lr, TrainStep.clipScale(g, config.optim.clipGrad));
+        step.apply(++t, lr, Gradients.clipScale(g, config.optim.clipGrad));
         long t3 = System.nanoTime();
         long c3 = processCpuNanos();
         if (i >= warmup) {
@@ -349,7 +350,7 @@ public final class StepBenchmark implements Callable<Integer> {
     JniUtils.startProfile(false, true, false);
     step.forwardBackward(in, config.alignment.maeWeight, wAlign, 1);
     double g = step.gradNorm();
-    step.apply(t, lr, TrainStep.clipScale(g, config.optim.clipGrad));
+    step.apply(t, lr, Gradients.clipScale(g, config.optim.clipGrad));
     JniUtils.stopProfile(profile.toAbsolutePath().toString());
   }
 

@@ -12,10 +12,10 @@ import io.sarmae.trainer.config.ConfigException;
 import io.sarmae.trainer.config.ConfigLoader;
 import io.sarmae.trainer.config.FinetuneConfig;
 import io.sarmae.trainer.data.ImageDecoder;
+import io.sarmae.trainer.data.ImageFolder;
+import io.sarmae.trainer.data.LabelledImages;
+import io.sarmae.trainer.finetune.ClassificationTask;
 import io.sarmae.trainer.finetune.Evaluation;
-import io.sarmae.trainer.finetune.Finetuner;
-import io.sarmae.trainer.finetune.ImageFolder;
-import io.sarmae.trainer.finetune.LabelledImages;
 import io.sarmae.trainer.metrics.TerminationMessage;
 import io.sarmae.trainer.model.VitClassifier;
 import io.sarmae.trainer.train.CheckpointState;
@@ -105,7 +105,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     Evaluation ev;
     Engine.getInstance().setRandomSeed(0);
     try (NDManager root = NDManager.newBaseManager(device)) {
-      VitClassifier model = Finetuner.buildModel(cfg, folder.classes().size());
+      VitClassifier model = ClassificationTask.buildModel(cfg, folder.classes().size());
       model.initialize(root);
       Map<String, Parameter> named = model.referenceStateDict();
       try (NDManager tmp = root.newSubManager(Device.cpu())) {
@@ -138,7 +138,7 @@ public final class EvaluateCommand implements Callable<Integer> {
               folder, folder.samples(), decoder, cfg.model.inChannels, cfg.model.imageSize);
       ParameterStore ps = new ParameterStore(root, false);
       ev =
-          Finetuner.evaluate(
+          ClassificationTask.evaluate(
               model, ps, images, cfg.data.evalBatchSize, cfg.data.normalization, splitName);
     }
     Map<String, Object> doc = new LinkedHashMap<>();

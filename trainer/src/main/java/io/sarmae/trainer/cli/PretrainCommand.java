@@ -1,16 +1,11 @@
 package io.sarmae.trainer.cli;
 
 import ai.djl.Device;
-import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.config.ConfigLoader;
 import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.dist.ProcessGroup;
-import io.sarmae.trainer.metrics.ObservabilityServer;
-import io.sarmae.trainer.metrics.RunReporter;
-import io.sarmae.trainer.metrics.TerminationMessage;
-import io.sarmae.trainer.metrics.TrainingMetrics;
+import io.sarmae.trainer.pretrain.Pretrainer;
 import io.sarmae.trainer.train.Devices;
-import io.sarmae.trainer.train.Pretrainer;
 import io.sarmae.trainer.train.Rendezvous;
 import io.sarmae.trainer.train.StopSignal;
 import java.nio.file.Path;
@@ -18,8 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,8 +23,6 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Pretrain a SARMAE ViT masked autoencoder (SARE speckle + SARC alignment).")
 public final class PretrainCommand implements Callable<Integer> {
-  private static final Logger LOG = LoggerFactory.getLogger(PretrainCommand.class);
-
   @Mixin ConfigOptions options = new ConfigOptions();
 
   @Option(
@@ -62,51 +53,30 @@ public final class PretrainCommand implements Callable<Integer> {
   static int pretrain(Path config, List<String> sets) {
     TrainerConfig cfg = ConfigLoader.load(config, sets);
     Rendezvous rendezvous = Rendezvous.fromEnv(System.getenv());
-    if (cfg.run.threads > 0) {
-      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(cfg.run.threads));
-    }
-    LOG.info("Resolved config:\n{}", ConfigLoader.toYaml(cfg).stripTrailing());
-    Path termination = TerminationMessage.target(System.getenv());
-    try (TrainingMetrics metrics = new TrainingMetrics("pretrain", rendezvous.rank())) {
-      RunReporter reporter =
-          new RunReporter(
-              "pretrain",
-              metrics,
-              outputDir(cfg, rendezvous),
-              cfg.observability.logEverySteps,
-              RunReporter.barFor(cfg.observability.progressBar.yamlName(), System.out),
-              cfg.observability.logFormat == TrainerConfig.LogFormat.JSON);
-      ObservabilityServer server =
-          cfg.observability.port > 0
-              ? ObservabilityServer.start(
-                  cfg.observability.port, metrics, reporter::progress, reporter::ready)
-              : null;
-      try {
-        Device[] devices = Devices.select(cfg.run.device);
-        StopSignal stop = StopSignal.install();
-        ProcessGroup group = rendezvous.connect(cfg.distributed);
-        Pretrainer.Result result = new Pretrainer(cfg, devices, reporter, stop, group).run();
-        reporter.finished(true);
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("epoch", result.epochs());
-        extra.put("step", result.steps());
-        if (Double.isFinite(result.lastLoss())) {
-          extra.put("loss", result.lastLoss());
-        }
-        extra.put("checkpoint", result.finalCheckpoint().toString());
-        extra.put("weightsSha256", result.weightsSha256());
-        TerminationMessage.write(
-            termination,
-            TerminationMessage.render(ExitCodes.OK, "Succeeded", "pretraining finished", extra));
-        return ExitCodes.OK;
-      } catch (RuntimeException e) {
-        reporter.finished(false);
-        throw e;
-      } finally {
-        if (server != null) {
-          server.close();
-        }
-      }
-    }
+    RunHarness.Run run =
+        new RunHarness.Run(
+            "pretrain",
+            rendezvous.rank(),
+            cfg.run.threads,
+            ConfigLoader.toYaml(cfg),
+            outputDir(cfg, rendezvous),
+            cfg.observability);
+    return RunHarness.run(
+        run,
+        reporter -> {
+          Device[] devices = Devices.select(cfg.run.device);
+          StopSignal stop = StopSignal.install();
+          ProcessGroup group = rendezvous.connect(cfg.distributed);
+          Pretrainer.Result result = new Pretrainer(cfg, devices, reporter, stop, group).run();
+          Map<String, Object> extra = new LinkedHashMap<>();
+          extra.put("epoch", result.epochs());
+          extra.put("step", result.steps());
+          if (Double.isFinite(result.lastLoss())) {
+            extra.put("loss", result.lastLoss());
+          }
+          extra.put("checkpoint", result.finalCheckpoint().toString());
+          extra.put("weightsSha256", result.weightsSha256());
+          return new RunHarness.Succeeded("pretraining finished", extra);
+        });
   }
 }

@@ -108,6 +108,7 @@ public final class ConfigValidator extends RangeChecks {
     rightOpen("optim.beta2", o.beta2, 0, 1);
     atLeast("optim.clipGrad", o.clipGrad, 0);
     between("optim.maxSkippedSteps", o.maxSkippedSteps, 1, 1_000_000);
+    closed("optim.maxSkippedFraction", o.maxSkippedFraction, 0, 1);
 
     TrainerConfig.Checkpoint k = c.checkpoint;
     notBlank("checkpoint.dir", k.dir);

@@ -16,6 +16,12 @@ import java.util.Map;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public final class FinetuneConfig {
+  /**
+   * The downstream task. Keys of {@code model}, {@code data}, {@code augment} and {@code optim} are
+   * shared; a task with keys of its own adds a section named after it.
+   */
+  public Task task = Task.CLASSIFICATION;
+
   public TrainerConfig.Run run = new TrainerConfig.Run();
   public Model model = new Model();
   public Data data = new Data();
@@ -93,6 +99,7 @@ public final class FinetuneConfig {
     public double clipGrad = 0.0;
     public double smoothing = 0.1;
     public int maxSkippedSteps = 20;
+    public double maxSkippedFraction = TrainerConfig.Optim.MAX_SKIPPED_FRACTION;
   }
 
   /** Independent runs with seeds {@code run.seed + k}, aggregated as the reference's tables. */
@@ -117,6 +124,16 @@ public final class FinetuneConfig {
      * and a Linear on its pooled feature, only the Linear trained.
      */
     LINPROBE
+  }
+
+  /** What a fine-tuning run learns ({@code task}). */
+  public enum Task implements TrainerConfig.ConfigEnum {
+    /** Target classification on an image-folder dataset (Table 1). */
+    CLASSIFICATION,
+    /** Semantic segmentation (Table 3): reserved, refused until implemented. */
+    SEGMENTATION,
+    /** Object detection (Table 2): reserved, refused until implemented. */
+    DETECTION
   }
 
   public enum Pool implements TrainerConfig.ConfigEnum {

@@ -13,6 +13,12 @@ public final class FinetuneConfigValidator extends RangeChecks {
   }
 
   private void check(FinetuneConfig c) {
+    if (c.task != FinetuneConfig.Task.CLASSIFICATION) {
+      problems.add(
+          "task: '"
+              + c.task.yamlName()
+              + "' is reserved and not implemented in this version; use classification");
+    }
     between("run.seed", c.run.seed, 0, Integer.MAX_VALUE);
     notBlank("run.outputDir", c.run.outputDir);
     between("run.threads", c.run.threads, 0, 1024);
@@ -84,6 +90,7 @@ public final class FinetuneConfigValidator extends RangeChecks {
     closed("optim.clipGrad", o.clipGrad, 0, 1e6);
     rightOpen("optim.smoothing", o.smoothing, 0, 1);
     between("optim.maxSkippedSteps", o.maxSkippedSteps, 1, 1_000_000);
+    closed("optim.maxSkippedFraction", o.maxSkippedFraction, 0, 1);
 
     between("repeats.count", c.repeats.count, 1, 100);
 

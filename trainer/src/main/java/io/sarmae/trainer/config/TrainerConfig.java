@@ -91,6 +91,15 @@ public final class TrainerConfig {
     public double clipGrad = 1.0;
     public boolean decayTokens = false;
     public int maxSkippedSteps = 100;
+
+    /**
+     * The most a finished run may have skipped, as a share of its attempted steps (and, once more
+     * than {@code maxSkippedSteps} were skipped, at any time): a run above it is diverged.
+     */
+    public double maxSkippedFraction = MAX_SKIPPED_FRACTION;
+
+    /** Default of {@code optim.maxSkippedFraction} in pretraining and fine-tuning. */
+    public static final double MAX_SKIPPED_FRACTION = 0.25;
   }
 
   /** Checkpoints and resume. */

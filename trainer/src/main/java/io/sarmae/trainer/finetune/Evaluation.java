@@ -15,7 +15,14 @@ public record Evaluation(
     double top1,
     double loss,
     Double[] perClassAccuracy,
-    long[][] confusion) {
+    long[][] confusion)
+    implements FinetuneTask.Scores {
+
+  /** Top-1 accuracy, the task's primary metric. */
+  @Override
+  public double primary() {
+    return top1;
+  }
 
   /**
    * Macro accuracy: the mean of the per-class accuracies (what the reference prints, not reports).

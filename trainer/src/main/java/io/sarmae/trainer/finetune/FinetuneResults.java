@@ -1,13 +1,6 @@
 package io.sarmae.trainer.finetune;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import io.sarmae.trainer.ExitCodes;
-import io.sarmae.trainer.TrainerException;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +25,6 @@ public record FinetuneResults(
     Aggregate aggregate) {
 
   public static final int FORMAT = 1;
-  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** Mean and population std of a list of values (NaN for an empty list). */
   public record Stat(double mean, double std, int n) {
@@ -82,31 +74,10 @@ public record FinetuneResults(
 
   /** Writes atomically. */
   public void write(Path file) {
-    writeJson(file, this);
-  }
-
-  static void writeJson(Path file, Object value) {
-    try {
-      Files.createDirectories(file.toAbsolutePath().getParent());
-      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-      JSON.writeValue(tmp.toFile(), value);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new TrainerException(
-          ExitCodes.CHECKPOINT, "OutputError", "cannot write " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  static <T> T readJson(Path file, Class<T> type) {
-    try {
-      return JSON.readValue(file.toFile(), type);
-    } catch (IOException e) {
-      throw new TrainerException(
-          ExitCodes.CHECKPOINT, "OutputError", "cannot read " + file + ": " + e.getMessage(), e);
-    }
+    FinetuneFiles.writeJson(file, this);
   }
 
   public static FinetuneResults read(Path file) {
-    return readJson(file, FinetuneResults.class);
+    return FinetuneFiles.readJson(file, FinetuneResults.class);
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.TrainerException;
+import io.sarmae.trainer.data.ImageFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

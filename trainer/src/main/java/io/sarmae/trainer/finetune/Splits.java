@@ -2,6 +2,7 @@ package io.sarmae.trainer.finetune;
 
 import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.TrainerException;
+import io.sarmae.trainer.data.ImageFolder;
 import io.sarmae.trainer.data.Seeds;
 import java.util.ArrayList;
 import java.util.List;

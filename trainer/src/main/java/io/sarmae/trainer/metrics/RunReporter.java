@@ -130,80 +130,54 @@ public final class RunReporter {
   }
 
   /** One optimizer step finished. */
-  public synchronized void step(
-      int epochIndex,
-      long step,
-      double loss,
-      double mae,
-      double align,
-      double alignWeight,
-      double lr,
-      double gradNorm,
-      int images,
-      long skippedSamples,
-      long skippedSteps) {
+  public synchronized void step(StepReport r) {
+    long step = r.step();
     long now = System.nanoTime();
     double seconds = (now - lastStepNanos) / 1e9;
     lastStepNanos = now;
     metrics.stepSeconds(seconds);
     if (step > firstStep + 1) { // the first step includes warm-up costs
       stepSecondsEma = Double.isNaN(stepSecondsEma) ? seconds : ema(stepSecondsEma, seconds);
-      double ips = images / seconds;
+      double ips = r.images() / seconds;
       imagesPerSecondEma = Double.isNaN(imagesPerSecondEma) ? ips : ema(imagesPerSecondEma, ips);
     }
-    long newSkipped = skippedSamples - metrics.skippedSamplesCount();
+    long newSkipped = r.skippedSamples() - metrics.skippedSamplesCount();
     if (newSkipped > 0) {
       metrics.skippedSamples(newSkipped);
     }
-    metrics.recordStep(step, loss, mae, align, alignWeight, lr, imagesPerSecondEma);
+    metrics.recordStep(
+        step, r.loss(), r.mae(), r.align(), r.alignWeight(), r.lr(), imagesPerSecondEma);
     boolean logged = step % logEvery == 0 || step == totalSteps || step == firstStep + 1;
-    publish(step, loss, mae, align, lr, logged);
+    publish(step, r.loss(), r.mae(), r.align(), r.lr(), logged);
     if (logged) {
       Map<String, Object> line = new LinkedHashMap<>();
       line.put("time", Instant.now().toString());
-      line.put("epoch", epochIndex);
+      line.put("epoch", r.epoch());
       line.put("step", step);
-      line.put("loss", finiteOrNull(loss));
-      line.put("mae_loss", finiteOrNull(mae));
-      line.put("alignment_loss", finiteOrNull(align));
-      line.put("alignment_weight", alignWeight);
-      line.put("lr", lr);
-      line.put("grad_norm", finiteOrNull(gradNorm));
+      line.put("loss", finiteOrNull(r.loss()));
+      line.put("mae_loss", finiteOrNull(r.mae()));
+      line.put("alignment_loss", finiteOrNull(r.align()));
+      line.put("alignment_weight", r.alignWeight());
+      line.put("lr", r.lr());
+      line.put("grad_norm", finiteOrNull(r.gradNorm()));
       line.put("images_per_second", finiteOrNull(imagesPerSecondEma));
-      line.put("skipped_samples", skippedSamples);
-      line.put("skipped_steps", skippedSteps);
+      line.put("skipped_samples", r.skippedSamples());
+      line.put("skipped_steps", r.skippedSteps());
       appendLog(line);
       if (jsonLogs) {
         printJson(line);
-      } else if (bar == null && !"pretrain".equals(mode)) {
-        LOG.info(
-            String.format(
-                Locale.ROOT,
-                "epoch %d step %d/%d loss %.4f lr %.3g grad %.3f %s img/s eta %s",
-                epochIndex,
-                step,
-                totalSteps,
-                loss,
-                lr,
-                gradNorm,
-                Double.isNaN(imagesPerSecondEma)
-                    ? "-"
-                    : String.format(Locale.ROOT, "%.1f", imagesPerSecondEma),
-                ProgressBar.formatDuration(eta(step))));
       } else if (bar == null) {
         LOG.info(
             String.format(
                 Locale.ROOT,
-                "epoch %d step %d/%d loss %.4f (mae %.4f align %.4f x%.2f) lr %.3g grad %.3f %s img/s eta %s",
-                epochIndex,
+                "epoch %d step %d/%d loss %.4f%s lr %.3g grad %.3f %s img/s eta %s",
+                r.epoch(),
                 step,
                 totalSteps,
-                loss,
-                mae,
-                align,
-                alignWeight,
-                lr,
-                gradNorm,
+                r.loss(),
+                r.termsForLog(),
+                r.lr(),
+                r.gradNorm(),
                 Double.isNaN(imagesPerSecondEma)
                     ? "-"
                     : String.format(Locale.ROOT, "%.1f", imagesPerSecondEma),

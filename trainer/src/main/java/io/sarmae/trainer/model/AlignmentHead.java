@@ -1,20 +1,18 @@
 package io.sarmae.trainer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
-import ai.djl.util.PairList;
 import java.util.Map;
 
 /**
  * The SARC projection head {@code sar_alignment_ffn} (§3.3): {@code Linear(D -> D) - ReLU -
  * Linear(D -> E) - LayerNorm(E, eps 1e-5)}, Linear weights {@code N(0, 0.01^2)}, biases 0.
  */
-public final class AlignmentHead extends FixedShapeBlock {
+public final class AlignmentHead extends UnaryBlock {
 
   private static final float WEIGHT_STD = 0.01f;
 
@@ -29,18 +27,10 @@ public final class AlignmentHead extends FixedShapeBlock {
   }
 
   /** {@code (B, K, D) -> (B, K, E)}. */
+  @Override
   public NDArray apply(ParameterStore ps, NDArray tokens, boolean training) {
     NDArray h = Activation.relu(fc0.apply(ps, tokens, training)); // (B, K, D)
     return norm3.apply(ps, fc2.apply(ps, h, training), training); // (B, K, E)
-  }
-
-  @Override
-  protected NDList forwardInternal(
-      ParameterStore parameterStore,
-      NDList inputs,
-      boolean training,
-      PairList<String, Object> params) {
-    return new NDList(apply(parameterStore, inputs.singletonOrThrow(), training));
   }
 
   @Override

@@ -1,20 +1,18 @@
 package io.sarmae.trainer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
-import ai.djl.util.PairList;
 import java.util.Map;
 
 /**
  * {@code nn.Linear(in, out)} with the weight stored as {@code [out, in]} like PyTorch, its shape
  * fixed at construction, and a chosen initializer (MAE: Xavier-uniform weight, zero bias).
  */
-public final class Dense extends FixedShapeBlock {
+public final class Dense extends UnaryBlock {
 
   private final int inFeatures;
   private final int outFeatures;
@@ -32,36 +30,19 @@ public final class Dense extends FixedShapeBlock {
     this.outFeatures = outFeatures;
     weight =
         addParameter(
-            Parameter.builder()
-                .setName("weight")
-                .setType(Parameter.Type.WEIGHT)
-                .optShape(new Shape(outFeatures, inFeatures))
-                .optInitializer(weightInit)
-                .build());
+            parameter(
+                "weight", Parameter.Type.WEIGHT, new Shape(outFeatures, inFeatures), weightInit));
     bias =
         addParameter(
-            Parameter.builder()
-                .setName("bias")
-                .setType(Parameter.Type.BIAS)
-                .optShape(new Shape(outFeatures))
-                .optInitializer(Initializer.ZEROS)
-                .build());
+            parameter("bias", Parameter.Type.BIAS, new Shape(outFeatures), Initializer.ZEROS));
   }
 
   /** {@code x W^T + b} over the last axis. */
+  @Override
   public NDArray apply(ParameterStore ps, NDArray x, boolean training) {
     NDArray w = ps.getValue(weight, x.getDevice(), training); // (out, in)
     NDArray b = ps.getValue(bias, x.getDevice(), training); // (out)
     return Linear.linear(x, w, b).singletonOrThrow(); // (..., out)
-  }
-
-  @Override
-  protected NDList forwardInternal(
-      ParameterStore parameterStore,
-      NDList inputs,
-      boolean training,
-      PairList<String, Object> params) {
-    return new NDList(apply(parameterStore, inputs.singletonOrThrow(), training));
   }
 
   @Override

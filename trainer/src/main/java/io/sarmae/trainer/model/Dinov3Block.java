@@ -48,20 +48,17 @@ public final class Dinov3Block extends FixedShapeBlock {
     biasMask =
         maskKBias
             ? addParameter(
-                Parameter.builder()
-                    .setName("bias_mask")
-                    .setType(Parameter.Type.OTHER)
-                    .optShape(new Shape(3L * dim))
-                    .optInitializer(
-                        (m, shape, type) -> {
-                          float[] v = new float[3 * dim];
-                          for (int i = 0; i < v.length; i++) {
-                            v[i] = i >= dim && i < 2 * dim ? 0f : 1f;
-                          }
-                          return m.create(v, shape).toType(type, false);
-                        })
-                    .optRequiresGrad(false)
-                    .build())
+                buffer(
+                    "bias_mask",
+                    Parameter.Type.OTHER,
+                    new Shape(3L * dim),
+                    (m, shape, type) -> {
+                      float[] v = new float[3 * dim];
+                      for (int i = 0; i < v.length; i++) {
+                        v[i] = i >= dim && i < 2 * dim ? 0f : 1f;
+                      }
+                      return m.create(v, shape).toType(type, false);
+                    }))
             : null;
     proj = addChildBlock("proj", new Dense(dim, dim, linear));
     ls1 = addParameter(layerScale("ls1_gamma", dim));
@@ -72,12 +69,11 @@ public final class Dinov3Block extends FixedShapeBlock {
   }
 
   private static Parameter layerScale(String name, int dim) {
-    return Parameter.builder()
-        .setName(name)
-        .setType(Parameter.Type.WEIGHT)
-        .optShape(new Shape(dim))
-        .optInitializer((m, shape, type) -> m.full(shape, 1e-5f, type))
-        .build();
+    return parameter(
+        name,
+        Parameter.Type.WEIGHT,
+        new Shape(dim),
+        (m, shape, type) -> m.full(shape, 1e-5f, type));
   }
 
   /**

@@ -53,24 +53,15 @@ public final class Dinov3Vit extends FixedShapeBlock implements OpticalEncoder {
             : null;
     maskToken =
         addParameter(
-            Parameter.builder()
-                .setName("mask_token")
-                .setType(Parameter.Type.OTHER)
-                .optShape(new Shape(1, d))
-                .optInitializer(Initializer.ZEROS)
-                .build());
+            parameter("mask_token", Parameter.Type.OTHER, new Shape(1, d), Initializer.ZEROS));
     int n = spec.headDim() / 4;
     periods =
         addParameter(
-            Parameter.builder()
-                .setName("rope_periods")
-                .setType(Parameter.Type.OTHER)
-                .optShape(new Shape(n))
-                .optInitializer(
-                    (m, shape, type) ->
-                        m.create(defaultPeriods(spec.headDim())).toType(type, false))
-                .optRequiresGrad(false)
-                .build());
+            buffer(
+                "rope_periods",
+                Parameter.Type.OTHER,
+                new Shape(n),
+                (m, shape, type) -> m.create(defaultPeriods(spec.headDim())).toType(type, false)));
     float bound = (float) (1.0 / Math.sqrt(3.0 * spec.patchSize() * spec.patchSize()));
     patchEmbed =
         addChildBlock(
@@ -89,12 +80,7 @@ public final class Dinov3Vit extends FixedShapeBlock implements OpticalEncoder {
   }
 
   private static Parameter token(String name, Shape shape) {
-    return Parameter.builder()
-        .setName(name)
-        .setType(Parameter.Type.WEIGHT)
-        .optShape(shape)
-        .optInitializer(new NormalInitializer(0.02f))
-        .build();
+    return parameter(name, Parameter.Type.WEIGHT, shape, new NormalInitializer(0.02f));
   }
 
   /** {@code 100^(2k / (headDim / 2))}, k = 0..headDim/4-1, in float32 like PyTorch. */

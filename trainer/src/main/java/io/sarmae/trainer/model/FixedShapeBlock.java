@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.training.initializer.Initializer;
 import java.util.Map;
 
 /**
@@ -35,6 +36,29 @@ public abstract class FixedShapeBlock extends AbstractBlock {
    */
   public void initialize(NDManager manager) {
     initialize(manager, DataType.FLOAT32);
+  }
+
+  /** A parameter of fixed shape that trains (DJL's builder, written once). */
+  protected static Parameter parameter(
+      String name, Parameter.Type type, Shape shape, Initializer initializer) {
+    return Parameter.builder()
+        .setName(name)
+        .setType(type)
+        .optShape(shape)
+        .optInitializer(initializer)
+        .build();
+  }
+
+  /** A parameter of fixed shape without gradient (running statistics, fixed tables, masks). */
+  protected static Parameter buffer(
+      String name, Parameter.Type type, Shape shape, Initializer initializer) {
+    return Parameter.builder()
+        .setName(name)
+        .setType(type)
+        .optShape(shape)
+        .optInitializer(initializer)
+        .optRequiresGrad(false)
+        .build();
   }
 
   /** Total number of scalars in this block's parameters (frozen ones included). */

@@ -1,13 +1,11 @@
 package io.sarmae.trainer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.NormalInitializer;
-import ai.djl.util.PairList;
 import java.util.Map;
 
 /**
@@ -27,7 +25,7 @@ import java.util.Map;
  * plain normal in practice. DJL's truncated-normal initializer cuts at +-2 std (std 0.0088), so the
  * weight is drawn from {@code N(0, 0.01^2)}.
  */
-public final class LinearProbeHead extends FixedShapeBlock {
+public final class LinearProbeHead extends UnaryBlock {
 
   /** {@code BatchNorm1d(eps=1e-6)} as MAE's linear probe. */
   public static final float BN_EPS = 1e-6f;
@@ -46,22 +44,11 @@ public final class LinearProbeHead extends FixedShapeBlock {
     this.width = width;
     runningMean =
         addParameter(
-            Parameter.builder()
-                .setName("running_mean")
-                .setType(Parameter.Type.RUNNING_MEAN)
-                .optShape(new Shape(width))
-                .optInitializer(Initializer.ZEROS)
-                .optRequiresGrad(false)
-                .build());
+            buffer(
+                "running_mean", Parameter.Type.RUNNING_MEAN, new Shape(width), Initializer.ZEROS));
     runningVar =
         addParameter(
-            Parameter.builder()
-                .setName("running_var")
-                .setType(Parameter.Type.RUNNING_VAR)
-                .optShape(new Shape(width))
-                .optInitializer(Initializer.ONES)
-                .optRequiresGrad(false)
-                .build());
+            buffer("running_var", Parameter.Type.RUNNING_VAR, new Shape(width), Initializer.ONES));
     linear = addChildBlock("linear", new Dense(width, classes, new NormalInitializer(WEIGHT_STD)));
   }
 
@@ -119,18 +106,10 @@ public final class LinearProbeHead extends FixedShapeBlock {
    * BatchNorm then Linear: batch statistics when {@code training} (without tracking them), else the
    * running ones.
    */
+  @Override
   public NDArray apply(ParameterStore ps, NDArray x, boolean training) {
     NDArray y = training ? normalizeBatch(x).features() : normalizeRunning(ps, x);
     return linear.apply(ps, y, training); // (B, classes)
-  }
-
-  @Override
-  protected NDList forwardInternal(
-      ParameterStore parameterStore,
-      NDList inputs,
-      boolean training,
-      PairList<String, Object> params) {
-    return new NDList(apply(parameterStore, inputs.singletonOrThrow(), training));
   }
 
   @Override

@@ -87,24 +87,13 @@ public final class MaskedAutoencoderViT extends FixedShapeBlock {
   }
 
   private static Parameter token(String name, Shape shape) {
-    return Parameter.builder()
-        .setName(name)
-        .setType(Parameter.Type.WEIGHT)
-        .optShape(shape)
-        .optInitializer(new NormalInitializer(TOKEN_STD))
-        .build();
+    return parameter(name, Parameter.Type.WEIGHT, shape, new NormalInitializer(TOKEN_STD));
   }
 
   private static Parameter fixedPosEmbed(String name, int width, int grid) {
     float[] table = PosEmbed.sinCos2d(width, grid, true);
     Initializer fill = (m, shape, dataType) -> m.create(table, shape).toType(dataType, false);
-    return Parameter.builder()
-        .setName(name)
-        .setType(Parameter.Type.OTHER)
-        .optShape(new Shape(1, (long) grid * grid + 1, width))
-        .optInitializer(fill)
-        .optRequiresGrad(false)
-        .build();
+    return buffer(name, Parameter.Type.OTHER, new Shape(1, (long) grid * grid + 1, width), fill);
   }
 
   // ---------------------------------------------------------------------------------------------

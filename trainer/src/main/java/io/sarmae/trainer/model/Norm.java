@@ -1,20 +1,18 @@
 package io.sarmae.trainer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
-import ai.djl.util.PairList;
 import java.util.Map;
 
 /**
  * {@code nn.LayerNorm(width, eps)} over the last axis, weight 1 and bias 0 at init. MAE uses eps
  * 1e-6; the optical stem and the alignment head use PyTorch's default 1e-5.
  */
-public final class Norm extends FixedShapeBlock {
+public final class Norm extends UnaryBlock {
 
   /** MAE's LayerNorm epsilon (encoder, decoder, blocks). */
   public static final float MAE_EPS = 1e-6f;
@@ -31,37 +29,17 @@ public final class Norm extends FixedShapeBlock {
     this.width = width;
     this.eps = eps;
     weight =
-        addParameter(
-            Parameter.builder()
-                .setName("weight")
-                .setType(Parameter.Type.GAMMA)
-                .optShape(new Shape(width))
-                .optInitializer(Initializer.ONES)
-                .build());
+        addParameter(parameter("weight", Parameter.Type.GAMMA, new Shape(width), Initializer.ONES));
     bias =
-        addParameter(
-            Parameter.builder()
-                .setName("bias")
-                .setType(Parameter.Type.BETA)
-                .optShape(new Shape(width))
-                .optInitializer(Initializer.ZEROS)
-                .build());
+        addParameter(parameter("bias", Parameter.Type.BETA, new Shape(width), Initializer.ZEROS));
   }
 
   /** Normalises each token over its {@code width} features. */
+  @Override
   public NDArray apply(ParameterStore ps, NDArray x, boolean training) {
     NDArray gamma = ps.getValue(weight, x.getDevice(), training); // (width)
     NDArray beta = ps.getValue(bias, x.getDevice(), training); // (width)
     return LayerNorm.layerNorm(x, new Shape(width), gamma, beta, eps).singletonOrThrow();
-  }
-
-  @Override
-  protected NDList forwardInternal(
-      ParameterStore parameterStore,
-      NDList inputs,
-      boolean training,
-      PairList<String, Object> params) {
-    return new NDList(apply(parameterStore, inputs.singletonOrThrow(), training));
   }
 
   @Override

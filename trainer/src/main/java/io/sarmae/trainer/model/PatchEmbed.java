@@ -1,21 +1,19 @@
 package io.sarmae.trainer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.UniformInitializer;
-import ai.djl.util.PairList;
 import java.util.Map;
 
 /**
  * Patch embedding: {@code Conv2d(C -> D, kernel p, stride p, bias)}, then flatten the grid to
  * tokens {@code (B, L, D)} with token {@code l = row * g + col} (§1.3).
  */
-public final class PatchEmbed extends FixedShapeBlock {
+public final class PatchEmbed extends UnaryBlock {
 
   private final int inChannels;
   private final int embedDim;
@@ -44,23 +42,16 @@ public final class PatchEmbed extends FixedShapeBlock {
     this.patchSize = patchSize;
     weight =
         addParameter(
-            Parameter.builder()
-                .setName("weight")
-                .setType(Parameter.Type.WEIGHT)
-                .optShape(new Shape(embedDim, inChannels, patchSize, patchSize))
-                .optInitializer(weightInit)
-                .build());
-    bias =
-        addParameter(
-            Parameter.builder()
-                .setName("bias")
-                .setType(Parameter.Type.BIAS)
-                .optShape(new Shape(embedDim))
-                .optInitializer(biasInit)
-                .build());
+            parameter(
+                "weight",
+                Parameter.Type.WEIGHT,
+                new Shape(embedDim, inChannels, patchSize, patchSize),
+                weightInit));
+    bias = addParameter(parameter("bias", Parameter.Type.BIAS, new Shape(embedDim), biasInit));
   }
 
   /** {@code (B, C, H, W) -> (B, L, D)}. */
+  @Override
   public NDArray apply(ParameterStore ps, NDArray imgs, boolean training) {
     Shape s = imgs.getShape();
     if (s.dimension() != 4 || s.get(1) != inChannels) {
@@ -78,15 +69,6 @@ public final class PatchEmbed extends FixedShapeBlock {
             .singletonOrThrow(); // (B, D, gh, gw)
     long batch = s.get(0);
     return grid.reshape(batch, embedDim, -1).transpose(0, 2, 1); // (B, L, D)
-  }
-
-  @Override
-  protected NDList forwardInternal(
-      ParameterStore parameterStore,
-      NDList inputs,
-      boolean training,
-      PairList<String, Object> params) {
-    return new NDList(apply(parameterStore, inputs.singletonOrThrow(), training));
   }
 
   @Override

@@ -42,13 +42,8 @@ public final class PatchStemOpticalEncoder extends FixedShapeBlock implements Op
     this.patchSize = patchSize;
     clsToken =
         addParameter(
-            Parameter.builder()
-                .setName("cls_token")
-                .setType(Parameter.Type.OTHER)
-                .optShape(new Shape(1, 1, embedDim))
-                .optInitializer(Initializer.ZEROS)
-                .optRequiresGrad(false)
-                .build());
+            buffer(
+                "cls_token", Parameter.Type.OTHER, new Shape(1, 1, embedDim), Initializer.ZEROS));
     patchEmbed =
         addChildBlock(
             "patch_embed",

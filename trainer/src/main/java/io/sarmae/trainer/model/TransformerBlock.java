@@ -1,12 +1,10 @@
 package io.sarmae.trainer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import java.util.Map;
 
 /**
@@ -18,7 +16,7 @@ import java.util.Map;
  * hd^-0.5) k^T)} over keys. The MLP is {@code fc2(GELU(fc1(x)))} with the exact erf GELU (DJL's
  * PyTorch {@code gelu} calls {@code torch::nn::functional::gelu} with approximate="none").
  */
-public final class TransformerBlock extends FixedShapeBlock {
+public final class TransformerBlock extends UnaryBlock {
 
   private final int dim;
   private final int heads;
@@ -46,6 +44,7 @@ public final class TransformerBlock extends FixedShapeBlock {
   }
 
   /** {@code (B, N, d) -> (B, N, d)}. */
+  @Override
   public NDArray apply(ParameterStore ps, NDArray x, boolean training) {
     NDArray y = x.add(attention(ps, norm1.apply(ps, x, training), training)); // (B, N, d)
     NDArray h = fc1.apply(ps, norm2.apply(ps, y, training), training); // (B, N, 4d)
@@ -94,15 +93,6 @@ public final class TransformerBlock extends FixedShapeBlock {
             .transpose(0, 2, 1, 3) // (B, N, h, hd)
             .reshape(batch, tokens, dim); // (B, N, d)
     return proj.apply(ps, out, training); // (B, N, d)
-  }
-
-  @Override
-  protected NDList forwardInternal(
-      ParameterStore parameterStore,
-      NDList inputs,
-      boolean training,
-      PairList<String, Object> params) {
-    return new NDList(apply(parameterStore, inputs.singletonOrThrow(), training));
   }
 
   @Override

@@ -75,22 +75,20 @@ public final class VitClassifier extends FixedShapeBlock {
     int d = spec.embedDim();
     clsToken =
         addParameter(
-            Parameter.builder()
-                .setName("cls_token")
-                .setType(Parameter.Type.WEIGHT)
-                .optShape(new Shape(1, 1, d))
-                .optInitializer(new NormalInitializer(TOKEN_STD))
-                .build());
+            parameter(
+                "cls_token",
+                Parameter.Type.WEIGHT,
+                new Shape(1, 1, d),
+                new NormalInitializer(TOKEN_STD)));
     float[] table = PosEmbed.sinCos2d(d, spec.gridSize(), true);
     Initializer fill = (m, shape, dataType) -> m.create(table, shape).toType(dataType, false);
     posEmbed =
         addParameter(
-            Parameter.builder()
-                .setName("pos_embed")
-                .setType(Parameter.Type.WEIGHT)
-                .optShape(new Shape(1, (long) spec.numPatches() + 1, d))
-                .optInitializer(fill)
-                .build());
+            parameter(
+                "pos_embed",
+                Parameter.Type.WEIGHT,
+                new Shape(1, (long) spec.numPatches() + 1, d),
+                fill));
     patchEmbed =
         addChildBlock("patch_embed", PatchEmbed.mae(spec.inChannels(), d, spec.patchSize()));
     for (int i = 0; i < spec.depth(); i++) {
@@ -205,9 +203,8 @@ public final class VitClassifier extends FixedShapeBlock {
     return manager.create(s, new Shape(batch, 1, 1));
   }
 
-  /** The values {@link #dropScale} draws (tests). */
-  public static float[] dropScaleForTest(
-      NDManager manager, long batch, double rate, RandomGenerator rng) {
+  /** The values {@link #dropScale} draws (for {@code VitClassifierTest}, beside it). */
+  static float[] dropScaleForTest(NDManager manager, long batch, double rate, RandomGenerator rng) {
     return dropScale(manager, batch, rate, rng).toFloatArray();
   }
 

@@ -315,7 +315,7 @@ public final class Checkpointer {
   }
 
   /** A SHA-256 digest (the one algorithm every checksum of the trainer uses). */
-  static MessageDigest newDigest() {
+  public static MessageDigest newDigest() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {

@@ -1,6 +1,7 @@
 package io.sarmae.trainer.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,10 @@ class ContractConfigTest {
     }
     assertThat(files).extracting(p -> p.getFileName().toString()).contains("pretrain-full.yaml");
     for (Path f : files) {
-      TrainerConfig c = ConfigLoader.load(f, List.of());
+      Object c =
+          f.getFileName().toString().startsWith("finetune")
+              ? ConfigLoader.loadFinetune(f, List.of())
+              : ConfigLoader.load(f, List.of());
       assertThat(c).as(f.toString()).isNotNull();
     }
   }
@@ -39,6 +43,62 @@ class ContractConfigTest {
       Files.writeString(golden, expected);
     }
     assertThat(Files.readString(golden)).isEqualTo(expected);
+  }
+
+  @Test
+  void finetuneFullConfigListsTheDefaults() throws Exception {
+    String expected =
+        "# Every fine-tuning config key with its default (generated; see"
+            + " docs/trainer-contract.md).\n"
+            + ConfigLoader.toYaml(new FinetuneConfig());
+    Path golden = CONTRACT.resolve("finetune-full.yaml");
+    if (Boolean.getBoolean("sarmae.updateGolden")) {
+      Files.writeString(golden, expected);
+    }
+    assertThat(Files.readString(golden)).isEqualTo(expected);
+  }
+
+  /**
+   * The fine-tune defaults the operator must render the same (docs/trainer-contract.md, "One value
+   * per default"): the reference's CLI defaults (SARMAE-REFERENCE §6.9), pinned in the generated
+   * file so that a change is a decision, not a drift.
+   */
+  @Test
+  void finetuneDefaultsAreTheReferenceCliDefaults() {
+    FinetuneConfig c = ConfigLoader.loadFinetune(CONTRACT.resolve("finetune-full.yaml"), List.of());
+    assertThat(c.task).isEqualTo(FinetuneConfig.Task.CLASSIFICATION);
+    assertThat(c.optim.epochs).isEqualTo(50);
+    assertThat(c.optim.blr).isEqualTo(1e-3);
+    assertThat(c.optim.lr).isNull();
+    assertThat(c.repeats.count).isEqualTo(1);
+    assertThat(c.data.protocol).isEqualTo(FinetuneConfig.Protocol.ALL);
+    assertThat(c.data.protocol.yamlName()).isEqualTo("all");
+    assertThat(FinetuneConfig.Protocol.KSHOT.yamlName()).isEqualTo("kshot");
+    assertThat(c.optim.batchSize).isEqualTo(64);
+    assertThat(c.optim.warmupEpochs).isEqualTo(5);
+    assertThat(c.optim.minLr).isEqualTo(1e-6);
+    assertThat(c.optim.weightDecay).isEqualTo(0.05);
+    assertThat(c.optim.layerDecay).isEqualTo(0.75);
+    assertThat(c.optim.smoothing).isEqualTo(0.1);
+    assertThat(c.optim.clipGrad).isZero();
+    assertThat(c.optim.maxSkippedSteps).isEqualTo(20);
+    assertThat(c.optim.maxSkippedFraction).isEqualTo(0.25);
+    assertThat(c.model.dropPath).isEqualTo(0.1);
+    assertThat(c.model.mode).isEqualTo(FinetuneConfig.Mode.FINETUNE);
+    assertThat(c.data.shots).isEqualTo(10);
+  }
+
+  @Test
+  void reservedTasksAreRefusedNamingTheKey() {
+    for (String task : List.of("segmentation", "detection")) {
+      assertThatThrownBy(() -> ConfigLoader.loadFinetune(null, List.of("task=" + task)))
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("task: '" + task + "' is reserved")
+          .hasMessageContaining("use classification");
+    }
+    assertThatThrownBy(() -> ConfigLoader.loadFinetune(null, List.of("task=depth")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("task");
   }
 
   @Test

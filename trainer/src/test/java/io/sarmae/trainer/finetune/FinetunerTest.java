@@ -101,7 +101,7 @@ class FinetunerTest {
     try (TrainingMetrics metrics = new TrainingMetrics("finetune")) {
       RunReporter reporter =
           new RunReporter("finetune", metrics, Path.of(c.run.outputDir), 1, null);
-      return new Finetuner(c, Device.cpu(), reporter, stop).run();
+      return ClassificationTask.finetune(c, Device.cpu(), reporter, stop);
     }
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.TrainerException;
+import io.sarmae.trainer.data.ImageFolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

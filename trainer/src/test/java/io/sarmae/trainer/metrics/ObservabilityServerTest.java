@@ -24,9 +24,9 @@ class ObservabilityServerTest {
         assertThat(get(http, base + "/readyz").statusCode()).isEqualTo(503);
 
         reporter.start(10, 100, 0, 0);
-        reporter.step(0, 1, 0.9, 0.8, 0.125, 0.8, 1e-4, 2.0, 8, 0, 0);
-        reporter.step(0, 2, 0.7, 0.6, 0.125, 0.8, 2e-4, 2.0, 8, 3, 0);
-        reporter.step(0, 3, 0.5, 0.4, 0.125, 0.8, 3e-4, 2.0, 8, 3, 0);
+        reporter.step(new StepReport.Pretrain(0, 1, 0.9, 0.8, 0.125, 0.8, 1e-4, 2.0, 8, 0, 0));
+        reporter.step(new StepReport.Pretrain(0, 2, 0.7, 0.6, 0.125, 0.8, 2e-4, 2.0, 8, 3, 0));
+        reporter.step(new StepReport.Pretrain(0, 3, 0.5, 0.4, 0.125, 0.8, 3e-4, 2.0, 8, 3, 0));
         assertThat(get(http, base + "/readyz").statusCode()).isEqualTo(200);
 
         String progress = get(http, base + "/progress").body();

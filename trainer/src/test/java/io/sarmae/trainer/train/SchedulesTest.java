@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.sarmae.trainer.config.TrainerConfig.WeightSchedule;
+import io.sarmae.trainer.pretrain.LossWeightSchedule;
 import org.junit.jupiter.api.Test;
 
 class SchedulesTest {

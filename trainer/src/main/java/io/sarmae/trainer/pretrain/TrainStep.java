@@ -1,19 +1,18 @@
-package io.sarmae.trainer.train;
+package io.sarmae.trainer.pretrain;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.LocalParameterServer;
 import ai.djl.training.ParameterStore;
 import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.model.SarmaePretrainModel;
+import io.sarmae.trainer.train.AdamW;
+import io.sarmae.trainer.train.Gradients;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -35,6 +34,7 @@ public final class TrainStep {
   private final ParameterStore ps;
   private final AdamW adamw;
   private final List<Parameter> trainable = new ArrayList<>();
+  private final Gradients gradients;
 
   public TrainStep(
       SarmaePretrainModel model, Device[] devices, NDManager root, TrainerConfig.Optim optim) {
@@ -49,6 +49,7 @@ public final class TrainStep {
         trainable.add(p);
       }
     }
+    this.gradients = new Gradients(ps, trainable, devices);
   }
 
   /** Parameters by reference name. */
@@ -130,31 +131,14 @@ public final class TrainStep {
     return manager.create((float) value).toDevice(device, false);
   }
 
-  /** L2 norm of all gradients as the parameter server will sum them across devices. */
-  public double gradNorm() {
-    try (NDManager step = ps.getManager().newSubManager()) {
-      List<NDArray> norms = new ArrayList<>(trainable.size());
-      for (Parameter p : trainable) {
-        NDArray sum = null;
-        for (Device d : devices) {
-          NDArray g = ps.getValue(p, d, true).getGradient();
-          g.attach(step);
-          NDArray onFirst = g.toDevice(devices[0], false);
-          sum = sum == null ? onFirst : sum.add(onFirst);
-        }
-        norms.add(sum.norm()); // per-tensor L2 norm: no squared copy of every gradient
-      }
-      return NDArrays.stack(new NDList(norms)).norm().getFloat();
-    }
+  /** The trainable parameters' gradients on every device (norm, reset). */
+  public Gradients gradients() {
+    return gradients;
   }
 
-  /** Discards accumulated gradients (skipped step). */
-  public void zeroGradients() {
-    for (Parameter p : trainable) {
-      for (Device d : devices) {
-        JniUtils.zeroGrad((PtNDArray) ps.getValue(p, d, true));
-      }
-    }
+  /** L2 norm of all gradients as the parameter server will sum them across devices. */
+  public double gradNorm() {
+    return gradients.norm();
   }
 
   /** Applies optimizer step {@code t} with this lr and gradient scale; gradients are zeroed. */
@@ -171,11 +155,6 @@ public final class TrainStep {
         adamw.update(p.getId(), weight, grad);
       }
     }
-  }
-
-  /** Clipping scale for a global norm: {@code min(1, clip / (norm + 1e-6))}, 1 when off. */
-  public static double clipScale(double norm, double clip) {
-    return clip > 0 ? Math.min(1.0, clip / (norm + 1e-6)) : 1.0;
   }
 
   /**

@@ -1,9 +1,11 @@
-package io.sarmae.trainer.train;
+package io.sarmae.trainer.pretrain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.data.SynthData;
+import io.sarmae.trainer.train.Checkpointer;
+import io.sarmae.trainer.train.StopSignal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

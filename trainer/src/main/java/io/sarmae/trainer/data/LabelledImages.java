@@ -1,8 +1,7 @@
-package io.sarmae.trainer.finetune;
+package io.sarmae.trainer.data;
 
 import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.TrainerException;
-import io.sarmae.trainer.data.ImageDecoder;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,7 @@
-package io.sarmae.trainer.finetune;
+package io.sarmae.trainer.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sarmae.trainer.data.ImageDecoder;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;

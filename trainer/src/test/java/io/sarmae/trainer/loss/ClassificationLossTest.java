@@ -1,4 +1,4 @@
-package io.sarmae.trainer.finetune;
+package io.sarmae.trainer.loss;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.sarmae.trainer.config.FinetuneConfig;
+import io.sarmae.trainer.finetune.MixUp;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.sarmae.trainer.train;
+package io.sarmae.trainer.pretrain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -9,6 +9,8 @@ import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.data.SynthData;
 import io.sarmae.trainer.metrics.RunReporter;
 import io.sarmae.trainer.metrics.TrainingMetrics;
+import io.sarmae.trainer.train.Devices;
+import io.sarmae.trainer.train.StopSignal;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package io.sarmae.trainer.finetune;
+package io.sarmae.trainer.data;
 
 import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.TrainerException;

@@ -1,4 +1,4 @@
-package io.sarmae.trainer.finetune;
+package io.sarmae.trainer.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

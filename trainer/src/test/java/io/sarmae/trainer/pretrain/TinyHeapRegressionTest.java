@@ -1,4 +1,4 @@
-package io.sarmae.trainer.train;
+package io.sarmae.trainer.pretrain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

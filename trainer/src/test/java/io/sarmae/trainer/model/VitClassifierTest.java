@@ -1,4 +1,4 @@
-package io.sarmae.trainer.finetune;
+package io.sarmae.trainer.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -7,8 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import io.sarmae.trainer.model.VitClassifier;
-import io.sarmae.trainer.model.VitSpec;
+import io.sarmae.trainer.loss.ClassificationLoss;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 

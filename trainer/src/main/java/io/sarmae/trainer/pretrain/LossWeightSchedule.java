@@ -1,4 +1,4 @@
-package io.sarmae.trainer.train;
+package io.sarmae.trainer.pretrain;
 
 import io.sarmae.trainer.config.TrainerConfig.WeightSchedule;
 

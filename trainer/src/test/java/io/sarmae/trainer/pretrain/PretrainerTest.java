@@ -1,4 +1,4 @@
-package io.sarmae.trainer.train;
+package io.sarmae.trainer.pretrain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,6 +12,9 @@ import io.sarmae.trainer.data.SynthData;
 import io.sarmae.trainer.metrics.Progress;
 import io.sarmae.trainer.metrics.RunReporter;
 import io.sarmae.trainer.metrics.TrainingMetrics;
+import io.sarmae.trainer.train.Checkpointer;
+import io.sarmae.trainer.train.ModelFactory;
+import io.sarmae.trainer.train.StopSignal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -168,6 +171,20 @@ class PretrainerTest {
         .isInstanceOfSatisfying(
             TrainerException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.DIVERGED))
         .hasMessageContaining("3 consecutive steps");
+  }
+
+  /**
+   * Issue 12: 24 steps at a huge lr skip nearly every step, yet never {@code maxSkippedSteps} (100)
+   * in a row; such a run must end diverged (exit 4) without publishing {@code final/}.
+   */
+  @Test
+  void aRunThatSkippedMostOfItsStepsIsDivergedAndPublishesNothing(@TempDir Path dir) {
+    TrainerConfig c = config(dir, "optim.epochs=4", "optim.lr=1e4", "optim.clipGrad=0");
+    assertThatThrownBy(() -> train(c, StopSignal.manual()))
+        .isInstanceOfSatisfying(
+            TrainerException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.DIVERGED))
+        .hasMessageContaining("optim.maxSkippedFraction");
+    assertThat(dir.resolve("ckpt/final")).doesNotExist();
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.sarmae.trainer.train;
+package io.sarmae.trainer.pretrain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.model.Dinov3Spec;
 import io.sarmae.trainer.model.Dinov3Vit;
+import io.sarmae.trainer.train.StopSignal;
 import io.sarmae.trainer.weights.WeightsFile;
 import java.io.OutputStream;
 import java.nio.file.Files;

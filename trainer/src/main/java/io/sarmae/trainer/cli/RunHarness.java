@@ -1,0 +1,97 @@
+package io.sarmae.trainer.cli;
+
+import io.sarmae.trainer.ExitCodes;
+import io.sarmae.trainer.config.TrainerConfig;
+import io.sarmae.trainer.metrics.ObservabilityServer;
+import io.sarmae.trainer.metrics.RunReporter;
+import io.sarmae.trainer.metrics.TerminationMessage;
+import io.sarmae.trainer.metrics.TrainingMetrics;
+import java.nio.file.Path;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every training command does around its loop, written once: CPU threads, the resolved config
+ * in the log, one metrics registry, the run reporter ({@code /progress}, {@code log.jsonl}, the
+ * progress bar), the observability server, the final phase and the termination message. {@code
+ * pretrain} and {@code finetune} (whatever its task) run through {@link #run}.
+ */
+final class RunHarness {
+  private static final Logger LOG = LoggerFactory.getLogger(RunHarness.class);
+
+  private RunHarness() {}
+
+  /**
+   * A run's identity and observability settings.
+   *
+   * @param mode {@code pretrain} or {@code finetune} (the metrics' and progress' {@code mode})
+   * @param rank this process's rank (0 for one process)
+   * @param threads {@code run.threads} (0 = the engine's default)
+   * @param resolvedConfig the resolved config as YAML, logged once
+   * @param outputDir where progress and logs go
+   */
+  record Run(
+      String mode,
+      int rank,
+      int threads,
+      String resolvedConfig,
+      Path outputDir,
+      TrainerConfig.Observability observability) {}
+
+  /** The loop of a command, run with the harness' reporter. */
+  @FunctionalInterface
+  interface Body {
+    Succeeded train(RunReporter reporter);
+  }
+
+  /** A finished run's termination message: what finished and the fields for the operator. */
+  record Succeeded(String message, Map<String, Object> fields) {}
+
+  /** Runs {@code body} inside the harness; returns the exit code (failures throw). */
+  static int run(Run run, Body body) {
+    configureThreads(run.threads());
+    LOG.info("Resolved config:\n{}", run.resolvedConfig().stripTrailing());
+    Path termination = TerminationMessage.target(System.getenv());
+    TrainerConfig.Observability obs = run.observability();
+    try (TrainingMetrics metrics = new TrainingMetrics(run.mode(), run.rank())) {
+      RunReporter reporter =
+          new RunReporter(
+              run.mode(),
+              metrics,
+              run.outputDir(),
+              obs.logEverySteps,
+              RunReporter.barFor(obs.progressBar.yamlName(), System.out),
+              obs.logFormat == TrainerConfig.LogFormat.JSON);
+      ObservabilityServer server =
+          obs.port > 0
+              ? ObservabilityServer.start(obs.port, metrics, reporter::progress, reporter::ready)
+              : null;
+      try {
+        Succeeded done = body.train(reporter);
+        reporter.finished(true);
+        TerminationMessage.write(
+            termination,
+            TerminationMessage.render(ExitCodes.OK, "Succeeded", done.message(), done.fields()));
+        return ExitCodes.OK;
+      } catch (RuntimeException e) {
+        reporter.finished(false);
+        throw e;
+      } finally {
+        if (server != null) {
+          server.close();
+        }
+      }
+    }
+  }
+
+  /**
+   * The one place a run sets its CPU threads ({@code run.threads}; 0 keeps the engine's default).
+   * It runs before the engine loads.
+   */
+  static void configureThreads(int threads) {
+    if (threads > 0) {
+      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+    }
+  }
+}
