@@ -315,7 +315,9 @@ public final class Finetuner {
         model.initialize(root);
         PretrainedInit.Report init = null;
         if (config.model.init != null) {
-          init = PretrainedInit.load(model, Path.of(config.model.init), root);
+          init =
+              PretrainedInit.load(
+                  model, Path.of(config.model.init), root, config.model.allowMissing);
         } else {
           LOG.warn("model.init is not set: training from scratch (random initialisation)");
         }
