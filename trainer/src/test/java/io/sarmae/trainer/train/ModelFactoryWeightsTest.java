@@ -120,8 +120,17 @@ class ModelFactoryWeightsTest {
     io.sarmae.trainer.model.VitSpec f = io.sarmae.trainer.weights.MaeParityTestAccess.SPEC;
     io.sarmae.trainer.model.VitSpec deeper =
         new io.sarmae.trainer.model.VitSpec(
-            f.size(), f.imageSize(), f.patchSize(), f.inChannels(), f.embedDim(), f.depth() + 1,
-            f.heads(), f.mlpRatio(), f.decoderDim(), f.decoderDepth(), f.decoderHeads());
+            f.size(),
+            f.imageSize(),
+            f.patchSize(),
+            f.inChannels(),
+            f.embedDim(),
+            f.depth() + 1,
+            f.heads(),
+            f.mlpRatio(),
+            f.decoderDim(),
+            f.decoderDepth(),
+            f.decoderHeads());
     try (NDManager m = NDManager.newBaseManager()) {
       SarmaePretrainModel model =
           SarmaePretrainModel.builder()
