@@ -43,7 +43,7 @@ public final class FinetuneCommand implements Callable<Integer> {
     if (init != null) {
       sets.add("model.init=" + init);
     }
-    return finetune(options.config, sets);
+    return finetune(options.config, options.withRecipe("finetune", sets));
   }
 
   /** Loads the config and fine-tunes; returns the exit code. */

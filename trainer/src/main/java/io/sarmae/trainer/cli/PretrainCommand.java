@@ -37,7 +37,7 @@ public final class PretrainCommand implements Callable<Integer> {
     if (resume != null) {
       sets.add("checkpoint.resume=" + resume);
     }
-    return pretrain(options.config, sets);
+    return pretrain(options.config, options.withRecipe("pretrain", sets));
   }
 
   /**

@@ -49,6 +49,7 @@ public final class ConfigValidator extends RangeChecks {
           "model.decoderDim: " + m.decoderDim + " must be divisible by 4 (2-D sin-cos embedding)");
     }
     open("model.maskRatio", m.maskRatio, 0, 1);
+    globs("model.allowMissing", m.allowMissing);
     int patches =
         (m.imageSize / Math.max(1, m.patchSize)) * (m.imageSize / Math.max(1, m.patchSize));
     if (patches > 0 && (int) (patches * (1 - m.maskRatio)) < 1) {
@@ -76,6 +77,16 @@ public final class ConfigValidator extends RangeChecks {
     if (n.looksMax != null) {
       between("noise.looksMax", n.looksMax, n.looks, 100);
     }
+    if (n.domain != TrainerConfig.NoiseDomain.INTENSITY
+        && n.speckle == TrainerConfig.Speckle.REFERENCE) {
+      problems.add(
+          "noise.domain: "
+              + n.domain.yamlName()
+              + " applies to noise.speckle: gamma only (the reference mode reproduces §2.3"
+              + " whatever the pixels measure); set noise.speckle: gamma or noise.domain:"
+              + " intensity");
+    }
+    leftOpen("noise.dbSpan", n.dbSpan, 0, 200);
 
     TrainerConfig.Alignment a = c.alignment;
     between("alignment.opticalDim", a.opticalDim, 16, 4096);
@@ -84,6 +95,7 @@ public final class ConfigValidator extends RangeChecks {
     if (a.maeWeight == 0 && (!a.enabled || a.alignWeight == 0)) {
       problems.add("alignment.maeWeight: 0 with no alignment loss leaves nothing to train");
     }
+    randomTeacherNeedsConsent(a);
 
     TrainerConfig.Data d = c.data;
     notBlank("data.path", d.path);
@@ -124,5 +136,33 @@ public final class ConfigValidator extends RangeChecks {
     TrainerConfig.Distributed dist = c.distributed;
     between("distributed.timeoutSeconds", dist.timeoutSeconds, 10, 86_400);
     between("distributed.glooThreads", dist.glooThreads, 1, 64);
+  }
+
+  /**
+   * Whether a run would align to a seeded random teacher without saying so: alignment on with a
+   * positive weight, no {@code alignment.opticalWeights} and no {@code alignment.randomTeacher:
+   * true}. Decided from the config alone (not from whether the data holds paired samples), so the
+   * operator can apply the same rule to a spec before any pod starts (docs/method.md).
+   */
+  public static boolean alignsToUnconsentedRandomTeacher(TrainerConfig.Alignment a) {
+    boolean weights = a.opticalWeights != null && !a.opticalWeights.isBlank();
+    return a.enabled && a.alignWeight > 0 && !weights && !a.randomTeacher;
+  }
+
+  private void randomTeacherNeedsConsent(TrainerConfig.Alignment a) {
+    if (alignsToUnconsentedRandomTeacher(a)) {
+      problems.add(
+          "alignment.opticalWeights: not set, so the frozen optical teacher ("
+              + a.opticalEncoder.yamlName()
+              + ") would be a seeded random "
+              + (a.opticalEncoder == TrainerConfig.OpticalEncoderKind.DINOV3
+                  ? "ViT-B/16"
+                  : "patch projection")
+              + " and the alignment loss would align SAR features to noise; give the teacher's"
+              + " weights (alignment.opticalWeights: /path/to/"
+              + "dinov3_vitb16_pretrain_lvd1689m-73cec8be.pth), or set"
+              + " alignment.randomTeacher: true to train against a random teacher on purpose, or"
+              + " alignment.enabled: false");
+    }
   }
 }

@@ -55,6 +55,13 @@ public final class FinetuneConfig {
      * scratch (logged and recorded in the results).
      */
     public String init;
+
+    /**
+     * Globs of encoder tensors {@code init} may lack or hold in another shape (they keep their
+     * random initialisation); any other gap is an error. The head ({@code head.*}, and {@code
+     * fc_norm.*} with avg pooling) is always fresh and never needed from the file.
+     */
+    public List<String> allowMissing = new ArrayList<>();
   }
 
   /** An image-folder dataset ({@code <path>/<split>/<class>/<image>}) and the labelled subset. */

@@ -37,6 +37,7 @@ public final class FinetuneConfigValidator extends RangeChecks {
       problems.add("model.inChannels: " + m.inChannels + " is not allowed; use 1 or 3");
     }
     rightOpen("model.dropPath", m.dropPath, 0, 1);
+    globs("model.allowMissing", m.allowMissing);
     if (m.init != null && m.init.isBlank()) {
       problems.add("model.init: must not be empty (leave it out to train from scratch)");
     }

@@ -63,6 +63,23 @@ abstract class RangeChecks {
     }
   }
 
+  /** A list of tensor-name globs: present, no empty entry. */
+  protected void globs(String key, java.util.List<String> globs) {
+    if (globs == null) {
+      problems.add(key + ": must be a list (use [] for none)");
+      return;
+    }
+    for (int i = 0; i < globs.size(); i++) {
+      if (globs.get(i) == null || globs.get(i).isBlank()) {
+        problems.add(
+            key
+                + "["
+                + i
+                + "]: must not be empty; give a glob of tensor names such as blocks.11.*");
+      }
+    }
+  }
+
   protected static String fmt(double v) {
     return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
   }

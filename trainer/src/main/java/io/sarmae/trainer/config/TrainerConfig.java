@@ -2,6 +2,8 @@ package io.sarmae.trainer.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -41,6 +43,12 @@ public final class TrainerConfig {
     public int decoderHeads = 16;
     public double maskRatio = 0.75;
     public boolean normPixLoss = false;
+
+    /**
+     * Globs of encoder tensors that {@code checkpoint.initWeights} may lack or hold in another
+     * shape (they keep their random initialisation); any other gap is an error.
+     */
+    public List<String> allowMissing = new ArrayList<>();
   }
 
   /** SARE: speckle injected into the encoder input. */
@@ -52,6 +60,8 @@ public final class TrainerConfig {
     public double sigmaMax = 0.7;
     public int looks = 4;
     public Integer looksMax;
+    public NoiseDomain domain = NoiseDomain.INTENSITY;
+    public double dbSpan = 25.0;
   }
 
   /** SARC: alignment of SAR patch features to a frozen optical encoder. */
@@ -59,6 +69,14 @@ public final class TrainerConfig {
     public boolean enabled = true;
     public OpticalEncoderKind opticalEncoder = OpticalEncoderKind.STEM;
     public String opticalWeights;
+
+    /**
+     * Explicit consent to align to a seeded random teacher when {@code opticalWeights} is absent
+     * (tests, smoke runs, ablations); without it such a config is refused, because the alignment
+     * loss would then pull SAR features towards a random projection.
+     */
+    public boolean randomTeacher = false;
+
     public int opticalDim = 768;
     public double maeWeight = 1.0;
     public double alignWeight = 0.8;
@@ -160,6 +178,16 @@ public final class TrainerConfig {
   public enum Speckle implements ConfigEnum {
     REFERENCE,
     GAMMA
+  }
+
+  /**
+   * What the [0, 1] pixel values of the SAR images measure; decides how {@code noise.speckle:
+   * gamma} enters (docs/method.md, "Speckle and the pixel domain").
+   */
+  public enum NoiseDomain implements ConfigEnum {
+    INTENSITY,
+    AMPLITUDE,
+    DB
   }
 
   /**

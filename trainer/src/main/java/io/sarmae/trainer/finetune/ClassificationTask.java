@@ -248,7 +248,8 @@ public final class ClassificationTask implements FinetuneTask<Evaluation, Repeat
       this.model = buildModel(config, train.classes().size());
       model.initialize(root);
       if (config.model.init != null) {
-        init = PretrainedInit.load(model, Path.of(config.model.init), root);
+        init =
+            PretrainedInit.load(model, Path.of(config.model.init), root, config.model.allowMissing);
       } else {
         init = null;
         LOG.warn("model.init is not set: training from scratch (random initialisation)");

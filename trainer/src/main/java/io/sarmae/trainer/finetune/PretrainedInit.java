@@ -8,10 +8,12 @@ import ai.djl.nn.Parameter;
 import io.sarmae.trainer.config.ConfigException;
 import io.sarmae.trainer.model.VitClassifier;
 import io.sarmae.trainer.train.ModelFactory;
+import io.sarmae.trainer.weights.CoverageCheck;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,24 +60,45 @@ public final class PretrainedInit {
    *     match, or no encoder tensor matched
    */
   public static Report load(VitClassifier model, Path source, NDManager manager) {
+    return load(model, source, manager, List.of());
+  }
+
+  /** As above; encoder tensors matching an {@code allowMissing} glob may stay fresh. */
+  public static Report load(
+      VitClassifier model, Path source, NDManager manager, List<String> allowMissing) {
     try (NDManager tmp = manager.newSubManager()) {
       Map<String, NDArray> tensors = read(source, tmp);
-      return apply(model, tensors, source.toString());
+      return apply(model, tensors, source.toString(), allowMissing);
     }
   }
 
   /** Copies matching tensors (exposed for tests with in-memory tensors). */
   static Report apply(VitClassifier model, Map<String, NDArray> tensors, String source) {
+    return apply(model, tensors, source, List.of());
+  }
+
+  static Report apply(
+      VitClassifier model, Map<String, NDArray> tensors, String source, List<String> allowMissing) {
     Map<String, Parameter> targets = model.referenceStateDict();
+    String problem =
+        CoverageCheck.of(
+                CoverageCheck.neededShapes(targets, PretrainedInit::isEncoderKey),
+                CoverageCheck.ndShapes(tensors),
+                k -> {
+                  String key = modelKey(k);
+                  return isEncoderKey(key) ? key : null;
+                },
+                allowMissing,
+                Set.of("pos_embed"))
+            .problem("model.init", source, "model.allowMissing");
+    if (problem != null) {
+      throw new ConfigException(problem);
+    }
     List<String> loaded = new ArrayList<>();
     List<String> ignored = new ArrayList<>();
     String resampled = null;
     for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
-      String key =
-          e.getKey()
-              .replaceFirst("^module\\.", "")
-              .replaceFirst("^model\\.", "")
-              .replaceFirst("^sar_encoder\\.", "");
+      String key = modelKey(e.getKey());
       Parameter p = targets.get(key);
       if (p == null || !isEncoderKey(key)) {
         ignored.add(e.getKey());
@@ -128,6 +151,13 @@ public final class PretrainedInit {
         ignored.size(),
         resampled == null ? "" : "; pos_embed resampled " + resampled);
     return r;
+  }
+
+  private static String modelKey(String fileKey) {
+    return fileKey
+        .replaceFirst("^module\\.", "")
+        .replaceFirst("^model\\.", "")
+        .replaceFirst("^sar_encoder\\.", "");
   }
 
   /** Keys that come from a pretrained encoder; {@code norm.*} only exists in token-pool models. */

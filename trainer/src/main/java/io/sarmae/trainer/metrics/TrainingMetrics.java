@@ -1,6 +1,7 @@
 package io.sarmae.trainer.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -13,6 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * The process's one Prometheus registry: {@code sarmae_train_*} series (no per-step or per-run
@@ -98,6 +100,22 @@ public final class TrainingMetrics implements AutoCloseable {
     gcMetrics.bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
+  }
+
+  /**
+   * Registers the speckle clipping tallies (SARE's [1e-8, 1] clamp) as {@code
+   * sarmae_train_noise_clipped_values_total} and {@code sarmae_train_noise_values_total}; their
+   * ratio is the fraction of noised pixel values the clamp changed.
+   */
+  public void noiseClipping(LongSupplier clipped, LongSupplier noised) {
+    FunctionCounter.builder("sarmae.train.noise.clipped.values", clipped, s -> s.getAsLong())
+        .description("Speckled pixel values changed by the [1e-8, 1] clamp")
+        .tags(tags)
+        .register(registry);
+    FunctionCounter.builder("sarmae.train.noise.values", noised, s -> s.getAsLong())
+        .description("Pixel values of speckled images")
+        .tags(tags)
+        .register(registry);
   }
 
   private void gauge(String name, String help, Gauges holder, Tags tags) {

@@ -1,5 +1,6 @@
 package io.sarmae.trainer.noise;
 
+import java.util.concurrent.atomic.LongAdder;
 import java.util.random.RandomGenerator;
 
 /**
@@ -14,16 +15,23 @@ import java.util.random.RandomGenerator;
  *       sigma &lt;= 0.05 gives unit-mean Gamma noise with ENL = 1/((2 sigma)^2 + 1e-8) followed by
  *       a rescale that keeps the image mean exactly. Note that the log-normal factor has mean
  *       {@code exp(sigma^2 / 2)} (1.278 at sigma 0.7), so this branch brightens images on average.
- *   <li>{@link Mode#GAMMA}: the physically standard fully developed speckle of an L-look intensity
- *       image, {@code I * n} with {@code n ~ Gamma(shape L, rate L)} (mean 1, variance 1/L), L
- *       fixed or drawn uniformly from the integers in [looks, looksMax].
+ *   <li>{@link Mode#GAMMA}: the physically standard fully developed speckle of an L-look image,
+ *       {@code n ~ Gamma(shape L, rate L)} (mean 1, variance 1/L), L fixed or drawn uniformly from
+ *       the integers in [looks, looksMax], applied in the {@link Domain} the pixel values are in:
+ *       intensity {@code I * n}, amplitude {@code A * sqrt(n)}, or dB {@code x + 10 log10(n) /
+ *       dbSpan} (pixel values map linearly to {@code dbSpan} decibels).
  * </ul>
  *
  * <p>Both modes clamp the input to at least 1e-8 first, draw one noise field for channel 0 and
  * replicate it when the channels are identical (a grayscale image stays grayscale), clamp the
- * result to [1e-8, 1], and return the original image if anything became NaN or infinite.
+ * result to [1e-8, 1], and return the original image if anything became NaN or infinite. The clamp
+ * is the reference's and keeps images in the range normalisation expects; it biases strong speckle
+ * (1-look intensity speckle on I = 0.5 loses 13.5 % of its mean: {@code E[min(I n, 1)] = I (1 -
+ * exp(-1/I))}), so each {@link Result} counts its clamped values and {@link #clippedValues()}
+ * totals them for the {@code sarmae_train_noise_clipped_values_total} metric.
  *
- * <p>Instances are immutable and thread-safe; all randomness comes from the caller's generator.
+ * <p>Instances are thread-safe; apart from the two clipping tallies they are immutable, and all
+ * randomness comes from the caller's generator.
  */
 public final class SpeckleNoise {
   /** Lower clamp of the reference, applied to input and output. */
@@ -38,6 +46,22 @@ public final class SpeckleNoise {
     REFERENCE,
     /** Unit-mean L-look Gamma speckle. */
     GAMMA
+  }
+
+  /**
+   * What the pixel values of the [0, 1] image measure, which decides how gamma-mode speckle enters
+   * (docs/method.md, "Speckle and the pixel domain").
+   */
+  public enum Domain {
+    /** Linear power: {@code I * n}, {@code n ~ Gamma(L, 1/L)}. */
+    INTENSITY,
+    /** Linear amplitude, {@code A = sqrt(I)}: {@code A * sqrt(n)}. */
+    AMPLITUDE,
+    /**
+     * Decibels mapped linearly to [0, 1] over {@code dbSpan} dB: {@code x + 10 log10(n) / dbSpan}
+     * (the offset of the mapping cancels, so only the span matters).
+     */
+    DB
   }
 
   /** Which code path produced a {@link Result}. */
@@ -61,8 +85,9 @@ public final class SpeckleNoise {
    * @param branch which code path ran
    * @param sigma the drawn sigma in reference mode, 0 otherwise
    * @param looks the number of looks in gamma mode, 0 otherwise
+   * @param clipped values of {@code noisy} that the [1e-8, 1] clamp changed (all channels)
    */
-  public record Result(float[] noisy, Branch branch, double sigma, int looks) {
+  public record Result(float[] noisy, Branch branch, double sigma, int looks, int clipped) {
     /** True when noise was added (and kept). */
     public boolean applied() {
       return branch != Branch.NONE && branch != Branch.INVALID_KEPT_ORIGINAL;
@@ -75,6 +100,10 @@ public final class SpeckleNoise {
   private final double sigmaMax;
   private final int looks;
   private final int looksMax;
+  private final Domain domain;
+  private final double dbSpan;
+  private final LongAdder clippedValues = new LongAdder();
+  private final LongAdder noisedValues = new LongAdder();
 
   private SpeckleNoise(Builder b) {
     this.mode = b.mode;
@@ -83,6 +112,8 @@ public final class SpeckleNoise {
     this.sigmaMax = b.sigmaMax;
     this.looks = b.looks;
     this.looksMax = Math.max(b.looks, b.looksMax);
+    this.domain = b.domain;
+    this.dbSpan = b.dbSpan;
   }
 
   /**
@@ -116,6 +147,24 @@ public final class SpeckleNoise {
     return looksMax;
   }
 
+  public Domain domain() {
+    return domain;
+  }
+
+  public double dbSpan() {
+    return dbSpan;
+  }
+
+  /** Values the output clamp changed, over every noised image {@link #apply} returned so far. */
+  public long clippedValues() {
+    return clippedValues.sum();
+  }
+
+  /** Values of every noised image {@link #apply} returned so far (the denominator of clipping). */
+  public long noisedValues() {
+    return noisedValues.sum();
+  }
+
   /**
    * Decides whether this sample gets noise and, if so, adds it.
    *
@@ -126,14 +175,21 @@ public final class SpeckleNoise {
     checkShape(chw, channels, h, w);
     boolean selected = ratio >= 1.0 || rng.nextDouble() < ratio;
     if (!selected) {
-      return new Result(chw.clone(), Branch.NONE, 0, 0);
+      return new Result(chw.clone(), Branch.NONE, 0, 0, 0);
     }
+    Result r;
     if (mode == Mode.REFERENCE) {
       double sigma = sigmaMin + (sigmaMax - sigmaMin) * rng.nextDouble();
-      return speckle(chw, channels, h, w, sigma, rng);
+      r = speckle(chw, channels, h, w, sigma, rng);
+    } else {
+      int l = looksMax > looks ? looks + rng.nextInt(looksMax - looks + 1) : looks;
+      r = gammaSpeckle(chw, channels, h, w, l, domain, dbSpan, rng);
     }
-    int l = looksMax > looks ? looks + rng.nextInt(looksMax - looks + 1) : looks;
-    return gammaSpeckle(chw, channels, h, w, l, rng);
+    if (r.applied()) {
+      clippedValues.add(r.clipped());
+      noisedValues.add(r.noisy().length);
+    }
+    return r;
   }
 
   /**
@@ -175,18 +231,47 @@ public final class SpeckleNoise {
     return finish(chw, out, m, branch, sigma, 0);
   }
 
-  /** Unit-mean L-look Gamma speckle {@code I * Gamma(L, 1/L)}, always applied. */
+  /** Unit-mean L-look Gamma speckle on an intensity image, {@code I * Gamma(L, 1/L)}. */
   public static Result gammaSpeckle(
       float[] chw, int channels, int h, int w, int looks, RandomGenerator rng) {
+    return gammaSpeckle(chw, channels, h, w, looks, Domain.INTENSITY, 0, rng);
+  }
+
+  /**
+   * Unit-mean L-look Gamma speckle {@code n ~ Gamma(L, 1/L)} in the image's pixel domain, always
+   * applied: intensity {@code I * n}, amplitude {@code A * sqrt(n)}, dB {@code x + 10 log10(n) /
+   * dbSpan}.
+   *
+   * @param dbSpan decibels spanned by pixel values 0 to 1 (only read for {@link Domain#DB})
+   */
+  public static Result gammaSpeckle(
+      float[] chw,
+      int channels,
+      int h,
+      int w,
+      int looks,
+      Domain domain,
+      double dbSpan,
+      RandomGenerator rng) {
     checkShape(chw, channels, h, w);
     if (looks < 1) {
       throw new IllegalArgumentException("looks must be >= 1, got " + looks);
+    }
+    if (domain == Domain.DB && !(dbSpan > 0 && Double.isFinite(dbSpan))) {
+      throw new IllegalArgumentException("dbSpan must be positive, got " + dbSpan);
     }
     float[] base = clampBelow(chw);
     int m = noisedLength(base, channels, h * w);
     float[] out = new float[base.length];
     for (int i = 0; i < m; i++) {
-      out[i] = (float) (base[i] * GammaSampler.sampleUnitMean(rng, looks));
+      double n = GammaSampler.sampleUnitMean(rng, looks);
+      out[i] =
+          (float)
+              switch (domain) {
+                case INTENSITY -> base[i] * n;
+                case AMPLITUDE -> base[i] * Math.sqrt(n);
+                case DB -> base[i] + 10.0 * Math.log10(n) / dbSpan;
+              };
     }
     return finish(chw, out, m, Branch.GAMMA_LOOKS, 0, looks);
   }
@@ -225,14 +310,18 @@ public final class SpeckleNoise {
     for (int off = m; off < out.length; off += m) {
       System.arraycopy(out, 0, out, off, m);
     }
+    int clipped = 0;
     for (int i = 0; i < out.length; i++) {
       float v = out[i];
       if (!Float.isFinite(v)) {
-        return new Result(original.clone(), Branch.INVALID_KEPT_ORIGINAL, sigma, looks);
+        return new Result(original.clone(), Branch.INVALID_KEPT_ORIGINAL, sigma, looks, 0);
       }
-      out[i] = Math.min(1f, Math.max(EPS, v));
+      if (v < EPS || v > 1f) {
+        clipped++;
+        out[i] = Math.min(1f, Math.max(EPS, v));
+      }
     }
-    return new Result(out, branch, sigma, looks);
+    return new Result(out, branch, sigma, looks, clipped);
   }
 
   private static void checkShape(float[] chw, int channels, int h, int w) {
@@ -257,8 +346,22 @@ public final class SpeckleNoise {
     private double sigmaMax = 0.7;
     private int looks = 4;
     private int looksMax = 0;
+    private Domain domain = Domain.INTENSITY;
+    private double dbSpan = 25.0;
 
     private Builder() {}
+
+    /** The pixel domain of gamma-mode speckle ({@code noise.domain}); default intensity. */
+    public Builder optDomain(Domain domain) {
+      this.domain = domain;
+      return this;
+    }
+
+    /** Decibels spanned by pixel values 0 to 1 in the dB domain ({@code noise.dbSpan}). */
+    public Builder optDbSpan(double dbSpan) {
+      this.dbSpan = dbSpan;
+      return this;
+    }
 
     public Builder optMode(Mode mode) {
       this.mode = mode;
@@ -308,6 +411,18 @@ public final class SpeckleNoise {
       }
       if (looks < 1) {
         throw new IllegalArgumentException("noise.looks: " + looks + " must be >= 1");
+      }
+      if (domain == null) {
+        throw new IllegalArgumentException("noise.domain must be set");
+      }
+      if (mode == Mode.REFERENCE && domain != Domain.INTENSITY) {
+        throw new IllegalArgumentException(
+            "noise.domain: "
+                + domain
+                + " applies to noise.speckle gamma only; the reference mode is §2.3 as is");
+      }
+      if (!(dbSpan > 0 && Double.isFinite(dbSpan))) {
+        throw new IllegalArgumentException("noise.dbSpan: " + dbSpan + " must be positive");
       }
       return new SpeckleNoise(this);
     }

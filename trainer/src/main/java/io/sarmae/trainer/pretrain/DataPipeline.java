@@ -14,10 +14,12 @@ import java.nio.file.Path;
 final class DataPipeline implements PretrainData {
   private final Sar1mIndex index;
   private final PretrainLoader loader;
+  private final SpeckleNoise noise;
 
-  private DataPipeline(Sar1mIndex index, PretrainLoader loader) {
+  private DataPipeline(Sar1mIndex index, PretrainLoader loader, SpeckleNoise noise) {
     this.index = index;
     this.loader = loader;
+    this.noise = noise;
   }
 
   static DataPipeline open(TrainerConfig c) {
@@ -27,6 +29,7 @@ final class DataPipeline implements PretrainData {
   /** The shard of rank {@code rank} of {@code worldSize} data-parallel processes. */
   static DataPipeline open(TrainerConfig c, int rank, int worldSize) {
     Sar1mIndex index = Sar1mIndex.load(Path.of(c.data.path));
+    SpeckleNoise noise = noise(c.noise);
     PretrainLoader loader =
         PretrainLoader.builder()
             .setIndex(index)
@@ -41,7 +44,7 @@ final class DataPipeline implements PretrainData {
                 c.data.pairedRatio)
             .optSeed(c.run.seed)
             .optShard(rank, worldSize)
-            .optNoise(noise(c.noise))
+            .optNoise(noise)
             .optSarNormalization(
                 c.data.sarNormalization == TrainerConfig.SarNormalization.SYMMETRIC
                     ? SarNormalization.SYMMETRIC
@@ -53,7 +56,7 @@ final class DataPipeline implements PretrainData {
             .optWorkers(c.data.workers)
             .optPrefetchBatches(c.data.prefetchBatches)
             .build();
-    return new DataPipeline(index, loader);
+    return new DataPipeline(index, loader, noise);
   }
 
   private static SpeckleNoise noise(TrainerConfig.Noise n) {
@@ -69,6 +72,8 @@ final class DataPipeline implements PretrainData {
         .optSigma(n.sigmaMin, n.sigmaMax)
         .optLooks(n.looks)
         .optLooksMax(n.looksMax == null ? 0 : n.looksMax)
+        .optDomain(SpeckleNoise.Domain.valueOf(n.domain.name()))
+        .optDbSpan(n.dbSpan)
         .build();
   }
 
@@ -122,6 +127,16 @@ final class DataPipeline implements PretrainData {
   @Override
   public long skippedSamples() {
     return loader.skippedSamples();
+  }
+
+  @Override
+  public long noiseClippedValues() {
+    return noise == null ? 0 : noise.clippedValues();
+  }
+
+  @Override
+  public long noisedValues() {
+    return noise == null ? 0 : noise.noisedValues();
   }
 
   @Override

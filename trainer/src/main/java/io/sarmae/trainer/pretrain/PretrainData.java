@@ -27,6 +27,16 @@ public interface PretrainData extends AutoCloseable {
   /** Samples replaced because their image was missing or corrupt, since this process started. */
   long skippedSamples();
 
+  /** Pixel values the speckle's [1e-8, 1] clamp changed, since this process started. */
+  default long noiseClippedValues() {
+    return 0;
+  }
+
+  /** Pixel values of all speckled images, since this process started. */
+  default long noisedValues() {
+    return 0;
+  }
+
   @Override
   void close();
 

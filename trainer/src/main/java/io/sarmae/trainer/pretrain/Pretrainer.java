@@ -145,6 +145,7 @@ public final class Pretrainer {
     Engine.getInstance().setRandomSeed((int) (config.run.seed & 0x7fffffff));
     try (NDManager root = NDManager.newBaseManager(devices[0]);
         PretrainData data = dataFactory.apply(config)) {
+      reporter.metrics().noiseClipping(data::noiseClippedValues, data::noisedValues);
       int batchesPerEpoch = data.batchesPerEpoch();
       int stepsPerEpoch = batchesPerEpoch / optim.accumIter;
       if (stepsPerEpoch == 0) {

@@ -14,6 +14,7 @@ import io.sarmae.trainer.model.OpticalEncoder;
 import io.sarmae.trainer.model.PatchStemOpticalEncoder;
 import io.sarmae.trainer.model.SarmaePretrainModel;
 import io.sarmae.trainer.model.VitSpec;
+import io.sarmae.trainer.weights.CoverageCheck;
 import io.sarmae.trainer.weights.KeyMapping;
 import io.sarmae.trainer.weights.WeightLoader;
 import io.sarmae.trainer.weights.WeightsException;
@@ -25,6 +26,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +73,7 @@ public final class ModelFactory {
       loadOpticalWeights(c, optical, manager);
     }
     if (c.checkpoint.initWeights != null && !c.checkpoint.initWeights.isBlank()) {
-      loadEncoderInit(model, Path.of(c.checkpoint.initWeights), manager);
+      loadEncoderInit(model, Path.of(c.checkpoint.initWeights), manager, c.model.allowMissing);
     }
     return model;
   }
@@ -133,9 +136,9 @@ public final class ModelFactory {
   private static void loadOpticalWeights(
       TrainerConfig c, OpticalEncoder optical, NDManager manager) {
     if (!hasOpticalWeights(c)) {
-      LOG.info(
-          "Optical encoder: seeded random {} (no alignment.opticalWeights); alignment then"
-              + " targets a fixed random projection of the optical patches",
+      LOG.warn(
+          "Optical encoder: seeded random {} (no alignment.opticalWeights,"
+              + " alignment.randomTeacher: true); alignment targets a fixed random projection",
           c.alignment.opticalEncoder.yamlName());
       return;
     }
@@ -181,12 +184,30 @@ public final class ModelFactory {
    * all is an error, never a silent from-scratch run.
    */
   static void loadEncoderInit(SarmaePretrainModel model, Path file, NDManager manager) {
+    loadEncoderInit(model, file, manager, List.of());
+  }
+
+  /** As above; tensors matching an {@code allowMissing} glob may stay at their initialisation. */
+  static void loadEncoderInit(
+      SarmaePretrainModel model, Path file, NDManager manager, List<String> allowMissing) {
     Map<String, Parameter> targets = model.sarEncoder().referenceStateDict();
+    // the fixed sin-cos pos_embed is the model's own function of its grid: never needed
+    Function<Map<String, long[]>, String> coverage =
+        shapes ->
+            CoverageCheck.of(
+                    CoverageCheck.neededShapes(
+                        targets, k -> KeyMapping.isEncoderKey(k) && !k.equals("pos_embed")),
+                    shapes,
+                    ModelFactory::encoderKey,
+                    allowMissing,
+                    Set.of())
+                .problem("checkpoint.initWeights", file, "model.allowMissing");
     List<String> loaded = new ArrayList<>();
     List<String> ignored = new ArrayList<>();
     if (isNpz(file)) {
       try (NDManager tmp = manager.newSubManager()) {
         Map<String, NDArray> weights = readTensors(file, tmp, "checkpoint.initWeights", k -> true);
+        throwIfSet(coverage.apply(CoverageCheck.ndShapes(weights)));
         for (Map.Entry<String, NDArray> e : weights.entrySet()) {
           String key = encoderKey(e.getKey());
           Parameter p = key == null ? null : targets.get(key);
@@ -204,6 +225,7 @@ public final class ModelFactory {
       }
     } else {
       try (WeightsFile f = WeightsFile.open(file)) {
+        throwIfSet(coverage.apply(CoverageCheck.shapes(f)));
         WeightLoader.Report r = WeightLoader.load(targets, f, ModelFactory::encoderKey);
         loaded.addAll(r.loaded());
         ignored.addAll(r.unused().keySet());
@@ -223,6 +245,12 @@ public final class ModelFactory {
         file,
         loaded.size(),
         ignored.size());
+  }
+
+  private static void throwIfSet(String problem) {
+    if (problem != null) {
+      throw new ConfigException(problem);
+    }
   }
 
   /** The encoder parameter a file key initialises, or null (decoder, mask token, other parts). */

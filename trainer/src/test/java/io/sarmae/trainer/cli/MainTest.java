@@ -16,6 +16,8 @@ class MainTest {
     assertThat(Main.run("pretrain", "--set", "model.maskRatio=2")).isEqualTo(ExitCodes.CONFIG);
     assertThat(Main.run("pretrain", "--set", "model.sizee=base")).isEqualTo(ExitCodes.CONFIG);
     assertThat(Main.run("pretrain", "--no-such-flag")).isEqualTo(ExitCodes.CONFIG);
+    // the defaults align to a seeded random teacher without consent
+    assertThat(Main.run("pretrain", "--set", "observability.port=0")).isEqualTo(ExitCodes.CONFIG);
   }
 
   @Test
@@ -32,7 +34,10 @@ class MainTest {
             "--set",
             "checkpoint.dir=" + dir.resolve("ckpt"),
             "--set",
-            "model.size=tiny");
+            "model.size=tiny",
+            // the test is about the data; no DINOv3 file, so opt into the random teacher
+            "--set",
+            "alignment.randomTeacher=true");
     assertThat(code).isEqualTo(ExitCodes.DATA);
   }
 

@@ -14,7 +14,8 @@ class ConfigLoaderTest {
 
   @Test
   void defaultsAreTheReferenceValues() {
-    TrainerConfig c = ConfigLoader.load(null, List.of());
+    // the defaults align to a random teacher, which needs consent (see the next test)
+    TrainerConfig c = ConfigLoader.load(null, List.of("alignment.randomTeacher=true"));
     assertThat(c.model.size).isEqualTo(TrainerConfig.ModelSize.BASE);
     assertThat(c.model.maskRatio).isEqualTo(0.75);
     assertThat(c.noise.sigmaMax).isEqualTo(0.7);
@@ -23,6 +24,28 @@ class ConfigLoaderTest {
     assertThat(c.alignment.alignWeight).isEqualTo(0.8);
     // lr = blr * eff_batch / 256 with blr 1e-3, batch 64: 2.5e-4
     assertThat(c.peakLr(1)).isEqualTo(1e-3 * 64 / 256);
+  }
+
+  @Test
+  void aRandomTeacherIsRefusedUnlessWeightsOrConsentAreGiven() {
+    assertThatThrownBy(() -> ConfigLoader.load(null, List.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("alignment.opticalWeights: not set")
+        .hasMessageContaining("alignment.randomTeacher: true")
+        .hasMessageContaining("alignment.enabled: false")
+        .hasMessageContaining("seeded random patch projection");
+    assertThatThrownBy(() -> ConfigLoader.load(null, List.of("alignment.opticalEncoder=dinov3")))
+        .hasMessageContaining("seeded random ViT-B/16");
+    // each way out is accepted
+    assertThat(ConfigLoader.load(null, List.of("alignment.randomTeacher=true")).alignment)
+        .extracting(a -> a.randomTeacher)
+        .isEqualTo(true);
+    ConfigLoader.load(null, List.of("alignment.opticalWeights=/weights/dinov3.pth"));
+    ConfigLoader.load(null, List.of("alignment.enabled=false"));
+    // a zero alignment weight never uses the teacher
+    ConfigLoader.load(null, List.of("alignment.alignWeight=0"));
+    assertThatThrownBy(() -> ConfigLoader.load(null, List.of("alignment.opticalWeights= ")))
+        .hasMessageContaining("alignment.opticalWeights: not set");
   }
 
   @Test
@@ -41,6 +64,8 @@ class ConfigLoaderTest {
         optim:
           epochs: 3
           lr: 1.0e-4
+        alignment:
+          randomTeacher: true # no teacher weights in a unit test
         """);
     TrainerConfig c =
         ConfigLoader.load(
@@ -107,7 +132,9 @@ class ConfigLoaderTest {
 
   @Test
   void resolvedConfigRoundTripsThroughYaml() {
-    TrainerConfig c = ConfigLoader.load(null, List.of("model.size=small", "optim.lr=0.001"));
+    TrainerConfig c =
+        ConfigLoader.load(
+            null, List.of("model.size=small", "optim.lr=0.001", "alignment.randomTeacher=true"));
     String yaml = ConfigLoader.toYaml(c);
     assertThat(yaml).contains("size: small");
     TrainerConfig back = ConfigLoader.parse(yaml);

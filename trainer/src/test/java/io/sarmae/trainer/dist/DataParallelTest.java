@@ -218,6 +218,8 @@ class DataParallelTest {
             "model.decoderDepth=1",
             "model.decoderHeads=4",
             "alignment.opticalDim=32",
+            // no DINOv3 file in tests: the seeded random stem teacher, on purpose
+            "alignment.randomTeacher=true",
             "data.path=" + data,
             "data.workers=1",
             "optim.epochs=2",

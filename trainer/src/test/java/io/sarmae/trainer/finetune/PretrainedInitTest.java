@@ -13,6 +13,7 @@ import io.sarmae.trainer.model.MaskedAutoencoderViT;
 import io.sarmae.trainer.model.VitClassifier;
 import io.sarmae.trainer.model.VitSpec;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -116,6 +117,24 @@ class PretrainedInitTest {
       assertThatThrownBy(() -> PretrainedInit.apply(model, wrong, "w"))
           .hasMessageContaining("blocks.0.attn.qkv.weight")
           .hasMessageContaining("(576, 192)");
+    }
+  }
+
+  @Test
+  void aPartialCheckpointFailsWithASummaryUnlessTheGapIsAllowed() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      Map<String, NDArray> src = pretrainingTensors(m, 32);
+      src.keySet().removeIf(k -> k.startsWith("sar_encoder.blocks.11."));
+      VitClassifier model = classifier(32, VitClassifier.Pool.AVG);
+      model.initialize(m);
+      assertThatThrownBy(() -> PretrainedInit.apply(model, src, "depth11.safetensors"))
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("file depth 11, width 192 vs model depth 12, width 192")
+          .hasMessageContaining("12 of 148 needed tensors missing (blocks.11.*)")
+          .hasMessageContaining("model.allowMissing");
+      PretrainedInit.Report r =
+          PretrainedInit.apply(model, src, "depth11.safetensors", List.of("blocks.11.*"));
+      assertThat(r.missing()).contains("blocks.11.attn.qkv.weight", "head.weight");
     }
   }
 }

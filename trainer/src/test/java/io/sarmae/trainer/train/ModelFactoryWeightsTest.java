@@ -114,4 +114,37 @@ class ModelFactoryWeightsTest {
       }
     }
   }
+
+  @Test
+  void initWeightsOfAnotherDepthFailWithASummaryUnlessAllowed() {
+    io.sarmae.trainer.model.VitSpec f = io.sarmae.trainer.weights.MaeParityTestAccess.SPEC;
+    io.sarmae.trainer.model.VitSpec deeper =
+        new io.sarmae.trainer.model.VitSpec(
+            f.size(),
+            f.imageSize(),
+            f.patchSize(),
+            f.inChannels(),
+            f.embedDim(),
+            f.depth() + 1,
+            f.heads(),
+            f.mlpRatio(),
+            f.decoderDim(),
+            f.decoderDepth(),
+            f.decoderHeads());
+    try (NDManager m = NDManager.newBaseManager()) {
+      SarmaePretrainModel model =
+          SarmaePretrainModel.builder()
+              .setMae(MaskedAutoencoderViT.builder().setSpec(deeper).build())
+              .build();
+      model.initialize(m);
+      var file = Fixtures.path("sarmae_wrapper.pth");
+      assertThatThrownBy(() -> ModelFactory.loadEncoderInit(model, file, m))
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("checkpoint.initWeights")
+          .hasMessageContaining("file depth 2, width 16 vs model depth 3, width 16")
+          .hasMessageContaining("12 of 41 needed tensors missing (blocks.2.*)")
+          .hasMessageContaining("model.allowMissing");
+      ModelFactory.loadEncoderInit(model, file, m, java.util.List.of("blocks.2.*"));
+    }
+  }
 }
