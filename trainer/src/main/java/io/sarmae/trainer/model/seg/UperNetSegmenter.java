@@ -80,15 +80,16 @@ public final class UperNetSegmenter extends FixedShapeBlock {
 
   /**
    * Whole-image inference on an image of any size: the input is zero-padded at the bottom/right to
-   * a multiple of the patch size (the position embedding follows the grid), the stride-4 logits
-   * are bilinearly resized to the padded size and cropped back: {@code (B, C, H, W) -> (B, K, H,
-   * W)}.
+   * a multiple of {@link #sizeDivisor} (32 for patch 8 or 16: every pyramid level at least 1
+   * pixel, as mmseg's {@code size_divisor=32}), the position embedding follows the grid, the
+   * stride-4 logits are bilinearly resized to the padded size and cropped back: {@code (B, C, H,
+   * W) -> (B, K, H, W)}.
    */
   public NDArray predict(ParameterStore ps, NDArray imgs) {
     Shape s = imgs.getShape();
     long h = s.get(2);
     long w = s.get(3);
-    int p = spec.patchSize();
+    int p = sizeDivisor();
     long ph = (h + p - 1) / p * p;
     long pw = (w + p - 1) / p * p;
     NDArray x = imgs;
@@ -100,6 +101,15 @@ public final class UperNetSegmenter extends FixedShapeBlock {
     NDArray logits = forward(ps, x, false, null).logits(); // (B, K, ph/4, pw/4)
     NDArray full = Resize.bilinear(logits, ph, pw); // (B, K, ph, pw)
     return ph == h && pw == w ? full : full.get(new NDIndex(":, :, :{}, :{}", h, w)); // (B,K,H,W)
+  }
+
+  /** Input sides must be a multiple of this: the patch size times the largest max-pool. */
+  public int sizeDivisor() {
+    double smallest = 1;
+    for (double r : neck.rescalesUsed()) {
+      smallest = Math.min(smallest, r);
+    }
+    return spec.patchSize() * (int) Math.round(1 / smallest);
   }
 
   /** Folds the last training forward's BatchNorm statistics into the running ones. */
