@@ -79,7 +79,8 @@ public final class PosEmbed {
    * @param manager owner of every array made here (a step's manager: {@code pos} is usually a
    *     parameter, and results of ops on it would otherwise land in the model's manager)
    */
-  public static NDArray resample(NDManager manager, NDArray pos, int gh, int gw, int newH, int newW) {
+  public static NDArray resample(
+      NDManager manager, NDArray pos, int gh, int gw, int newH, int newW) {
     long width = pos.getShape().get(2);
     if (pos.getShape().get(1) != 1L + (long) gh * gw) {
       throw new IllegalArgumentException(
@@ -89,14 +90,19 @@ public final class PosEmbed {
       return pos;
     }
     NDArray wy =
-        manager.create(bicubicMatrix(gh, newH), new Shape(newH, gh)).toDevice(pos.getDevice(), false);
+        manager
+            .create(bicubicMatrix(gh, newH), new Shape(newH, gh))
+            .toDevice(pos.getDevice(), false);
     NDArray wx =
-        manager.create(bicubicMatrix(gw, newW), new Shape(newW, gw)).toDevice(pos.getDevice(), false);
+        manager
+            .create(bicubicMatrix(gw, newW), new Shape(newW, gw))
+            .toDevice(pos.getDevice(), false);
     NDArray cls = pos.get(new NDIndex(":, :1, :")); // (1, 1, D)
     cls.attach(manager);
     NDArray grid = pos.get(new NDIndex(":, 1:, :")); // (1, gh*gw, D)
     grid.attach(manager);
-    NDArray rows = wy.matMul(grid.reshape(gh, gw * width)).reshape(newH, gw, width); // (newH, gw, D)
+    NDArray rows =
+        wy.matMul(grid.reshape(gh, gw * width)).reshape(newH, gw, width); // (newH, gw, D)
     NDArray both = wx.matMul(rows); // (newH, newW, D): (newW, gw) @ (newH, gw, D), broadcast
     return NDArrays.concat(
         new NDList(cls, both.reshape(1, (long) newH * newW, width)), 1); // (1, 1+newH*newW, D)

@@ -82,7 +82,8 @@ public final class BatchNorm2d extends FixedShapeBlock {
       pendingCount = n;
     } else {
       NDArray mean =
-          SegTensors.paramView(x, ps.getValue(runningMean, x.getDevice(), false), 1, channels, 1, 1);
+          SegTensors.paramView(
+              x, ps.getValue(runningMean, x.getDevice(), false), 1, channels, 1, 1);
       NDArray var =
           SegTensors.paramView(x, ps.getValue(runningVar, x.getDevice(), false), 1, channels, 1, 1);
       y = x.sub(mean).div(eps.add(var).sqrt()); // (B, C, H, W)
@@ -92,12 +93,15 @@ public final class BatchNorm2d extends FixedShapeBlock {
 
   /** Mean over (B, H, W): {@code (B, C, H, W) -> (1, C, 1, 1)} (one reduction axis in DJL). */
   private NDArray perChannelMean(NDArray x) {
-    return x.transpose(1, 0, 2, 3).reshape(channels, -1).mean(new int[] {1}).reshape(1, channels, 1, 1);
+    return x.transpose(1, 0, 2, 3)
+        .reshape(channels, -1)
+        .mean(new int[] {1})
+        .reshape(1, channels, 1, 1);
   }
 
   /**
-   * Folds the last training forward's statistics into the running ones (in place) and forgets
-   * them; does nothing if there are none. Call after the optimizer step, before the step's manager
+   * Folds the last training forward's statistics into the running ones (in place) and forgets them;
+   * does nothing if there are none. Call after the optimizer step, before the step's manager
    * closes.
    */
   public void track(ParameterStore ps) {

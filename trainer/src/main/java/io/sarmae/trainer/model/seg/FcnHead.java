@@ -14,8 +14,8 @@ import java.util.random.RandomGenerator;
 
 /**
  * The auxiliary FCN head of the MAE/BEiT/SARMAE UperNet configs (mmseg {@code FCNHead} with {@code
- * num_convs=1, concat_input=False}): one 3x3 ConvModule to {@code channels} (256), Dropout2d 0.1,
- * a 1x1 conv with bias to the classes. Fed by pyramid level 2 (stride 16); its loss weighs 0.4.
+ * num_convs=1, concat_input=False}): one 3x3 ConvModule to {@code channels} (256), Dropout2d 0.1, a
+ * 1x1 conv with bias to the classes. Fed by pyramid level 2 (stride 16); its loss weighs 0.4.
  */
 public final class FcnHead extends FixedShapeBlock {
 

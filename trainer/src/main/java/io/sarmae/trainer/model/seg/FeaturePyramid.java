@@ -17,8 +17,8 @@ import java.util.Map;
 
 /**
  * The multi-level neck of the MAE/BEiT UperNet recipe (mmseg {@code Feature2Pyramid}; SARMAE's
- * {@code fpn1..fpn4}): four stride-{@code p} ViT maps become a pyramid, level {@code i} rescaled
- * by {@link #rescales}{@code [i]} with the channel count kept:
+ * {@code fpn1..fpn4}): four stride-{@code p} ViT maps become a pyramid, level {@code i} rescaled by
+ * {@link #rescales}{@code [i]} with the channel count kept:
  *
  * <ul>
  *   <li>{@code 2^k > 1}: {@code k} transposed convs (kernel 2, stride 2), each but the first
@@ -62,8 +62,9 @@ public final class FeaturePyramid extends FixedShapeBlock {
   /**
    * The rescale factors for patch size {@code p} so that the levels sit at strides 4, 8, 16, 32 of
    * the input: {@code p / stride}. A power-of-two patch always gets there (patch 16: 4, 2, 1, 1/2;
-   * patch 8: 2, 1, 1/2, 1/4; patch 32: 8, 4, 2, 1). Any other patch size (e.g. 14) gets the patch-16
-   * factors 4, 2, 1, 1/2, i.e. strides p/4, p/2, p, 2p; the head resizes to the input anyway.
+   * patch 8: 2, 1, 1/2, 1/4; patch 32: 8, 4, 2, 1). Any other patch size (e.g. 14) gets the
+   * patch-16 factors 4, 2, 1, 1/2, i.e. strides p/4, p/2, p, 2p; the head resizes to the input
+   * anyway.
    */
   public static double[] rescales(int patchSize) {
     if (Integer.bitCount(patchSize) != 1) {

@@ -6,10 +6,10 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * PyTorch's {@code F.interpolate(mode='bilinear', align_corners=False)} and {@code
- * AdaptiveAvgPool2d} on {@code (B, C, H, W)} maps. Both are separable, so each is two products
- * with constant matrices, {@code Wy (outH, H) @ x @ Wx^T (W, outW)}: exact PyTorch semantics,
- * differentiable, and engine-independent (DJL's {@code interpolation} hard-codes its modes and
- * has no adaptive average pooling to a size other than 1).
+ * AdaptiveAvgPool2d} on {@code (B, C, H, W)} maps. Both are separable, so each is two products with
+ * constant matrices, {@code Wy (outH, H) @ x @ Wx^T (W, outW)}: exact PyTorch semantics,
+ * differentiable, and engine-independent (DJL's {@code interpolation} hard-codes its modes and has
+ * no adaptive average pooling to a size other than 1).
  */
 public final class Resize {
 
@@ -45,8 +45,8 @@ public final class Resize {
 
   /**
    * The {@code (out, in)} matrix of 1-D linear resampling with {@code align_corners=False}: source
-   * {@code max((o + 0.5) * in/out - 0.5, 0)}, neighbours {@code i0 = floor(src)} and {@code
-   * min(i0 + 1, in - 1)} (PyTorch's {@code upsample_bilinear2d}).
+   * {@code max((o + 0.5) * in/out - 0.5, 0)}, neighbours {@code i0 = floor(src)} and {@code min(i0
+   * + 1, in - 1)} (PyTorch's {@code upsample_bilinear2d}).
    */
   public static float[] bilinearMatrix(int in, int out) {
     float[] m = new float[out * in];

@@ -7,9 +7,9 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * Per-pixel cross-entropy of mmsegmentation's decode heads: logits bilinearly resized ({@code
- * align_corners=False}) to the label size, {@code log_softmax} over classes, pixels labelled
- * {@link #IGNORE_INDEX} contribute nothing, optional per-class weights {@code w[y]} multiply each
- * pixel's loss. The sum is divided according to {@link Normalizer}:
+ * align_corners=False}) to the label size, {@code log_softmax} over classes, pixels labelled {@link
+ * #IGNORE_INDEX} contribute nothing, optional per-class weights {@code w[y]} multiply each pixel's
+ * loss. The sum is divided according to {@link Normalizer}:
  *
  * <ul>
  *   <li>{@link Normalizer#ALL_PIXELS} (default): by all pixels, ignored ones included: mmseg's

@@ -13,9 +13,9 @@ import java.util.function.UnaryOperator;
  * Sliding-window inference with mmsegmentation's {@code slide_inference} window placement: per axis
  * {@code grids = max(size - crop + stride - 1, 0) / stride + 1} windows; window {@code i} starts at
  * {@code i * stride}, ends at {@code min(start + crop, size)} and its start is pulled back to
- * {@code max(end - crop, 0)}, so the last window touches the border and every window is a full
- * crop unless the image is smaller than the crop. Each window's logits (at the window's size) are
- * added into a full-size buffer and divided by the per-pixel window count.
+ * {@code max(end - crop, 0)}, so the last window touches the border and every window is a full crop
+ * unless the image is smaller than the crop. Each window's logits (at the window's size) are added
+ * into a full-size buffer and divided by the per-pixel window count.
  *
  * @param cropH window height (MAE 512, SARMAE 512)
  * @param cropW window width

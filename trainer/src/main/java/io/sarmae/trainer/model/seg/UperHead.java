@@ -19,9 +19,9 @@ import java.util.random.RandomGenerator;
  * documented behaviour, not copied):
  *
  * <ol>
- *   <li>PPM on the top level: for each pool scale {@code s} in 1, 2, 3, 6, adaptive average pool
- *       to {@code s x s}, 1x1 ConvModule to {@code channels}, bilinear resize back; concatenated
- *       with the level itself and fused by a 3x3 ConvModule ({@code bottleneck});
+ *   <li>PPM on the top level: for each pool scale {@code s} in 1, 2, 3, 6, adaptive average pool to
+ *       {@code s x s}, 1x1 ConvModule to {@code channels}, bilinear resize back; concatenated with
+ *       the level itself and fused by a 3x3 ConvModule ({@code bottleneck});
  *   <li>lower levels: 1x1 ConvModule laterals; top-down, each lateral adds the bilinear upsampling
  *       of the one above it;
  *   <li>a 3x3 ConvModule on each lower lateral ({@code fpn_convs}), the top one as is;
@@ -57,7 +57,8 @@ public final class UperHead extends FixedShapeBlock {
    */
   public UperHead(int[] inChannels, int channels, int numClasses, double dropout) {
     if (numClasses < 2) {
-      throw new IllegalArgumentException("segmentation needs at least 2 classes, got " + numClasses);
+      throw new IllegalArgumentException(
+          "segmentation needs at least 2 classes, got " + numClasses);
     }
     this.channels = channels;
     this.numClasses = numClasses;
@@ -76,8 +77,7 @@ public final class UperHead extends FixedShapeBlock {
       fpnConvs.add(addChildBlock("fpn" + i, new ConvModule(channels, channels, 3)));
     }
     fpnBottleneck =
-        addChildBlock(
-            "fpn_bottleneck", new ConvModule(inChannels.length * channels, channels, 3));
+        addChildBlock("fpn_bottleneck", new ConvModule(inChannels.length * channels, channels, 3));
     convSeg =
         addChildBlock(
             "conv_seg", new Conv(channels, numClasses, 1, new NormalInitializer(CLS_STD), true));

@@ -18,8 +18,8 @@ import java.util.random.RandomGenerator;
 
 /**
  * ViT + UperNet semantic segmentation, the MAE/BEiT recipe of mmsegmentation and SARMAE's Table 3
- * model: {@link VitBackbone} (4 tapped blocks) -> {@link FeaturePyramid} (strides 4, 8, 16, 32)
- * -> {@link UperHead} (logits at stride 4), plus an auxiliary {@link FcnHead} on level 2 during
+ * model: {@link VitBackbone} (4 tapped blocks) -> {@link FeaturePyramid} (strides 4, 8, 16, 32) ->
+ * {@link UperHead} (logits at stride 4), plus an auxiliary {@link FcnHead} on level 2 during
  * training. The logits are brought to the label size by the loss ({@link SegmentationLoss}) and to
  * the image size by {@link #predict} / {@link SlidingWindow}.
  *
@@ -80,10 +80,10 @@ public final class UperNetSegmenter extends FixedShapeBlock {
 
   /**
    * Whole-image inference on an image of any size: the input is zero-padded at the bottom/right to
-   * a multiple of {@link #sizeDivisor} (32 for patch 8 or 16: every pyramid level at least 1
-   * pixel, as mmseg's {@code size_divisor=32}), the position embedding follows the grid, the
-   * stride-4 logits are bilinearly resized to the padded size and cropped back: {@code (B, C, H,
-   * W) -> (B, K, H, W)}.
+   * a multiple of {@link #sizeDivisor} (32 for patch 8 or 16: every pyramid level at least 1 pixel,
+   * as mmseg's {@code size_divisor=32}), the position embedding follows the grid, the stride-4
+   * logits are bilinearly resized to the padded size and cropped back: {@code (B, C, H, W) -> (B,
+   * K, H, W)}.
    */
   public NDArray predict(ParameterStore ps, NDArray imgs) {
     Shape s = imgs.getShape();

@@ -123,8 +123,8 @@ public final class VitBackbone extends FixedShapeBlock {
   }
 
   /**
-   * The tapped token maps {@code (B, C, H, W) -> 4 x (B, D, H/p, W/p)}; with {@code training} and
-   * a generator, stochastic depth as in {@code VitClassifier}.
+   * The tapped token maps {@code (B, C, H, W) -> 4 x (B, D, H/p, W/p)}; with {@code training} and a
+   * generator, stochastic depth as in {@code VitClassifier}.
    */
   public List<NDArray> apply(
       ParameterStore ps, NDArray imgs, boolean training, RandomGenerator rng) {

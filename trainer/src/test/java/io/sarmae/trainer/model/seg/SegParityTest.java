@@ -25,10 +25,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The segmenter loaded from {@code seg_p8/seg_p16.safetensors} (our plain torch.nn reference of
  * {@code bench/seg/make_fixtures.py}, PyTorch 1.13) gives PyTorch's tapped maps, pyramid, UperNet
- * and FCN logits (eval and train-mode BatchNorm), running-statistics update and losses within
- * 1e-4. seg_p8: patch 8 (pyramid 2x / 1x / pool 2 / pool 4) on a 48x64 input with the position
- * embedding of a 4x4 grid resampled to 6x8 in the forward; seg_p16: patch 16 (ConvT-LN-GELU-ConvT /
- * ConvT / 1x / pool 2).
+ * and FCN logits (eval and train-mode BatchNorm), running-statistics update and losses within 1e-4.
+ * seg_p8: patch 8 (pyramid 2x / 1x / pool 2 / pool 4) on a 48x64 input with the position embedding
+ * of a 4x4 grid resampled to 6x8 in the forward; seg_p16: patch 16 (ConvT-LN-GELU-ConvT / ConvT /
+ * 1x / pool 2).
  */
 class SegParityTest {
 
@@ -130,7 +130,8 @@ class SegParityTest {
         float plain = new SegmentationLoss(n, null).loss(logits, labels).getFloat();
         assertThat(plain).as(key).isCloseTo(io.get("loss_" + key).getFloat(), within(1e-5f));
         float weighted = new SegmentationLoss(n, cw).loss(logits, labels).getFloat();
-        assertThat(weighted).as("weighted " + key)
+        assertThat(weighted)
+            .as("weighted " + key)
             .isCloseTo(io.get("wloss_" + key).getFloat(), within(1e-5f));
       }
       float auxLoss = SegmentationLoss.mmsegDefault().loss(aux, labels).getFloat();
@@ -141,7 +142,8 @@ class SegParityTest {
               .getFloat();
       assertThat(total)
           .isCloseTo(
-              io.get("loss_all_pixels").getFloat() + 0.4f * io.get("aux_loss_all_pixels").getFloat(),
+              io.get("loss_all_pixels").getFloat()
+                  + 0.4f * io.get("aux_loss_all_pixels").getFloat(),
               within(1e-5f));
     }
   }

@@ -17,7 +17,8 @@ class SlidingWindowTest {
 
   @Test
   void windowsArePlacedAsMmsegSlideInference() {
-    // 512 crop, 341 stride on 1000 x 700: rows = (1000-512+340)//341+1 = 3, cols = (700-512+340)//341+1 = 2
+    // 512 crop, 341 stride on 1000 x 700: rows = (1000-512+340)//341+1 = 3, cols =
+    // (700-512+340)//341+1 = 2
     SlidingWindow sw = new SlidingWindow(512, 512, 341, 341);
     List<SlidingWindow.Window> ws = sw.windows(1000, 700);
     assertThat(ws)
