@@ -4,6 +4,7 @@ import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.config.ConfigException;
 import io.sarmae.trainer.data.SynthClassificationData;
 import io.sarmae.trainer.data.SynthData;
+import io.sarmae.trainer.data.seg.SynthSegmentationData;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -52,26 +53,30 @@ public final class SynthDataCommand implements Callable<Integer> {
       description =
           "scenes: unlabelled SAR-1M-style scenes for pretraining (default); classification: a"
               + " labelled target benchmark in the ImageFolder layout (Train/, Val/, Test/,"
-              + " TestSpeckle/), where --count is the number of training images per class.")
+              + " TestSpeckle/), where --count is the number of training images per class;"
+              + " segmentation: six-class SAR land-cover scenes in the mmsegmentation layout"
+              + " (img_dir/, ann_dir/, classes.txt, palette.txt), --count training scenes.")
   String kind;
 
   @Option(
       names = "--eval-count",
       defaultValue = "100",
       description =
-          "classification: images per class in Val/, Test/ and TestSpeckle/ (default"
-              + " ${DEFAULT-VALUE}).")
+          "classification: images per class in Val/, Test/ and TestSpeckle/; segmentation:"
+              + " scenes in val/ and test/ (default ${DEFAULT-VALUE}).")
   int evalCount;
 
   @Override
   public Integer call() throws IOException {
     if ("classification".equals(kind)) {
       generateClassification(out, count, evalCount, imageSize, seed);
+    } else if ("segmentation".equals(kind)) {
+      generateSegmentation(out, count, evalCount, imageSize, seed);
     } else if ("scenes".equals(kind)) {
       generate(out, count, pairedFraction, imageSize, seed);
     } else {
       throw new ConfigException(
-          "--kind: '" + kind + "' is not allowed; use scenes or classification");
+          "--kind: '" + kind + "' is not allowed; use scenes, classification or segmentation");
     }
     return ExitCodes.OK;
   }
@@ -95,6 +100,29 @@ public final class SynthDataCommand implements Callable<Integer> {
         s.test(),
         size,
         size,
+        s.root(),
+        (System.nanoTime() - start) / 1_000_000);
+    return s;
+  }
+
+  static SynthSegmentationData.Summary generateSegmentation(
+      Path out, int train, int eval, int size, long seed) throws IOException {
+    if (train < 1 || eval < 1) {
+      throw new ConfigException("--count and --eval-count must be >= 1");
+    }
+    if (size < 16 || size > 4096) {
+      throw new ConfigException("--image-size: " + size + " is out of range, allowed 16..4096");
+    }
+    long start = System.nanoTime();
+    SynthSegmentationData.Summary s = SynthSegmentationData.generate(out, train, eval, size, seed);
+    LOG.info(
+        "Wrote {} train / {} val / {} test {}x{} land-cover scenes ({} classes) to {} in {} ms",
+        s.train(),
+        s.val(),
+        s.test(),
+        size,
+        size,
+        s.classes(),
         s.root(),
         (System.nanoTime() - start) / 1_000_000);
     return s;

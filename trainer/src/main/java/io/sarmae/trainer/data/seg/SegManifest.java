@@ -1,0 +1,49 @@
+package io.sarmae.trainer.data.seg;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.sarmae.trainer.data.DataException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/**
+ * The labelled training subset of one segmentation repeat ({@code split-repeat<k>.json}): protocol
+ * ({@code all}, {@code kimages}, {@code fraction}), seed, parameters, classes and the stems drawn.
+ */
+public record SegManifest(
+    int format,
+    String protocol,
+    long seed,
+    Integer images,
+    Double fraction,
+    String split,
+    List<String> classes,
+    List<String> stems) {
+
+  public static final int FORMAT = 1;
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** Writes atomically (temporary file, then rename). */
+  public void write(Path file) {
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      JSON.writeValue(tmp.toFile(), this);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new DataException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  public static SegManifest read(Path file) {
+    try {
+      return JSON.readValue(file.toFile(), SegManifest.class);
+    } catch (IOException e) {
+      throw new DataException("cannot read split manifest " + file + ": " + e, e);
+    }
+  }
+}
