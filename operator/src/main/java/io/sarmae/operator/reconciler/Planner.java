@@ -168,6 +168,9 @@ public final class Planner {
     List<Pod> summaryPods = List.of();
     boolean groupCreated;
 
+    /** Why the current generation's spec is rejected, or null when it is accepted. */
+    String rejected;
+
     /** Per-rank status of this pass; null on passes that do not look at the attempt's pods. */
     Ranks ranks;
 
@@ -192,7 +195,11 @@ public final class Planner {
 
     void run() {
       reportForeign();
-      List<String> errors = SpecValidation.validate(r);
+      if (!terminal(old.getPhase())) {
+        acceptSpec();
+      }
+      // A rejected edit leaves the run on its accepted spec, which was valid.
+      List<String> errors = rejected == null ? SpecValidation.validate(r) : List.of();
       if (!errors.isEmpty()) {
         if (old.getPhase() == Phase.FAILED) {
           keepTerminal();
@@ -280,6 +287,18 @@ public final class Planner {
           return;
         }
         if (awaitForeignPods()) {
+          return;
+        }
+        if (rejected != null) {
+          phase =
+              old.getPhase() == null || old.getPhase() == Phase.RUNNING
+                  ? Phase.PENDING
+                  : old.getPhase();
+          if (phase == Phase.SUSPENDED) {
+            phase = Phase.PENDING;
+          }
+          reason = "SpecRejected";
+          message = rejected;
           return;
         }
         createGroup(attempt + 1, weights);
@@ -401,6 +420,30 @@ public final class Planner {
               + "s for the other ranks to exit";
       requeueIn(Duration.between(now, finished.plus(SUCCESS_GRACE)));
       return true;
+    }
+
+    /**
+     * Accepts the spec when its immutable part is what the run started with (or on the first pass);
+     * otherwise remembers why it is rejected. Mutable fields (SpecRules.MUTABLE) take effect either
+     * way, since the planner reads them from the current spec.
+     */
+    void acceptSpec() {
+      String digest = AcceptedSpec.digest(spec);
+      String accepted = old.getAcceptedSpecDigest();
+      if (accepted == null || accepted.equals(digest)) {
+        s.setAcceptedSpecDigest(digest);
+        s.setAcceptedGeneration(r.getMetadata().getGeneration());
+        return;
+      }
+      rejected =
+          "generation "
+              + r.getMetadata().getGeneration()
+              + " changes fields that are immutable after creation (only suspend,"
+              + " ttlSecondsAfterFinished, activeDeadlineSeconds, failurePolicy and scheduling may"
+              + " change); the pods keep running generation "
+              + old.getAcceptedGeneration()
+              + " and no new pod group starts until the edit is reverted; create a new resource"
+              + " to train with other settings";
     }
 
     /** Reports pods of an earlier incarnation once per name (status.foreignPods remembers them). */
@@ -991,6 +1034,15 @@ public final class Planner {
           phase == Phase.SUSPENDED,
           phase == Phase.SUSPENDED ? "Suspended" : "NotSuspended",
           phase == Phase.SUSPENDED ? message : "");
+      c.set(
+          Conditions.SPEC_ACCEPTED,
+          rejected == null,
+          rejected == null ? "Accepted" : "SpecRejected",
+          rejected == null ? "" : rejected);
+      var wasAccepted = Conditions.find(old.getConditions(), Conditions.SPEC_ACCEPTED);
+      if (rejected != null && (wasAccepted == null || !"False".equals(wasAccepted.getStatus()))) {
+        events.add(new Plan.Event(true, "SpecRejected", rejected));
+      }
       if (r instanceof SarmaeFinetune) {
         if (waiting != null) {
           c.set(Conditions.WAITING_FOR_PRETRAIN, waiting, waitingReason, waitingMessage);

@@ -191,6 +191,31 @@ class JobControllerMockServerTest {
     assertThat(status(h, again).getAttempt()).isEqualTo(1);
   }
 
+  /** On main the ConfigMap was created once and never updated: every attempt gets its rendering. */
+  @Test
+  void everyAttemptStartsFromTheConfigRenderedForIt(TestInfo info) {
+    Harness h = harness(info);
+    SarmaePretrain r = running(h);
+    ConfigMap cm = h.client.configMaps().inNamespace(h.namespace).withName("tiny-cpu-config").get();
+    String rendered = cm.getData().get("config.yaml");
+    cm.getData().put("config.yaml", "run:\n  seed: 99\n");
+    h.client.resource(cm).update();
+    h.kubelet(r, p -> Pods.exited(p, 1, "Error", null));
+    h.settle(r);
+    h.advance(Duration.ofSeconds(30));
+    h.settle(r);
+    assertThat(status(h, r).getAttempt()).isEqualTo(2);
+    assertThat(
+            h.client
+                .configMaps()
+                .inNamespace(h.namespace)
+                .withName("tiny-cpu-config")
+                .get()
+                .getData()
+                .get("config.yaml"))
+        .isEqualTo(rendered);
+  }
+
   /** On main only failed runs expired: the success pass never asked to be called again. */
   @Test
   void ttlDeletesASucceededRun(TestInfo info) {

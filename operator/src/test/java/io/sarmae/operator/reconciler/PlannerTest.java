@@ -721,6 +721,67 @@ class PlannerTest {
         .containsExactly("0:1:76:PeerLost", "1:1:137:OOMKilled");
   }
 
+  /**
+   * Where the API server does not enforce CEL, an edit of an immutable field used to be accepted
+   * silently (observedGeneration advanced, nothing changed). Now it is rejected with a condition
+   * and an event; the running pods continue, and no new pod group starts on a spec the pods were
+   * not rendered from until the edit is reverted.
+   */
+  @Test
+  void anImmutableEditIsRejectedWhileTheRunningPodsContinue() {
+    var r = Fixtures.tinyPretrain();
+    World w = started(r);
+    assertThat(cond(w.status(), "SpecAccepted").getStatus()).isEqualTo("True");
+    String digest = w.status().getAcceptedSpecDigest();
+    assertThat(digest).hasSize(64);
+    r.getSpec().getOptim().setEpochs(5);
+    r.getMetadata().setGeneration(2L);
+    Plan plan = w.pass(T0.plusSeconds(30));
+    assertThat(w.status().getPhase()).isEqualTo(Phase.RUNNING);
+    assertThat(plan.actions()).isEmpty();
+    assertThat(w.status().getObservedGeneration()).isEqualTo(2L);
+    assertThat(w.status().getAcceptedGeneration()).isEqualTo(1L);
+    assertThat(w.status().getAcceptedSpecDigest()).isEqualTo(digest);
+    var accepted = cond(w.status(), "SpecAccepted");
+    assertThat(accepted.getStatus()).isEqualTo("False");
+    assertThat(accepted.getReason()).isEqualTo("SpecRejected");
+    assertThat(accepted.getMessage()).contains("generation 2", "generation 1");
+    assertThat(plan.events())
+        .singleElement()
+        .matches(e -> e.warning() && e.reason().equals("SpecRejected"));
+    assertIdle(w, T0.plusSeconds(31));
+
+    // The pod fails retryably: the next group waits for the edit to be reverted.
+    w.mapPods(p -> Pods.exited(p, 1, "Error", null));
+    w.pass(T0.plusSeconds(40));
+    w.pass(T0.plusSeconds(200));
+    assertThat(w.pods).isEmpty();
+    assertThat(w.status().getReason()).isEqualTo("SpecRejected");
+    r.getSpec().getOptim().setEpochs(2);
+    r.getMetadata().setGeneration(3L);
+    w.pass(T0.plusSeconds(210));
+    assertThat(w.pods).singleElement();
+    assertThat(w.status().getAttempt()).isEqualTo(2);
+    assertThat(cond(w.status(), "SpecAccepted").getStatus()).isEqualTo("True");
+    assertThat(w.status().getAcceptedGeneration()).isEqualTo(3L);
+  }
+
+  @Test
+  void mutableEditsTakeEffectAtOnce() {
+    var r = Fixtures.tinyPretrain();
+    World w = started(r);
+    r.getSpec().setActiveDeadlineSeconds(60L);
+    r.getSpec().getFailurePolicy().setBackoffLimit(7);
+    r.getMetadata().setGeneration(2L);
+    w.pass(T0.plusSeconds(30));
+    assertThat(cond(w.status(), "SpecAccepted").getStatus()).isEqualTo("True");
+    assertThat(w.status().getAcceptedGeneration()).isEqualTo(2L);
+    assertThat(w.status().getProgress()).isNotNull();
+    w.pass(T0.plusSeconds(65));
+    assertThat(w.status().getPhase()).isEqualTo(Phase.FAILED);
+    assertThat(w.status().getReason()).isEqualTo("DeadlineExceeded");
+  }
+
   @Test
   void invalidSpecFailsOnceWithoutRetry() {
     var r = Fixtures.tinyPretrain();

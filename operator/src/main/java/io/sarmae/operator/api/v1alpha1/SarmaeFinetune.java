@@ -2,6 +2,7 @@ package io.sarmae.operator.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -30,5 +31,6 @@ import io.fabric8.kubernetes.model.annotation.Version;
     getDescription = "Mean top-1 accuracy over repeats, in percent")
 @AdditionalPrinterColumn(name = "ETA", jsonPath = ".status.progress.eta", type = Type.STRING)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
+@ValidationRule(value = SpecRules.NAME_LENGTH, message = SpecRules.NAME_LENGTH_MESSAGE)
 public class SarmaeFinetune extends CustomResource<SarmaeFinetuneSpec, SarmaeJobStatus>
     implements Namespaced {}
