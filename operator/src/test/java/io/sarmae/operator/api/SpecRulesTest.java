@@ -51,4 +51,20 @@ class SpecRulesTest {
       assertThat(properties(c.getKey())).containsAll(SpecRules.MUTABLE);
     }
   }
+
+  /** kubectl get shows why a run is where it is and how often it restarted (issue 13). */
+  @Test
+  void printerColumnsShowTheReasonAndTheRestartCount() throws Exception {
+    for (String file : io.sarmae.operator.testing.MockCluster.CrdFiles.FILES) {
+      var crd =
+          io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+              java.nio.file.Files.readString(
+                  io.sarmae.operator.testing.Golden.REPO.resolve("crds").resolve(file)),
+              io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class);
+      assertThat(crd.getSpec().getVersions().get(0).getAdditionalPrinterColumns())
+          .extracting(c -> c.getName() + "=" + c.getJsonPath())
+          .contains("Reason=.status.reason", "Restarts=.status.restartCount")
+          .startsWith("Phase=.status.phase", "Reason=.status.reason");
+    }
+  }
 }

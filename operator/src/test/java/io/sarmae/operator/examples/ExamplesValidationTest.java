@@ -102,7 +102,8 @@ class ExamplesValidationTest {
     String name48 = "a".repeat(48);
     assertThat(PRETRAIN.validateCreate(edit(tiny(), "/metadata/name", name48))).isEmpty();
     assertThat(PRETRAIN.validateCreate(edit(tiny(), "/metadata/name", name48 + "b")))
-        .containsExactly("<root>: " + io.sarmae.operator.api.v1alpha1.SpecRules.NAME_LENGTH_MESSAGE);
+        .containsExactly(
+            "<root>: " + io.sarmae.operator.api.v1alpha1.SpecRules.NAME_LENGTH_MESSAGE);
   }
 
   @Test
