@@ -35,10 +35,7 @@ public final class SpecValidation {
     List<String> errors = new ArrayList<>();
     String name = resource.getMetadata().getName();
     if (name.length() > Names.MAX_NAME_LENGTH) {
-      errors.add(
-          "metadata.name must be at most "
-              + Names.MAX_NAME_LENGTH
-              + " characters so that pod hostnames stay DNS labels");
+      errors.add(io.sarmae.operator.api.v1alpha1.SpecRules.NAME_LENGTH_MESSAGE);
     }
     JobSpecCommon spec;
     if (resource instanceof SarmaePretrain p) {

@@ -121,12 +121,17 @@ public final class SpecRules {
           + " && "
           + "(has(self.optim) ? has(oldSelf.optim) && self.optim == oldSelf.optim : !has(oldSelf.optim))";
 
+  /** Longest run name (the operator's Names.MAX_NAME_LENGTH is this value). */
+  public static final int MAX_NAME_LENGTH = 48;
+
   /**
    * Pod hostnames are {@code <name>-worker-<index>} and must stay DNS labels (63 characters) up to
    * 1000 replicas: checked at admission on the root of the object, where CEL sees metadata.name.
    */
-  public static final String NAME_LENGTH = "self.metadata.name.size() <= 48";
+  public static final String NAME_LENGTH = "self.metadata.name.size() <= " + MAX_NAME_LENGTH;
 
   public static final String NAME_LENGTH_MESSAGE =
-      "metadata.name must be at most 48 characters so that pod hostnames stay DNS labels";
+      "metadata.name must be at most "
+          + MAX_NAME_LENGTH
+          + " characters so that pod hostnames stay DNS labels";
 }
