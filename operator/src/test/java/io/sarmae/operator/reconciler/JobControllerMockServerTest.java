@@ -235,6 +235,31 @@ class JobControllerMockServerTest {
     assertThat(h.get(r)).isNull();
   }
 
+  /** On main an image that never pulls left the run Pending forever without a word. */
+  @Test
+  void anImageThatNeverPullsStallsTheRunWithAWarning(TestInfo info) {
+    Harness h = harness(info);
+    SarmaePretrain r = h.create(Fixtures.tinyPretrain());
+    h.settle(r);
+    h.kubelet(
+        r, p -> Pods.waiting(p, "ImagePullBackOff", "Back-off pulling image \"sarmae:nope\""));
+    h.settle(r);
+    assertThat(status(h, r).getReason()).isEqualTo("ImagePullBackOff");
+    assertThat(condition(status(h, r), "Stalled")).isEqualTo("False/Progressing");
+    // The mock stamps creationTimestamp with the wall clock: move the harness clock past it.
+    var created = java.time.Instant.parse(h.pods(r).get(0).getMetadata().getCreationTimestamp());
+    h.advance(Duration.between(h.clock.instant(), created).plusSeconds(600));
+    h.settle(r);
+    var s = status(h, r);
+    assertThat(condition(s, "Stalled")).isEqualTo("True/PendingTimeout");
+    assertThat(Conditions.find(s.getConditions(), "Stalled").getMessage())
+        .contains("ImagePullBackOff", "sarmae:nope");
+    assertThat(h.client.v1().events().inNamespace(h.namespace).list().getItems())
+        .filteredOn(e -> "PendingTimeout".equals(e.getReason()))
+        .singleElement()
+        .matches(e -> "Warning".equals(e.getType()));
+  }
+
   /** On main a pod deleted with kubectl restarted the group without a trace. */
   @Test
   void aDeletedPodIsRecordedWithAWarningAndRestartsTheGroup(TestInfo info) {
