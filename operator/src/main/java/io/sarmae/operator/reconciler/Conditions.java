@@ -18,6 +18,7 @@ public final class Conditions {
   public static final String SUCCEEDED = "Succeeded";
   public static final String FAILED = "Failed";
   public static final String SUSPENDED = "Suspended";
+  public static final String SPEC_ACCEPTED = "SpecAccepted";
   public static final String WAITING_FOR_PRETRAIN = "WaitingForPretrain";
 
   private final List<Condition> previous;

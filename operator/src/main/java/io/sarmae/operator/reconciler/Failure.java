@@ -26,6 +26,17 @@ public record Failure(String pod, Kind kind, Integer exitCode, String message) {
     Preempted(Handling.RESTART),
     NodeLost(Handling.RESTART),
     Interrupted(Handling.RESTART),
+    /**
+     * A pod of the running attempt was deleted by someone else ({@code kubectl delete pod}, a
+     * controller), without a DisruptionTarget that names the infrastructure: restart, not counted.
+     */
+    PodDeleted(Handling.RESTART),
+    /**
+     * The kubelet killed the trainer because its liveness probe failed (the trainer's /healthz
+     * reports a step that stopped advancing); the trainer says so with termination reason {@code
+     * LivenessFailed}. Counted: a run that keeps hanging must reach backoffLimit.
+     */
+    LivenessKilled(Handling.RESTART_COUNTED),
     Signal(Handling.RESTART),
     Crashed(Handling.RESTART_COUNTED),
     OOMKilled(Handling.RESTART_COUNTED),

@@ -1,8 +1,10 @@
 package io.sarmae.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -67,7 +69,8 @@ public final class JobController {
   public <R extends CustomResource<? extends JobSpecCommon, SarmaeJobStatus>> Result reconcile(
       R run, List<Pod> pods, Optional<SarmaePretrain> pretrain, Consumer<Pod> onPodCreated) {
     Instant now = clock.instant();
-    ProgressReport progress = poller.poll(run.getMetadata().getUid(), pods, now);
+    ProgressReport progress =
+        poller.poll(run.getMetadata().getUid(), Ownership.split(run, pods).own(), now);
     Observed.PretrainState ps = null;
     if (run instanceof SarmaeFinetune f
         && f.getSpec() != null
@@ -149,6 +152,7 @@ public final class JobController {
       }
     } catch (KubernetesClientException e) {
       if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        replaceIfStale(run, object);
         return; // deterministic names: it exists, which is what we wanted
       }
       if (object instanceof GenericKubernetesResource
@@ -165,6 +169,57 @@ public final class JobController {
       }
       throw e;
     }
+  }
+
+  /**
+   * The ConfigMap and Service are rendered for every attempt: one that exists already is replaced
+   * when it belongs to an earlier incarnation of the run (another owner UID) or, for the ConfigMap,
+   * holds another config, so that an attempt never starts with a config it was not rendered for.
+   */
+  private void replaceIfStale(HasMetadata run, HasMetadata object) {
+    if (!(object instanceof ConfigMap) && !(object instanceof Service)) {
+      return; // pods are never replaced; PodGroups keep their first spec
+    }
+    HasMetadata existing = client.resource(object).get();
+    if (existing == null) {
+      return;
+    }
+    boolean foreign = !Ownership.ownedBy(existing, run.getMetadata().getUid());
+    boolean differs =
+        object instanceof ConfigMap cm
+            && !Objects.equals(cm.getData(), ((ConfigMap) existing).getData());
+    if (!foreign && !differs) {
+      return;
+    }
+    if (foreign) {
+      events.record(
+          run,
+          new Plan.Event(
+              true,
+              "ForeignChild",
+              object.getKind()
+                  + " "
+                  + object.getMetadata().getName()
+                  + " belonged to an earlier incarnation (owner UID "
+                  + Ownership.controllerUid(existing)
+                  + "); replaced"),
+          clock.instant());
+    }
+    if (object instanceof Service) {
+      // Parts of a Service are immutable: delete the old one and create ours (Services carry no
+      // finalizers, so the name is free at once; if not, the next attempt creates it).
+      client.resource(existing).withGracePeriod(0).delete();
+      try {
+        client.resource(object).create();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+          throw e;
+        }
+      }
+      return;
+    }
+    object.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+    client.resource(object).update();
   }
 
   static boolean sameStatus(SarmaeJobStatus a, SarmaeJobStatus b) {

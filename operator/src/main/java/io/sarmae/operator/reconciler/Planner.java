@@ -2,7 +2,6 @@ package io.sarmae.operator.reconciler;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
@@ -145,6 +144,13 @@ public final class Planner {
     final SarmaeJobStatus s;
     final List<Action> actions = new ArrayList<>();
     final List<Plan.Event> events = new ArrayList<>();
+
+    /** This incarnation's pods (owner UID = the run's UID). */
+    final List<Pod> pods;
+
+    /** Pods named after the run but owned by an earlier incarnation: never read, only reported. */
+    final List<Pod> foreign;
+
     Duration requeue;
 
     Phase phase;
@@ -162,6 +168,12 @@ public final class Planner {
     List<Pod> summaryPods = List.of();
     boolean groupCreated;
 
+    /** Why the current generation's spec is rejected, or null when it is accepted. */
+    String rejected;
+
+    /** Per-rank status of this pass; null on passes that do not look at the attempt's pods. */
+    Ranks ranks;
+
     Pass(
         CustomResource<? extends JobSpecCommon, SarmaeJobStatus> r,
         Observed o,
@@ -176,16 +188,24 @@ public final class Planner {
       this.old = r.getStatus() != null ? r.getStatus() : new SarmaeJobStatus();
       this.s = COPIER.convertValue(old, SarmaeJobStatus.class);
       s.setObservedGeneration(r.getMetadata().getGeneration());
+      Ownership.Split<Pod> split = Ownership.split(r, o.pods());
+      this.pods = split.own();
+      this.foreign = split.foreign();
     }
 
     void run() {
-      List<String> errors = SpecValidation.validate(r);
+      reportForeign();
+      if (!terminal(old.getPhase())) {
+        acceptSpec();
+      }
+      // A rejected edit leaves the run on its accepted spec, which was valid.
+      List<String> errors = rejected == null ? SpecValidation.validate(r) : List.of();
       if (!errors.isEmpty()) {
         if (old.getPhase() == Phase.FAILED) {
           keepTerminal();
           return;
         }
-        deletePods(livePods(o.pods()), "invalid spec");
+        deletePods(livePods(pods), "invalid spec");
         fail("InvalidSpec", "invalid spec: " + String.join("; ", errors));
         return;
       }
@@ -194,11 +214,10 @@ public final class Planner {
         return;
       }
       int attempt =
-          Math.max(
-              nz(old.getAttempt()), o.pods().stream().mapToInt(Planner::attempt).max().orElse(0));
+          Math.max(nz(old.getAttempt()), pods.stream().mapToInt(Planner::attempt).max().orElse(0));
       List<Pod> current = new ArrayList<>();
       List<Pod> stale = new ArrayList<>();
-      for (Pod p : o.pods()) {
+      for (Pod p : pods) {
         (attempt(p) == attempt ? current : stale).add(p);
       }
       current.sort(Comparator.comparingInt(Planner::index));
@@ -206,6 +225,7 @@ public final class Planner {
       List<Pod> live = livePods(current);
       s.setAttempt(attempt == 0 ? null : attempt);
       summaryPods = live;
+      ranks = new Ranks(old.getRanks(), Effective.replicas(spec), current);
 
       Long deadline = spec.getActiveDeadlineSeconds();
       Instant start = Timestamps.parse(s.getStartTime());
@@ -236,6 +256,13 @@ public final class Planner {
         return;
       }
 
+      if (attempt > 0
+          && old.getNextRestartTime() == null
+          && old.getPhase() != Phase.SUSPENDED
+          && lostPod(current, live)) {
+        return;
+      }
+
       if (live.isEmpty()) {
         if (current.stream().anyMatch(Planner::terminating)) {
           phase = old.getPhase() == null ? Phase.PENDING : old.getPhase();
@@ -257,6 +284,21 @@ public final class Planner {
           reason = s.getLastFailure() != null ? s.getLastFailure().getReason() : "Backoff";
           message = restartMessage(s.getLastFailure());
           requeueIn(Duration.between(now, next));
+          return;
+        }
+        if (awaitForeignPods()) {
+          return;
+        }
+        if (rejected != null) {
+          phase =
+              old.getPhase() == null || old.getPhase() == Phase.RUNNING
+                  ? Phase.PENDING
+                  : old.getPhase();
+          if (phase == Phase.SUSPENDED) {
+            phase = Phase.PENDING;
+          }
+          reason = "SpecRejected";
+          message = rejected;
           return;
         }
         createGroup(attempt + 1, weights);
@@ -294,7 +336,15 @@ public final class Planner {
       }
       List<Pod> failed = live.stream().filter(p -> "Failed".equals(podPhase(p))).toList();
       if (!failed.isEmpty()) {
-        Failure f = FailureClassifier.classifyGroup(failed, Effective.retryableExitCodes(spec));
+        Failure grouped =
+            FailureClassifier.classifyGroup(failed, Effective.retryableExitCodes(spec));
+        Failure f =
+            PodLoss.liveness(
+                grouped,
+                failed.stream()
+                    .filter(p -> p.getMetadata().getName().equals(grouped.pod()))
+                    .findFirst()
+                    .orElse(null));
         if (f.kind() == Failure.Kind.PeerLost && awaitCulprit(failed, live)) {
           return;
         }
@@ -372,6 +422,127 @@ public final class Planner {
       return true;
     }
 
+    /**
+     * Accepts the spec when its immutable part is what the run started with (or on the first pass);
+     * otherwise remembers why it is rejected. Mutable fields (SpecRules.MUTABLE) take effect either
+     * way, since the planner reads them from the current spec.
+     */
+    void acceptSpec() {
+      String digest = AcceptedSpec.digest(spec);
+      String accepted = old.getAcceptedSpecDigest();
+      if (accepted == null || accepted.equals(digest)) {
+        s.setAcceptedSpecDigest(digest);
+        s.setAcceptedGeneration(r.getMetadata().getGeneration());
+        return;
+      }
+      rejected =
+          "generation "
+              + r.getMetadata().getGeneration()
+              + " changes fields that are immutable after creation (only suspend,"
+              + " ttlSecondsAfterFinished, activeDeadlineSeconds, failurePolicy and scheduling may"
+              + " change); the pods keep running generation "
+              + old.getAcceptedGeneration()
+              + " and no new pod group starts until the edit is reverted; create a new resource"
+              + " to train with other settings";
+    }
+
+    /** Reports pods of an earlier incarnation once per name (status.foreignPods remembers them). */
+    void reportForeign() {
+      List<String> names =
+          foreign.stream().map(p -> p.getMetadata().getName()).sorted().limit(64).toList();
+      s.setForeignPods(names.isEmpty() ? null : names);
+      List<String> before = old.getForeignPods() == null ? List.of() : old.getForeignPods();
+      List<String> fresh = names.stream().filter(n -> !before.contains(n)).toList();
+      if (!fresh.isEmpty()) {
+        events.add(
+            new Plan.Event(
+                true,
+                "ForeignPods",
+                "ignoring pod(s) "
+                    + String.join(", ", fresh)
+                    + ": they belong to an earlier "
+                    + r.getKind()
+                    + " named "
+                    + r.getMetadata().getName()
+                    + " (owner UID "
+                    + Ownership.controllerUid(
+                        foreign.stream()
+                            .filter(p -> p.getMetadata().getName().equals(fresh.get(0)))
+                            .findFirst()
+                            .orElseThrow())
+                    + ", this run is "
+                    + r.getMetadata().getUid()
+                    + ")"));
+      }
+    }
+
+    /**
+     * Pods of an earlier incarnation hold names this run needs (garbage collection deletes them
+     * after their owner is gone): wait instead of mistaking "already exists" for our own pod.
+     *
+     * @return true when this pass waits
+     */
+    boolean awaitForeignPods() {
+      int replicas = Effective.replicas(spec);
+      List<String> blocking =
+          foreign.stream()
+              .map(p -> p.getMetadata().getName())
+              .filter(
+                  n -> {
+                    for (int i = 0; i < replicas; i++) {
+                      if (n.equals(Names.worker(r.getMetadata().getName(), i))) {
+                        return true;
+                      }
+                    }
+                    return false;
+                  })
+              .sorted()
+              .toList();
+      if (blocking.isEmpty()) {
+        return false;
+      }
+      phase =
+          old.getPhase() == null || old.getPhase() == Phase.RUNNING
+              ? Phase.PENDING
+              : old.getPhase();
+      reason = "WaitingForForeignPods";
+      message =
+          "pod(s) "
+              + String.join(", ", blocking)
+              + " of an earlier incarnation of this run still exist; waiting for them to be"
+              + " deleted (garbage collection of their deleted owner)";
+      requeueIn(DELETION_POLL);
+      return true;
+    }
+
+    /**
+     * A pod of the current attempt is being deleted, or vanished after the operator saw it, while
+     * the operator did not delete it (no restart, suspend or end under way): record it and restart
+     * the group like any other infrastructure failure.
+     *
+     * @return true when this pass handled such a loss
+     */
+    boolean lostPod(List<Pod> current, List<Pod> live) {
+      FailureRecord handled = old.getLastFailure();
+      for (Pod p : current) {
+        String uid = p.getMetadata().getUid();
+        if (!ranks.deletedByOthers(p)) {
+          continue; // alive, or deleted by this operator
+        }
+        if (handled != null && uid != null && uid.equals(handled.getPodUid())) {
+          continue;
+        }
+        handleFailure(PodLoss.deleted(p, Effective.retryableExitCodes(spec)), p, live);
+        return true;
+      }
+      String gone = ranks.vanished(current);
+      if (gone != null) {
+        handleFailure(PodLoss.vanished(gone), null, live);
+        return true;
+      }
+      return false;
+    }
+
     String restartMessage(FailureRecord fr) {
       String cause = fr == null || fr.getMessage() == null ? "" : fr.getMessage() + "; ";
       return cause + "restarting from the last checkpoint at " + s.getNextRestartTime();
@@ -389,16 +560,26 @@ public final class Planner {
     void keepTerminal() {
       phase = old.getPhase();
       keepConditions = true;
-      summaryPods = livePods(o.pods());
+      summaryPods = livePods(pods);
+      expireAfterTtl();
+    }
+
+    /**
+     * ttlSecondsAfterFinished, for every finished run (succeeded or failed): delete it when the
+     * time has come, otherwise look again exactly then. Both the pass that finishes the run and
+     * every later pass call this, so the deletion never waits for an unrelated event.
+     */
+    void expireAfterTtl() {
       Integer ttl = spec == null ? null : spec.getTtlSecondsAfterFinished();
       Instant done = Timestamps.parse(s.getCompletionTime());
-      if (ttl != null && done != null) {
-        Instant at = done.plusSeconds(ttl);
-        if (!now.isBefore(at)) {
-          actions.add(new Plan.DeleteResource());
-        } else {
-          requeueIn(Duration.between(now, at));
-        }
+      if (ttl == null || done == null) {
+        return;
+      }
+      Instant at = done.plusSeconds(ttl);
+      if (!now.isBefore(at)) {
+        actions.add(new Plan.DeleteResource());
+      } else {
+        requeueIn(Duration.between(now, at));
       }
     }
 
@@ -476,6 +657,9 @@ public final class Planner {
       }
       s.setAttempt(attempt);
       groupCreated = true;
+      if (ranks != null) {
+        ranks.created(r.getMetadata().getName());
+      }
       if (s.getStartTime() == null) {
         s.setStartTime(nowText);
       }
@@ -503,7 +687,11 @@ public final class Planner {
       if (failedPod != null) {
         fr.setPodUid(failedPod.getMetadata().getUid());
       }
+      fr.setAttempt(s.getAttempt());
       s.setLastFailure(fr);
+      if (ranks != null) {
+        ranks.ended(live, f, Effective.retryableExitCodes(spec));
+      }
       if (h == Handling.FAIL) {
         deletePods(live.stream().filter(p -> !"Failed".equals(podPhase(p))).toList(), "run failed");
         fail(f.kind().name(), f.message());
@@ -578,19 +766,28 @@ public final class Planner {
         p.setStep(tm.step() != null ? tm.step() : p.getStep());
         p.setLoss(tm.loss() != null ? tm.loss() : p.getLoss());
       }
+      if (p.getEpochs() == null && p.getEpoch() != null) {
+        p.setEpochs(p.getEpoch());
+      }
+      p.setLastCheckpoint(result.getCheckpoint());
       s.setProgress(p);
       s.setCompletionTime(nowText);
       s.setNextRestartTime(null);
+      requeueAfterTtl();
       deletePods(
           live.stream().filter(x -> x != rank0 && !terminal(podPhase(x))).toList(),
           "run succeeded");
       phase = Phase.SUCCEEDED;
-      reason = "Succeeded";
+      boolean again = tm != null && Boolean.TRUE.equals(tm.alreadyFinished());
+      reason = again ? "AlreadyFinished" : "Succeeded";
       message =
-          result.getTop1Mean() != null
-              ? String.format(
-                  "finished: top-1 %.2f ± %.2f", result.getTop1Mean(), nzd(result.getTop1Std()))
-              : "finished; final model at " + result.getCheckpoint();
+          again
+              ? "already finished: this run's final model existed before these pods started; "
+                  + result.getCheckpoint()
+              : result.getTop1Mean() != null
+                  ? String.format(
+                      "finished: top-1 %.2f ± %.2f", result.getTop1Mean(), nzd(result.getTop1Std()))
+                  : "finished; final model at " + result.getCheckpoint();
       scheduled = true;
       scheduledReason = "AllPodsScheduled";
       scheduledMessage = "";
@@ -625,7 +822,7 @@ public final class Planner {
                   null,
                   step + " has not advanced for " + deadline + "s (progressDeadlineSeconds)"),
               null,
-              livePods(o.pods()));
+              livePods(pods));
           return;
         }
         requeueIn(Duration.between(now, limit));
@@ -668,34 +865,6 @@ public final class Planner {
       reason = untouched ? "PodsCreated" : "PodsPending";
       message =
           untouched ? createdMessage(live.size(), nz(s.getAttempt())) : "waiting for pods to start";
-      Pod unscheduled = null;
-      for (Pod p : live) {
-        PodCondition c = FailureClassifier.condition(p, "PodScheduled");
-        if (c != null && "False".equals(c.getStatus())) {
-          unscheduled = p;
-          break;
-        }
-      }
-      if (unscheduled != null) {
-        PodCondition c = FailureClassifier.condition(unscheduled, "PodScheduled");
-        scheduled = false;
-        scheduledReason = c.getReason() == null ? "Unschedulable" : c.getReason();
-        scheduledMessage = unscheduled.getMetadata().getName() + ": " + nzs(c.getMessage());
-        message = "pod " + scheduledMessage;
-        int timeout = Effective.pendingTimeoutSeconds(spec);
-        Instant created = Timestamps.parse(unscheduled.getMetadata().getCreationTimestamp());
-        if (timeout > 0 && created != null) {
-          Instant at = created.plusSeconds(timeout);
-          if (!now.isBefore(at)) {
-            stalledReason = "PendingTimeout";
-            stalledMessage =
-                "pod unschedulable for more than " + timeout + "s: " + scheduledMessage;
-          } else {
-            requeueIn(Duration.between(now, at));
-          }
-        }
-        return;
-      }
       boolean allScheduled =
           live.stream()
               .allMatch(
@@ -706,32 +875,43 @@ public final class Planner {
       scheduled = allScheduled;
       scheduledReason = allScheduled ? "AllPodsScheduled" : "Pending";
       scheduledMessage = allScheduled ? "" : "waiting for the scheduler";
-      String waitingText = containerWaiting(live);
-      if (waitingText != null) {
-        message = waitingText;
+      PodWait wait = PodWait.first(live);
+      if (wait == null) {
+        return;
       }
-    }
-
-    String containerWaiting(List<Pod> live) {
-      for (Pod p : live) {
-        if (p.getStatus() == null || p.getStatus().getContainerStatuses() == null) {
-          continue;
-        }
-        for (ContainerStatus cs : p.getStatus().getContainerStatuses()) {
-          if (cs.getState() != null && cs.getState().getWaiting() != null) {
-            var w = cs.getState().getWaiting();
-            if (w.getReason() != null && !"ContainerCreating".equals(w.getReason())) {
-              String m = nzs(w.getMessage());
-              return "pod "
-                  + p.getMetadata().getName()
+      if (wait.unschedulable()) {
+        scheduled = false;
+        scheduledReason = wait.reason();
+        scheduledMessage = wait.pod() + ": " + wait.message();
+      }
+      reason = wait.reason();
+      message = wait.text();
+      int timeout = Effective.pendingTimeoutSeconds(spec);
+      Instant created =
+          live.stream()
+              .filter(p -> p.getMetadata().getName().equals(wait.pod()))
+              .map(p -> Timestamps.parse(p.getMetadata().getCreationTimestamp()))
+              .filter(Objects::nonNull)
+              .findFirst()
+              .orElse(null);
+      if (timeout > 0 && created != null) {
+        Instant at = created.plusSeconds(timeout);
+        if (!now.isBefore(at)) {
+          stalledReason = "PendingTimeout";
+          stalledMessage =
+              "pod "
+                  + (wait.unschedulable() ? "unschedulable" : "not started")
+                  + " for more than "
+                  + timeout
+                  + "s: "
+                  + wait.pod()
                   + ": "
-                  + w.getReason()
-                  + (m.isEmpty() ? "" : ": " + (m.length() > 200 ? m.substring(0, 200) : m));
-            }
-          }
+                  + wait.reason()
+                  + (wait.message().isEmpty() ? "" : ": " + wait.message());
+        } else {
+          requeueIn(Duration.between(now, at));
         }
       }
-      return null;
     }
 
     void fail(String why, String text) {
@@ -742,13 +922,36 @@ public final class Planner {
         s.setCompletionTime(nowText);
       }
       s.setNextRestartTime(null);
+      requeueAfterTtl();
+    }
+
+    /** The finishing pass writes status first; the deletion comes from the next pass. */
+    void requeueAfterTtl() {
       Integer ttl = spec == null ? null : spec.getTtlSecondsAfterFinished();
       if (ttl != null) {
         requeueIn(Duration.ofSeconds(Math.max(ttl, 1)));
       }
     }
 
+    /**
+     * Rates and estimates describe a running trainer: once no pod trains (pending, restarting,
+     * suspended, finished) they would be stale, so they are removed; counters (epoch, step, loss,
+     * lastCheckpoint) stay.
+     */
+    void quiesceProgress() {
+      TrainingProgress p = s.getProgress();
+      if (p == null) {
+        return;
+      }
+      p.setImagesPerSecond(null);
+      p.setEtaSeconds(null);
+      p.setEta(null);
+    }
+
     void deletePods(List<Pod> pods, String why) {
+      if (ranks != null) {
+        ranks.deletedByOperator(pods);
+      }
       if (!pods.isEmpty()) {
         actions.add(
             new Plan.DeletePods(pods.stream().map(p -> p.getMetadata().getName()).toList(), why));
@@ -765,6 +968,9 @@ public final class Planner {
     }
 
     Plan finish() {
+      if (ranks != null) {
+        s.setRanks(ranks.list());
+      }
       if (!groupCreated) {
         List<String> deleted =
             actions.stream()
@@ -781,6 +987,10 @@ public final class Planner {
         return new Plan(List.copyOf(actions), s, requeue, List.of());
       }
       s.setPhase(phase);
+      s.setReason(reason);
+      if (phase != Phase.RUNNING) {
+        quiesceProgress();
+      }
       Conditions c = Conditions.from(old.getConditions(), nowText, r.getMetadata().getGeneration());
       boolean ready = phase == Phase.RUNNING || phase == Phase.SUCCEEDED;
       boolean reconciling = phase == Phase.PENDING || phase == Phase.RESTARTING;
@@ -824,12 +1034,28 @@ public final class Planner {
           phase == Phase.SUSPENDED,
           phase == Phase.SUSPENDED ? "Suspended" : "NotSuspended",
           phase == Phase.SUSPENDED ? message : "");
+      c.set(
+          Conditions.SPEC_ACCEPTED,
+          rejected == null,
+          rejected == null ? "Accepted" : "SpecRejected",
+          rejected == null ? "" : rejected);
+      var wasAccepted = Conditions.find(old.getConditions(), Conditions.SPEC_ACCEPTED);
+      if (rejected != null && (wasAccepted == null || !"False".equals(wasAccepted.getStatus()))) {
+        events.add(new Plan.Event(true, "SpecRejected", rejected));
+      }
       if (r instanceof SarmaeFinetune) {
         if (waiting != null) {
           c.set(Conditions.WAITING_FOR_PRETRAIN, waiting, waitingReason, waitingMessage);
         } else if (Conditions.find(old.getConditions(), Conditions.WAITING_FOR_PRETRAIN) != null) {
           c.keep(Conditions.WAITING_FOR_PRETRAIN);
         }
+      }
+      var wasStalled = Conditions.find(old.getConditions(), Conditions.STALLED);
+      if (stalledReason != null
+          && (wasStalled == null
+              || !"True".equals(wasStalled.getStatus())
+              || !stalledReason.equals(wasStalled.getReason()))) {
+        events.add(new Plan.Event(true, stalledReason, stalledMessage));
       }
       s.setConditions(c.build());
       if (old.getPhase() != phase) {

@@ -35,10 +35,7 @@ public final class SpecValidation {
     List<String> errors = new ArrayList<>();
     String name = resource.getMetadata().getName();
     if (name.length() > Names.MAX_NAME_LENGTH) {
-      errors.add(
-          "metadata.name must be at most "
-              + Names.MAX_NAME_LENGTH
-              + " characters so that pod hostnames stay DNS labels");
+      errors.add(io.sarmae.operator.api.v1alpha1.SpecRules.NAME_LENGTH_MESSAGE);
     }
     JobSpecCommon spec;
     if (resource instanceof SarmaePretrain p) {
@@ -57,7 +54,7 @@ public final class SpecValidation {
       }
       SarmaeFinetuneSpec fs = f.getSpec();
       if ((fs.getFromPretrain() == null) == (fs.getPretrainedWeights() == null)) {
-        errors.add("set exactly one of spec.fromPretrain and spec.pretrainedWeights");
+        errors.add("spec: set exactly one of fromPretrain and pretrainedWeights");
       }
       if (fs.getDataset() == null || fs.getDataset().getClaimName() == null) {
         errors.add("spec.dataset.claimName is required");
@@ -94,6 +91,7 @@ public final class SpecValidation {
     if (gpus < 0 || gpus > 16) {
       errors.add("gpusPerReplica must be 0 to 16");
     }
+    CelMirror.check(spec, errors);
     if (spec.getCheckpoint() == null || spec.getCheckpoint().getClaimName() == null) {
       errors.add("spec.checkpoint.claimName is required");
     }

@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * The trainer's one-line JSON termination message (trainer contract, "Termination message"). With
  * {@code FallbackToLogsOnError} a crash may leave log text instead: then only {@code message} is
- * set.
+ * set. {@code alreadyFinished: true} says the run had already written its final model before this
+ * start (a finished run applied again) and the trainer only published it.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record TerminationMessage(
@@ -21,7 +22,8 @@ public record TerminationMessage(
     String checkpoint,
     Double top1Mean,
     Double top1Std,
-    List<Double> top1) {
+    List<Double> top1,
+    Boolean alreadyFinished) {
 
   private static final ObjectMapper JSON =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -40,6 +42,6 @@ public record TerminationMessage(
       }
     }
     String tail = t.length() > 512 ? t.substring(t.length() - 512) : t;
-    return new TerminationMessage(null, null, tail, null, null, null, null, null, null, null);
+    return new TerminationMessage(null, null, tail, null, null, null, null, null, null, null, null);
   }
 }

@@ -31,7 +31,8 @@ public final class Names {
    * Longest resource name whose pod hostnames ({@code <name>-worker-999}) stay DNS labels (63
    * chars) for the 1000 replicas the schema allows.
    */
-  public static final int MAX_NAME_LENGTH = 48;
+  public static final int MAX_NAME_LENGTH =
+      io.sarmae.operator.api.v1alpha1.SpecRules.MAX_NAME_LENGTH;
 
   public static final int METRICS_PORT = 9400;
   public static final int RENDEZVOUS_PORT = 29500;

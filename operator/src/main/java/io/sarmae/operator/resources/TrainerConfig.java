@@ -40,10 +40,10 @@ public final class TrainerConfig {
   public static final String CHECKPOINT_MOUNT = "/checkpoints";
   public static final String WEIGHTS_MOUNT = "/weights";
 
-  /** The contract's config for a pretraining run named {@code name}. */
-  public static String renderPretrain(String name, SarmaePretrainSpec spec) {
+  /** The contract's config for a pretraining run named {@code name} with UID {@code runId}. */
+  public static String renderPretrain(String name, String runId, SarmaePretrainSpec spec) {
     Map<String, Map<String, Object>> c = new LinkedHashMap<>();
-    run(c, name, spec);
+    run(c, name, runId, spec);
 
     ModelSettings m = spec.getModel() != null ? spec.getModel() : new ModelSettings();
     Map<String, Object> model = encoder(c, m);
@@ -133,9 +133,9 @@ public final class TrainerConfig {
    * "Fine-tuning"; the trainer's tests parse the golden of this rendering strictly).
    */
   public static String renderFinetune(
-      String name, SarmaeFinetuneSpec spec, String pretrainedWeightsPath) {
+      String name, String runId, SarmaeFinetuneSpec spec, String pretrainedWeightsPath) {
     Map<String, Map<String, Object>> c = new LinkedHashMap<>();
-    run(c, name, spec);
+    run(c, name, runId, spec);
     ModelSettings m = spec.getModel() != null ? spec.getModel() : new ModelSettings();
     Map<String, Object> model = encoder(c, m);
     if (pretrainedWeightsPath != null) {
@@ -202,8 +202,11 @@ public final class TrainerConfig {
         : join(WEIGHTS_MOUNT + "/" + role, ref.getPath());
   }
 
-  private static void run(Map<String, Map<String, Object>> c, String name, JobSpecCommon spec) {
+  private static void run(
+      Map<String, Map<String, Object>> c, String name, String runId, JobSpecCommon spec) {
     Map<String, Object> run = section(c, "run");
+    // The run's identity (its UID): checkpoints record it, and the trainer resumes only its own.
+    run.put("id", runId);
     run.put("seed", l(spec.getSeed(), Defaults.JOB_SEED));
     run.put("outputDir", Effective.checkpointDir(spec, name) + "/output");
     run.put("device", Effective.gpus(spec) > 0 ? "gpu" : "cpu");
@@ -223,6 +226,9 @@ public final class TrainerConfig {
     ckpt.put("keepLast", i(cs == null ? null : cs.getKeepLast(), Defaults.CHECKPOINT_KEEP_LAST));
     // Every start of a pod group continues from the newest complete checkpoint.
     ckpt.put("resume", "auto");
+    if (cs != null && cs.getResumeFrom() != null) {
+      ckpt.put("resumeFrom", CHECKPOINT_MOUNT + "/" + cs.getResumeFrom());
+    }
     return ckpt;
   }
 

@@ -41,7 +41,7 @@ public record TrainerRun(
         p,
         spec,
         "pretrain",
-        TrainerConfig.renderPretrain(p.getMetadata().getName(), spec),
+        TrainerConfig.renderPretrain(p.getMetadata().getName(), p.getMetadata().getUid(), spec),
         spec.getData() == null ? null : spec.getData().getClaimName(),
         List.copyOf(claims));
   }
@@ -68,7 +68,8 @@ public record TrainerRun(
         f,
         spec,
         "finetune",
-        TrainerConfig.renderFinetune(f.getMetadata().getName(), spec, weightsPath),
+        TrainerConfig.renderFinetune(
+            f.getMetadata().getName(), f.getMetadata().getUid(), spec, weightsPath),
         spec.getDataset() == null ? null : spec.getDataset().getClaimName(),
         List.copyOf(claims));
   }

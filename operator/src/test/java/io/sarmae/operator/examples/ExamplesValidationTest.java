@@ -81,14 +81,29 @@ class ExamplesValidationTest {
   }
 
   @Test
-  void specIsImmutableExceptSuspend() {
+  void onlyTheMutableFieldsMayChangeAfterCreation() {
     JsonNode before = tiny();
     assertThat(PRETRAIN.validateUpdate(before, edit(before, "/spec/suspend", true))).isEmpty();
+    assertThat(PRETRAIN.validateUpdate(before, edit(before, "/spec/ttlSecondsAfterFinished", 60)))
+        .isEmpty();
+    assertThat(PRETRAIN.validateUpdate(before, edit(before, "/spec/activeDeadlineSeconds", 600)))
+        .isEmpty();
+    assertThat(PRETRAIN.validateUpdate(before, edit(before, "/spec/failurePolicy/backoffLimit", 9)))
+        .isEmpty();
     assertThat(PRETRAIN.validateUpdate(before, edit(before, "/spec/optim/epochs", 3)))
-        .containsExactly(
-            ".spec: spec is immutable after creation except spec.suspend; create a new resource to change settings");
+        .containsExactly(".spec: " + io.sarmae.operator.api.v1alpha1.SpecRules.IMMUTABLE_MESSAGE);
     assertThat(PRETRAIN.validateUpdate(before, edit(before, "/spec/priorityClassName", "high")))
         .hasSize(1);
+  }
+
+  /** The 48-character name limit is an admission error now, not a failure after creation. */
+  @Test
+  void namesLongerThan48CharactersAreRejectedAtAdmission() {
+    String name48 = "a".repeat(48);
+    assertThat(PRETRAIN.validateCreate(edit(tiny(), "/metadata/name", name48))).isEmpty();
+    assertThat(PRETRAIN.validateCreate(edit(tiny(), "/metadata/name", name48 + "b")))
+        .containsExactly(
+            "<root>: " + io.sarmae.operator.api.v1alpha1.SpecRules.NAME_LENGTH_MESSAGE);
   }
 
   @Test

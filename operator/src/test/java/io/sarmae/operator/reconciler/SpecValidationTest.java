@@ -132,11 +132,11 @@ class SpecValidationTest {
         Arguments.of(
             "both weight sources",
             (Consumer<SarmaeFinetune>) f -> f.getSpec().setPretrainedWeights(w),
-            "set exactly one of spec.fromPretrain and spec.pretrainedWeights"),
+            "set exactly one of fromPretrain and pretrainedWeights"),
         Arguments.of(
             "no weight source",
             (Consumer<SarmaeFinetune>) f -> f.getSpec().setFromPretrain(null),
-            "set exactly one of spec.fromPretrain and spec.pretrainedWeights"),
+            "set exactly one of fromPretrain and pretrainedWeights"),
         Arguments.of(
             "two replicas (fine-tuning runs one process)",
             (Consumer<SarmaeFinetune>) f -> f.getSpec().setReplicas(2),

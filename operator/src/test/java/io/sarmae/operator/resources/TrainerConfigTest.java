@@ -47,7 +47,9 @@ class TrainerConfigTest {
   @Test
   void tinyExampleRendersTheCanonicalOperatorConfig() {
     var tiny = Fixtures.tinyPretrain();
-    String yaml = TrainerConfig.renderPretrain(tiny.getMetadata().getName(), tiny.getSpec());
+    String yaml =
+        TrainerConfig.renderPretrain(
+            tiny.getMetadata().getName(), tiny.getMetadata().getUid(), tiny.getSpec());
     Golden.assertMatches(Fixtures.contract("pretrain-operator.yaml"), yaml);
   }
 
@@ -61,7 +63,8 @@ class TrainerConfigTest {
     init.setPath("/opt/init.safetensors");
     spec.setInitWeights(init);
     spec.getOptim().setLr(0.0001);
-    Set<String> rendered = renderedKeys(TrainerConfig.renderPretrain("vit-b", spec));
+    spec.getCheckpoint().setResumeFrom("vit-b-old/final");
+    Set<String> rendered = renderedKeys(TrainerConfig.renderPretrain("vit-b", "uid-1", spec));
     assertThat(contract).containsAll(rendered);
     // Everything the operator leaves to the trainer's defaults is deliberate.
     Set<String> notRendered = new TreeSet<>(contract);
@@ -73,7 +76,7 @@ class TrainerConfigTest {
   void minimalSpecRendersDefaultsFromTheDefaultsClass() throws Exception {
     var tiny = Fixtures.tinyPretrain();
     tiny.getSpec().setModel(null);
-    String yaml = TrainerConfig.renderPretrain("x", tiny.getSpec());
+    String yaml = TrainerConfig.renderPretrain("x", "uid-x", tiny.getSpec());
     assertThat(yaml).contains("  maskRatio: 0.75\n", "  size: base\n", "  dir: /checkpoints/x\n");
   }
 
@@ -95,7 +98,10 @@ class TrainerConfigTest {
     w.setPath("sarmae-vit-b/final");
     String yaml =
         TrainerConfig.renderFinetune(
-            "fusar-ship-40shot", ft.getSpec(), TrainerConfig.weightsPath(w, "pretrained"));
+            "fusar-ship-40shot",
+            ft.getMetadata().getUid(),
+            ft.getSpec(),
+            TrainerConfig.weightsPath(w, "pretrained"));
     Golden.assertMatches("finetune-config.yaml", yaml);
     assertThat(yaml).contains("  init: /weights/pretrained/sarmae-vit-b/final\n");
   }
@@ -103,11 +109,11 @@ class TrainerConfigTest {
   @Test
   void aLinearProbeLeavesBlrAndWeightDecayToTheTrainerUnlessSet() {
     var ft = Fixtures.finetune40();
-    String finetune = TrainerConfig.renderFinetune("ft", ft.getSpec(), "/w");
+    String finetune = TrainerConfig.renderFinetune("ft", "uid-ft", ft.getSpec(), "/w");
     assertThat(finetune).contains("  mode: finetune\n").contains("  blr: ").contains("weightDecay");
 
     ft.getSpec().setMode(io.sarmae.operator.api.v1alpha1.FinetuneMode.LINPROBE);
-    String probe = TrainerConfig.renderFinetune("ft", ft.getSpec(), "/w");
+    String probe = TrainerConfig.renderFinetune("ft", "uid-ft", ft.getSpec(), "/w");
     assertThat(probe)
         .contains("  mode: linprobe\n")
         .doesNotContain("  blr: ")
@@ -117,7 +123,7 @@ class TrainerConfigTest {
     optim.setBlr(0.05);
     optim.setWeightDecay(0.001);
     ft.getSpec().setOptim(optim);
-    String set = TrainerConfig.renderFinetune("ft", ft.getSpec(), "/w");
+    String set = TrainerConfig.renderFinetune("ft", "uid-ft", ft.getSpec(), "/w");
     assertThat(set).contains("  blr: 0.05\n").contains("  weightDecay: 0.001\n");
   }
 }

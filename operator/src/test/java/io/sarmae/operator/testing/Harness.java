@@ -32,8 +32,8 @@ public final class Harness {
   public final String namespace;
   public JobController controller;
 
-  /** What one pass did. */
-  public record Pass(int writes, boolean statusWritten) {
+  /** What one pass did, and when it asked to be called again (null: never). */
+  public record Pass(int writes, boolean statusWritten, Duration requeueAfter) {
     public boolean idle() {
       return writes == 0 && !statusWritten;
     }
@@ -75,7 +75,7 @@ public final class Harness {
   public <R extends CustomResource<? extends JobSpecCommon, SarmaeJobStatus>> Pass pass(R r) {
     R current = get(r);
     if (current == null) {
-      return new Pass(0, false);
+      return new Pass(0, false, null);
     }
     Optional<SarmaePretrain> pretrain = Optional.empty();
     if (current instanceof SarmaeFinetune f && f.getSpec().getFromPretrain() != null) {
@@ -96,7 +96,8 @@ public final class Harness {
       copy.setStatus(result.plan().status());
       client.resource(current).editStatus(x -> copy);
     }
-    return new Pass(result.writes(), result.statusChanged() && !deleted);
+    return new Pass(
+        result.writes(), result.statusChanged() && !deleted, result.plan().requeueAfter());
   }
 
   /** Passes until one writes nothing; returns them all (the last is idle). */

@@ -139,6 +139,39 @@ public final class Pods {
                         .build())));
   }
 
+  /** A pod whose container waits (ImagePullBackOff, CreateContainerConfigError...). */
+  public static Pod waiting(Pod p, String reason, String message) {
+    Pod r = scheduled(p);
+    return with(
+        r,
+        s -> {
+          s.setPhase("Pending");
+          s.setContainerStatuses(
+              List.of(
+                  container(
+                      new ContainerStateBuilder()
+                          .withNewWaiting()
+                          .withReason(reason)
+                          .withMessage(message)
+                          .endWaiting()
+                          .build())));
+        });
+  }
+
+  /** A pod being deleted (deletionTimestamp set; the kubelet is stopping it). */
+  public static Pod terminating(Pod p) {
+    Pod copy = new PodBuilder(p).build();
+    copy.getMetadata().setDeletionTimestamp("2026-11-26T10:01:00Z");
+    return copy;
+  }
+
+  /** A pod owned by another incarnation of its run: the same owner name, another UID. */
+  public static Pod ownedBy(Pod p, String uid) {
+    Pod copy = new PodBuilder(p).build();
+    copy.getMetadata().getOwnerReferences().forEach(o -> o.setUid(uid));
+    return copy;
+  }
+
   private static ContainerStatus container(io.fabric8.kubernetes.api.model.ContainerState state) {
     return new ContainerStatusBuilder()
         .withName("trainer")

@@ -32,6 +32,13 @@ public class CheckpointStorage {
   private String path;
 
   @JsonPropertyDescription(
+      "A checkpoint folder inside the claim (for example old-run/checkpoint-000001200 or old-run/final) that this run may resume from although another run identity wrote it. Without it a run resumes only checkpoints it wrote itself (same metadata.uid): a run deleted and re-created under the same name, with the same checkpoint folder, stops with a configuration error instead of silently continuing the old run. Trainer key checkpoint.resumeFrom = /checkpoints/<resumeFrom>.")
+  @Pattern("^[^/](.*[^/])?$")
+  @Size(max = 1024)
+  @ValidationRule(value = "!self.contains('..')", message = "must not contain '..'")
+  private String resumeFrom;
+
+  @JsonPropertyDescription(
       "Write a checkpoint every N epochs; 0 writes only the final one. Trainer key checkpoint.everyEpochs.")
   @Min(0)
   @Max(100000)
@@ -90,5 +97,13 @@ public class CheckpointStorage {
 
   public void setKeepLast(Integer keepLast) {
     this.keepLast = keepLast;
+  }
+
+  public String getResumeFrom() {
+    return resumeFrom;
+  }
+
+  public void setResumeFrom(String resumeFrom) {
+    this.resumeFrom = resumeFrom;
   }
 }

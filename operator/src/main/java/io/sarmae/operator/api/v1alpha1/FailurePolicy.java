@@ -39,7 +39,7 @@ public class FailurePolicy {
   private Integer progressDeadlineSeconds;
 
   @JsonPropertyDescription(
-      "After this long with an unscheduled pod the run reports Stalled with the scheduler's message (the pods are kept). 0 turns the report off.")
+      "After this long with a pod that has not started (unschedulable, unbound volume, ImagePullBackOff, ErrImagePull, CreateContainerConfigError or any other waiting reason) the run reports Stalled (reason PendingTimeout) with the pod, the reason and the scheduler's or kubelet's message, and records a Warning event; the pods are kept. 0 turns the report off.")
   @Min(0)
   @Max(604800)
   @Default(Defaults.FAILURE_PENDING_TIMEOUT_SECONDS)

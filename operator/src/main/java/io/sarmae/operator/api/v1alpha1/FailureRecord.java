@@ -14,7 +14,7 @@ public class FailureRecord {
   private String podUid;
 
   @JsonPropertyDescription(
-      "Class: Evicted, Preempted, NodeLost, OOMKilled, Signal, Crashed, Interrupted, RetryableExitCode, ExitCode, NoProgress, PeerLost, DeadlineExceeded. PeerLost: every failed rank of the group only reported losing a peer (exit code 76).")
+      "Class: Evicted, Preempted, NodeLost, PodDeleted (deleted by someone else, e.g. kubectl delete pod), OOMKilled, Signal, Crashed, Interrupted, RetryableExitCode, ExitCode, NoProgress, PeerLost, DeadlineExceeded. PeerLost: every failed rank of the group only reported losing a peer (exit code 76).")
   private String reason;
 
   @JsonPropertyDescription("Container exit code, when there was one.")
@@ -25,6 +25,9 @@ public class FailureRecord {
 
   @JsonPropertyDescription("Whether it counted against backoffLimit.")
   private Boolean counted;
+
+  @JsonPropertyDescription("Attempt (pod group) that failed.")
+  private Integer attempt;
 
   @JsonPropertyDescription("When the operator saw it (RFC 3339).")
   private String time;
@@ -83,5 +86,13 @@ public class FailureRecord {
 
   public void setTime(String time) {
     this.time = time;
+  }
+
+  public Integer getAttempt() {
+    return attempt;
+  }
+
+  public void setAttempt(Integer attempt) {
+    this.attempt = attempt;
   }
 }

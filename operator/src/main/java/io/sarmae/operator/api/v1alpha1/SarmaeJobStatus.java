@@ -2,6 +2,7 @@ package io.sarmae.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.List;
 
@@ -12,8 +13,21 @@ public class SarmaeJobStatus {
   @JsonPropertyDescription("Pending, Running, Restarting, Suspended, Succeeded or Failed.")
   private Phase phase;
 
-  @JsonPropertyDescription("metadata.generation this status describes.")
+  @JsonPropertyDescription(
+      "Why the run is in its phase (the reason of its phase condition, e.g. Training, ImagePullBackOff, PodDeleted, BackoffLimitExceeded).")
+  private String reason;
+
+  @JsonPropertyDescription(
+      "metadata.generation the operator has seen. Whether that generation's spec was accepted is condition SpecAccepted; acceptedGeneration is the last accepted one.")
   private Long observedGeneration;
+
+  @JsonPropertyDescription(
+      "metadata.generation of the last spec the operator accepted (the one the pods run). Below observedGeneration when a later edit changed an immutable field (condition SpecAccepted False, reason SpecRejected).")
+  private Long acceptedGeneration;
+
+  @JsonPropertyDescription(
+      "SHA-256 of the immutable part of the accepted spec (everything except suspend, ttlSecondsAfterFinished, activeDeadlineSeconds, failurePolicy and scheduling); an edit that changes it is rejected.")
+  private String acceptedSpecDigest;
 
   @JsonPropertyDescription(
       "Ready, Reconciling and Stalled (kstatus) plus Scheduled, Running, Succeeded, Failed, Suspended and WaitingForPretrain.")
@@ -43,8 +57,19 @@ public class SarmaeJobStatus {
   @JsonPropertyDescription("Training progress.")
   private TrainingProgress progress;
 
-  @JsonPropertyDescription("Latest failure.")
+  @JsonPropertyDescription(
+      "Per rank (pod index), the first 64 ranks: phase of the current pod, restarts, last exit code and reason.")
+  @Size(max = 64)
+  private List<RankStatus> ranks;
+
+  @JsonPropertyDescription(
+      "Latest failure, kept after the restart: the failed pod, its exit code and the trainer's termination message (or the tail of its log).")
   private FailureRecord lastFailure;
+
+  @JsonPropertyDescription(
+      "Pods named after this run but owned by an earlier incarnation (another UID): ignored, reported by a ForeignPods event, and waited for when their names are needed.")
+  @Size(max = 64)
+  private List<String> foreignPods;
 
   @JsonPropertyDescription("Final metrics and checkpoint of a finished run.")
   private RunResult result;
@@ -163,5 +188,45 @@ public class SarmaeJobStatus {
 
   public void setPretrainedWeights(String pretrainedWeights) {
     this.pretrainedWeights = pretrainedWeights;
+  }
+
+  public String getReason() {
+    return reason;
+  }
+
+  public void setReason(String reason) {
+    this.reason = reason;
+  }
+
+  public Long getAcceptedGeneration() {
+    return acceptedGeneration;
+  }
+
+  public void setAcceptedGeneration(Long acceptedGeneration) {
+    this.acceptedGeneration = acceptedGeneration;
+  }
+
+  public String getAcceptedSpecDigest() {
+    return acceptedSpecDigest;
+  }
+
+  public void setAcceptedSpecDigest(String acceptedSpecDigest) {
+    this.acceptedSpecDigest = acceptedSpecDigest;
+  }
+
+  public List<RankStatus> getRanks() {
+    return ranks;
+  }
+
+  public void setRanks(List<RankStatus> ranks) {
+    this.ranks = ranks;
+  }
+
+  public List<String> getForeignPods() {
+    return foreignPods;
+  }
+
+  public void setForeignPods(List<String> foreignPods) {
+    this.foreignPods = foreignPods;
   }
 }

@@ -2,6 +2,7 @@ package io.sarmae.operator.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -18,6 +19,12 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ShortNames("smp")
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = Type.STRING)
 @AdditionalPrinterColumn(
+    name = "Reason",
+    jsonPath = ".status.reason",
+    type = Type.STRING,
+    getDescription =
+        "Why the run is in its phase (e.g. ImagePullBackOff, PodDeleted, SpecRejected)")
+@AdditionalPrinterColumn(
     name = "Progress",
     jsonPath = ".status.progress.percent",
     type = Type.NUMBER,
@@ -25,7 +32,13 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Epoch", jsonPath = ".status.progress.epoch", type = Type.INTEGER)
 @AdditionalPrinterColumn(name = "Loss", jsonPath = ".status.progress.loss", type = Type.NUMBER)
 @AdditionalPrinterColumn(name = "ETA", jsonPath = ".status.progress.eta", type = Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Restarts",
+    jsonPath = ".status.restartCount",
+    type = Type.INTEGER,
+    getDescription = "Pod group restarts of any kind")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
+@ValidationRule(value = SpecRules.NAME_LENGTH, message = SpecRules.NAME_LENGTH_MESSAGE)
 public class SarmaePretrain extends CustomResource<SarmaePretrainSpec, SarmaeJobStatus>
     implements Namespaced {
   public static final String GROUP = "sarmae.io";

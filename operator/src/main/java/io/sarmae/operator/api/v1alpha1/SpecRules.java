@@ -1,0 +1,137 @@
+package io.sarmae.operator.api.v1alpha1;
+
+import java.util.List;
+
+/**
+ * Which spec fields may change while a run exists, in one place: the CEL transition rules of both
+ * CRDs are these constants, and the operator's own check (AcceptedSpec) digests exactly the fields
+ * the rules compare. SpecRulesTest keeps the two lists and the spec classes in step.
+ *
+ * <p>Mutable, taking effect at once: {@code suspend}, {@code ttlSecondsAfterFinished}, {@code
+ * activeDeadlineSeconds}, {@code failurePolicy} (backoff, retryable codes, timeouts) and {@code
+ * scheduling} (used from the next pod group on). Everything else describes the training itself or
+ * its pods and is immutable: create a new resource to change it.
+ */
+public final class SpecRules {
+  private SpecRules() {}
+
+  /** Spec fields that may change after creation. */
+  public static final List<String> MUTABLE =
+      List.of(
+          "suspend",
+          "ttlSecondsAfterFinished",
+          "activeDeadlineSeconds",
+          "failurePolicy",
+          "scheduling");
+
+  public static final String IMMUTABLE_MESSAGE =
+      "spec is immutable after creation except suspend, ttlSecondsAfterFinished,"
+          + " activeDeadlineSeconds, failurePolicy and scheduling; create a new resource to change"
+          + " other settings";
+
+  /** CEL: every immutable field of a SarmaePretrain spec is unchanged (presence included). */
+  public static final String IMMUTABLE_PRETRAIN =
+      "(has(self.image) ? has(oldSelf.image) && self.image == oldSelf.image : !has(oldSelf.image))"
+          + " && "
+          + "(has(self.imagePullPolicy) ? has(oldSelf.imagePullPolicy) && self.imagePullPolicy == oldSelf.imagePullPolicy : !has(oldSelf.imagePullPolicy))"
+          + " && "
+          + "(has(self.replicas) ? has(oldSelf.replicas) && self.replicas == oldSelf.replicas : !has(oldSelf.replicas))"
+          + " && "
+          + "(has(self.gpusPerReplica) ? has(oldSelf.gpusPerReplica) && self.gpusPerReplica == oldSelf.gpusPerReplica : !has(oldSelf.gpusPerReplica))"
+          + " && "
+          + "(has(self.resources) ? has(oldSelf.resources) && self.resources == oldSelf.resources : !has(oldSelf.resources))"
+          + " && "
+          + "(has(self.nodeSelector) ? has(oldSelf.nodeSelector) && self.nodeSelector == oldSelf.nodeSelector : !has(oldSelf.nodeSelector))"
+          + " && "
+          + "(has(self.tolerations) ? has(oldSelf.tolerations) && self.tolerations == oldSelf.tolerations : !has(oldSelf.tolerations))"
+          + " && "
+          + "(has(self.affinity) ? has(oldSelf.affinity) && self.affinity == oldSelf.affinity : !has(oldSelf.affinity))"
+          + " && "
+          + "(has(self.priorityClassName) ? has(oldSelf.priorityClassName) && self.priorityClassName == oldSelf.priorityClassName : !has(oldSelf.priorityClassName))"
+          + " && "
+          + "(has(self.podTemplate) ? has(oldSelf.podTemplate) && self.podTemplate == oldSelf.podTemplate : !has(oldSelf.podTemplate))"
+          + " && "
+          + "(has(self.checkpoint) ? has(oldSelf.checkpoint) && self.checkpoint == oldSelf.checkpoint : !has(oldSelf.checkpoint))"
+          + " && "
+          + "(has(self.seed) ? has(oldSelf.seed) && self.seed == oldSelf.seed : !has(oldSelf.seed))"
+          + " && "
+          + "(has(self.threads) ? has(oldSelf.threads) && self.threads == oldSelf.threads : !has(oldSelf.threads))"
+          + " && "
+          + "(has(self.logEverySteps) ? has(oldSelf.logEverySteps) && self.logEverySteps == oldSelf.logEverySteps : !has(oldSelf.logEverySteps))"
+          + " && "
+          + "(has(self.model) ? has(oldSelf.model) && self.model == oldSelf.model : !has(oldSelf.model))"
+          + " && "
+          + "(has(self.noise) ? has(oldSelf.noise) && self.noise == oldSelf.noise : !has(oldSelf.noise))"
+          + " && "
+          + "(has(self.alignment) ? has(oldSelf.alignment) && self.alignment == oldSelf.alignment : !has(oldSelf.alignment))"
+          + " && "
+          + "(has(self.optim) ? has(oldSelf.optim) && self.optim == oldSelf.optim : !has(oldSelf.optim))"
+          + " && "
+          + "(has(self.data) ? has(oldSelf.data) && self.data == oldSelf.data : !has(oldSelf.data))"
+          + " && "
+          + "(has(self.initWeights) ? has(oldSelf.initWeights) && self.initWeights == oldSelf.initWeights : !has(oldSelf.initWeights))"
+          + " && "
+          + "(has(self.opticalWeights) ? has(oldSelf.opticalWeights) && self.opticalWeights == oldSelf.opticalWeights : !has(oldSelf.opticalWeights))"
+          + " && "
+          + "(has(self.distributed) ? has(oldSelf.distributed) && self.distributed == oldSelf.distributed : !has(oldSelf.distributed))";
+
+  /** CEL: every immutable field of a SarmaeFinetune spec is unchanged (presence included). */
+  public static final String IMMUTABLE_FINETUNE =
+      "(has(self.image) ? has(oldSelf.image) && self.image == oldSelf.image : !has(oldSelf.image))"
+          + " && "
+          + "(has(self.imagePullPolicy) ? has(oldSelf.imagePullPolicy) && self.imagePullPolicy == oldSelf.imagePullPolicy : !has(oldSelf.imagePullPolicy))"
+          + " && "
+          + "(has(self.replicas) ? has(oldSelf.replicas) && self.replicas == oldSelf.replicas : !has(oldSelf.replicas))"
+          + " && "
+          + "(has(self.gpusPerReplica) ? has(oldSelf.gpusPerReplica) && self.gpusPerReplica == oldSelf.gpusPerReplica : !has(oldSelf.gpusPerReplica))"
+          + " && "
+          + "(has(self.resources) ? has(oldSelf.resources) && self.resources == oldSelf.resources : !has(oldSelf.resources))"
+          + " && "
+          + "(has(self.nodeSelector) ? has(oldSelf.nodeSelector) && self.nodeSelector == oldSelf.nodeSelector : !has(oldSelf.nodeSelector))"
+          + " && "
+          + "(has(self.tolerations) ? has(oldSelf.tolerations) && self.tolerations == oldSelf.tolerations : !has(oldSelf.tolerations))"
+          + " && "
+          + "(has(self.affinity) ? has(oldSelf.affinity) && self.affinity == oldSelf.affinity : !has(oldSelf.affinity))"
+          + " && "
+          + "(has(self.priorityClassName) ? has(oldSelf.priorityClassName) && self.priorityClassName == oldSelf.priorityClassName : !has(oldSelf.priorityClassName))"
+          + " && "
+          + "(has(self.podTemplate) ? has(oldSelf.podTemplate) && self.podTemplate == oldSelf.podTemplate : !has(oldSelf.podTemplate))"
+          + " && "
+          + "(has(self.checkpoint) ? has(oldSelf.checkpoint) && self.checkpoint == oldSelf.checkpoint : !has(oldSelf.checkpoint))"
+          + " && "
+          + "(has(self.seed) ? has(oldSelf.seed) && self.seed == oldSelf.seed : !has(oldSelf.seed))"
+          + " && "
+          + "(has(self.threads) ? has(oldSelf.threads) && self.threads == oldSelf.threads : !has(oldSelf.threads))"
+          + " && "
+          + "(has(self.logEverySteps) ? has(oldSelf.logEverySteps) && self.logEverySteps == oldSelf.logEverySteps : !has(oldSelf.logEverySteps))"
+          + " && "
+          + "(has(self.fromPretrain) ? has(oldSelf.fromPretrain) && self.fromPretrain == oldSelf.fromPretrain : !has(oldSelf.fromPretrain))"
+          + " && "
+          + "(has(self.pretrainedWeights) ? has(oldSelf.pretrainedWeights) && self.pretrainedWeights == oldSelf.pretrainedWeights : !has(oldSelf.pretrainedWeights))"
+          + " && "
+          + "(has(self.dataset) ? has(oldSelf.dataset) && self.dataset == oldSelf.dataset : !has(oldSelf.dataset))"
+          + " && "
+          + "(has(self.protocol) ? has(oldSelf.protocol) && self.protocol == oldSelf.protocol : !has(oldSelf.protocol))"
+          + " && "
+          + "(has(self.mode) ? has(oldSelf.mode) && self.mode == oldSelf.mode : !has(oldSelf.mode))"
+          + " && "
+          + "(has(self.repeats) ? has(oldSelf.repeats) && self.repeats == oldSelf.repeats : !has(oldSelf.repeats))"
+          + " && "
+          + "(has(self.model) ? has(oldSelf.model) && self.model == oldSelf.model : !has(oldSelf.model))"
+          + " && "
+          + "(has(self.optim) ? has(oldSelf.optim) && self.optim == oldSelf.optim : !has(oldSelf.optim))";
+
+  /** Longest run name (the operator's Names.MAX_NAME_LENGTH is this value). */
+  public static final int MAX_NAME_LENGTH = 48;
+
+  /**
+   * Pod hostnames are {@code <name>-worker-<index>} and must stay DNS labels (63 characters) up to
+   * 1000 replicas: checked at admission on the root of the object, where CEL sees metadata.name.
+   */
+  public static final String NAME_LENGTH = "self.metadata.name.size() <= " + MAX_NAME_LENGTH;
+
+  public static final String NAME_LENGTH_MESSAGE =
+      "metadata.name must be at most "
+          + MAX_NAME_LENGTH
+          + " characters so that pod hostnames stay DNS labels";
+}

@@ -1,0 +1,118 @@
+package io.sarmae.operator.reconciler;
+
+import io.sarmae.operator.api.v1alpha1.JobSpecCommon;
+import io.sarmae.operator.api.v1alpha1.ModelSettings;
+import io.sarmae.operator.api.v1alpha1.NoiseSettings;
+import io.sarmae.operator.api.v1alpha1.Protocol;
+import io.sarmae.operator.api.v1alpha1.ProtocolType;
+import io.sarmae.operator.api.v1alpha1.SarmaeFinetuneSpec;
+import io.sarmae.operator.api.v1alpha1.SarmaePretrainSpec;
+import io.sarmae.operator.api.v1alpha1.WeightsRef;
+import java.util.List;
+
+/**
+ * The value rules of the CRDs' CEL {@code x-kubernetes-validations}, repeated in Java with the same
+ * messages for API servers that do not evaluate CEL. {@code CelAgreementTest} evaluates the
+ * generated CRD's CEL rules (cel-java) and these checks on the same table of manifests and fails
+ * when their verdicts or messages differ, so the rules in the annotations stay the one source. The
+ * transition rule (immutability) is {@link AcceptedSpec}; the name rule is in {@link
+ * SpecValidation}.
+ */
+final class CelMirror {
+  private CelMirror() {}
+
+  static final String NO_DOTDOT = "must not contain '..'";
+
+  static void check(JobSpecCommon spec, List<String> errors) {
+    if (spec.getFailurePolicy() != null
+        && spec.getFailurePolicy().getRetryableExitCodes() != null) {
+      if (spec.getFailurePolicy().getRetryableExitCodes().stream()
+          .anyMatch(c -> c == null || c < 1 || c > 255)) {
+        errors.add("spec.failurePolicy.retryableExitCodes: exit codes are 1 to 255");
+      }
+    }
+    if (spec.getCheckpoint() != null) {
+      dotdot("spec.checkpoint.path", spec.getCheckpoint().getPath(), errors);
+      dotdot("spec.checkpoint.resumeFrom", spec.getCheckpoint().getResumeFrom(), errors);
+    }
+    if (spec instanceof SarmaePretrainSpec p) {
+      model(p.getModel(), errors);
+      noise(p.getNoise(), errors);
+      if (p.getData() != null) {
+        dotdot("spec.data.path", p.getData().getPath(), errors);
+      }
+      weights("spec.initWeights", p.getInitWeights(), errors);
+      weights("spec.opticalWeights", p.getOpticalWeights(), errors);
+    } else if (spec instanceof SarmaeFinetuneSpec f) {
+      model(f.getModel(), errors);
+      weights("spec.pretrainedWeights", f.getPretrainedWeights(), errors);
+      if (f.getDataset() != null) {
+        dotdot("spec.dataset.path", f.getDataset().getPath(), errors);
+      }
+      protocol(f.getProtocol(), errors);
+    }
+  }
+
+  static void model(ModelSettings m, List<String> errors) {
+    if (m == null) {
+      return;
+    }
+    if (m.getPatchSize() != null
+        && m.getImageSize() != null
+        && m.getPatchSize() != 0
+        && m.getImageSize() % m.getPatchSize() != 0) {
+      errors.add("spec.model: model.patchSize must divide model.imageSize");
+    }
+    Integer dim = m.getDecoderDim();
+    if (dim != null
+        && (dim % 4 != 0
+            || (m.getDecoderHeads() != null
+                && m.getDecoderHeads() != 0
+                && dim % m.getDecoderHeads() != 0))) {
+      errors.add("spec.model: model.decoderDim must be divisible by 4 and by model.decoderHeads");
+    }
+    if (m.getInChannels() != null && m.getInChannels() != 1 && m.getInChannels() != 3) {
+      errors.add("spec.model.inChannels: inChannels must be 1 or 3");
+    }
+  }
+
+  static void noise(NoiseSettings n, List<String> errors) {
+    if (n != null
+        && n.getSigmaMin() != null
+        && n.getSigmaMax() != null
+        && !(n.getSigmaMin() < n.getSigmaMax())) {
+      errors.add("spec.noise: noise.sigmaMin must be below noise.sigmaMax");
+    }
+  }
+
+  static void weights(String field, WeightsRef w, List<String> errors) {
+    if (w == null || w.getPath() == null) {
+      return;
+    }
+    if ((w.getClaimName() != null) == w.getPath().startsWith("/")) {
+      errors.add(
+          field
+              + ": path must be relative to the claim when claimName is set, and absolute"
+              + " otherwise");
+    }
+    dotdot(field + ".path", w.getPath(), errors);
+  }
+
+  static void protocol(Protocol p, List<String> errors) {
+    if (p == null || p.getType() == null) {
+      return;
+    }
+    if (p.getType() != ProtocolType.K_SHOT && p.getShots() != null) {
+      errors.add("spec.protocol: protocol.shots is only valid for kShot");
+    }
+    if (p.getType() != ProtocolType.FRACTION && p.getFraction() != null) {
+      errors.add("spec.protocol: protocol.fraction is only valid for fraction");
+    }
+  }
+
+  static void dotdot(String field, String value, List<String> errors) {
+    if (value != null && value.contains("..")) {
+      errors.add(field + ": " + NO_DOTDOT);
+    }
+  }
+}
