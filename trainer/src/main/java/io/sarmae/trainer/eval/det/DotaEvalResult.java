@@ -60,6 +60,15 @@ public final class DotaEvalResult {
     return out;
   }
 
+  /** AP of a class averaged over all thresholds (NaN for a class without non-difficult GT). */
+  public double meanAp(String className) {
+    double sum = 0;
+    for (int t = 0; t < iouThresholds.length; t++) {
+      sum += ap(t, className);
+    }
+    return sum / iouThresholds.length;
+  }
+
   /** Number of non-difficult GT objects of a class. */
   public int npos(String className) {
     return npos[classNames.indexOf(className)];

@@ -63,6 +63,14 @@ public final class DotaEvaluator {
 
   private DotaEvaluator() {}
 
+  /**
+   * IoU 0.50:0.05:0.95 (10 thresholds, built as numpy's {@code linspace}), the list RSAR's
+   * benchmark averages its mAP over.
+   */
+  public static double[] thresholds50To95() {
+    return CocoParams.linspace(0.5, 0.95, 10);
+  }
+
   /** mAP at IoU 0.5 with the devkit's 11-point AP. */
   public static DotaEvalResult evaluate(
       Collection<String> imageIds,

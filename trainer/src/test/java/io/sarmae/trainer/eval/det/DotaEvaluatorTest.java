@@ -142,10 +142,8 @@ class DotaEvaluatorTest {
   void thresholdIsStrictAndCanBeAList() {
     List<DotaObject> gts = List.of(gt("a", rect(0, 0, 10, 10)));
     assertThat(ap(gts, List.of(det("a", 0.9, rect(0, 0, 10, 5))), ApMethod.ALL_POINT)).isZero();
-    double[] thresholds = new double[10];
-    for (int i = 0; i < 10; i++) {
-      thresholds[i] = 0.5 + i * 0.05;
-    }
+    double[] thresholds = DotaEvaluator.thresholds50To95();
+    assertThat(thresholds).hasSize(10).startsWith(0.5).endsWith(0.95);
     DotaEvalResult r =
         DotaEvaluator.evaluate(
             List.of("a"),
@@ -158,6 +156,7 @@ class DotaEvaluatorTest {
     assertThat(r.map(1)).isCloseTo(1.0, within(EPS));
     assertThat(r.map(2)).isZero();
     assertThat(r.meanMap()).isCloseTo(0.2, within(EPS));
+    assertThat(r.meanAp("ship")).isCloseTo(0.2, within(EPS));
   }
 
   /**
