@@ -352,15 +352,17 @@ public final class Checkpointer implements AutoCloseable {
   }
 
   /**
-   * Keeps {@code justWritten} and the {@code keepLast - 1} newest other valid checkpoints of this
-   * run; deletes this run's older valid ones. Invalid checkpoints and other runs' are never touched
-   * (resume reports them). A folder is deleted by renaming it to {@code .tmp-<pid>} first, so a
-   * crash mid-delete leaves debris, never a half-deleted checkpoint.
+   * Keeps {@code justWritten} and the {@code keepLast - 1} newest valid checkpoints of this run
+   * before it; deletes this run's older valid ones. Invalid checkpoints, other runs' and any at a
+   * later step than the one just written (another attempt's, or invalid: a valid one would have
+   * been resumed) are never touched. A folder is deleted by renaming it to {@code .tmp-<pid>}
+   * first, so a crash mid-delete leaves debris, never a half-deleted checkpoint.
    */
   private void prune(Path justWritten) {
     int kept = 1;
+    long written = stepOf(justWritten);
     for (Path p : list()) {
-      if (p.equals(justWritten)) {
+      if (stepOf(p) >= written) {
         continue;
       }
       CheckpointState s = stateOrNull(p);
