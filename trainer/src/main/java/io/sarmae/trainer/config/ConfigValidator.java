@@ -19,6 +19,13 @@ public final class ConfigValidator extends RangeChecks {
     atLeast("run.seed", c.run.seed, 0);
     notBlank("run.outputDir", c.run.outputDir);
     between("run.threads", c.run.threads, 0, 1024);
+    if (c.run.id == null || !c.run.id.matches("([A-Za-z0-9][A-Za-z0-9._:-]{0,127})?")) {
+      problems.add(
+          "run.id: '"
+              + c.run.id
+              + "' is not allowed; use up to 128 letters, digits, '.', '_', ':' or '-' (e.g. the"
+              + " Kubernetes run UID), or leave it empty");
+    }
 
     TrainerConfig.Model m = c.model;
     between("model.patchSize", m.patchSize, 2, 64);

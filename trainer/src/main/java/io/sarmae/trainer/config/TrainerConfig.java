@@ -27,6 +27,7 @@ public final class TrainerConfig {
   /** Where and how the process runs. */
   public static final class Run {
     public long seed = 0;
+    public String id = "";
     public String outputDir = "./output";
     public Device device = Device.AUTO;
     public int threads = 0;
@@ -127,6 +128,7 @@ public final class TrainerConfig {
     public int everySteps = 0;
     public int keepLast = 3;
     public String resume = "auto";
+    public boolean resumeWeightsOnly = false;
     public String initWeights;
   }
 

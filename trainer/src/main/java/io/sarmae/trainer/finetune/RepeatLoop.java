@@ -307,8 +307,9 @@ final class RepeatLoop<E extends FinetuneTask.Scores> {
       for (Map.Entry<String, Parameter> e : named.entrySet()) {
         NDArray src = ck.model().get(e.getKey());
         if (src == null || !src.getShape().equals(e.getValue().getArray().getShape())) {
+          // a configuration error (exit 2, not retried): a retry meets the same tensors
           throw new TrainerException(
-              ExitCodes.CHECKPOINT,
+              ExitCodes.CONFIG,
               "CheckpointMismatch",
               ck.path()
                   + " does not match this model (tensor "

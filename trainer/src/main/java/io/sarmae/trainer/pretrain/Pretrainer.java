@@ -143,7 +143,14 @@ public final class Pretrainer {
     TrainerConfig.Optim optim = config.optim;
     int world = group.worldSize();
     Engine.getInstance().setRandomSeed((int) (config.run.seed & 0x7fffffff));
-    try (NDManager root = NDManager.newBaseManager(devices[0]);
+    // Rank 0 owns checkpoint.dir: an exclusive lock and crash-debris cleanup (Checkpointer.open);
+    // the other ranks never touch it.
+    Path ckDir = Path.of(config.checkpoint.dir);
+    try (Checkpointer checkpointer =
+            group.rank() == 0
+                ? Checkpointer.open(ckDir, config.checkpoint.keepLast, config.run.id)
+                : new Checkpointer(ckDir, config.checkpoint.keepLast);
+        NDManager root = NDManager.newBaseManager(devices[0]);
         PretrainData data = dataFactory.apply(config)) {
       reporter.metrics().noiseClipping(data::noiseClippedValues, data::noisedValues);
       int batchesPerEpoch = data.batchesPerEpoch();
@@ -168,9 +175,15 @@ public final class Pretrainer {
       TrainStep trainStep = new TrainStep(model, devices, root, optim);
       AdamW adamw = trainStep.optimizer();
 
-      Checkpointer checkpointer =
-          new Checkpointer(Path.of(config.checkpoint.dir), config.checkpoint.keepLast);
-      Position pos = group.rank() == 0 ? resume(checkpointer, root, named, adamw) : Position.START;
+      ResumeCheck.Current current =
+          new ResumeCheck.Current(
+              ConfigLoader.toYaml(config),
+              optim.epochs,
+              optim.accumIter,
+              stepsPerEpoch * optim.accumIter,
+              config.checkpoint.resumeWeightsOnly);
+      Position pos =
+          group.rank() == 0 ? resume(checkpointer, current, root, named, adamw) : Position.START;
       if (group.isDistributed()) {
         pos = synchronize(pos, root, named, adamw);
       }
@@ -288,22 +301,24 @@ public final class Pretrainer {
   }
 
   private Position resume(
-      Checkpointer checkpointer, NDManager root, Map<String, Parameter> named, AdamW adamw) {
-    String mode = config.checkpoint.resume;
+      Checkpointer checkpointer,
+      ResumeCheck.Current current,
+      NDManager root,
+      Map<String, Parameter> named,
+      AdamW adamw) {
     Optional<Checkpointer.Loaded> loaded;
     try (NDManager tmp = root.newSubManager(Device.cpu())) {
-      if ("never".equals(mode)) {
-        loaded = Optional.empty();
-      } else if ("auto".equals(mode)) {
-        loaded = checkpointer.loadLatestValid(tmp);
-      } else {
-        loaded = Optional.of(checkpointer.load(Path.of(mode), tmp));
-      }
+      // run identity, validity and --resume never|auto|PATH: Checkpointer.resume
+      loaded = checkpointer.resume(config.checkpoint.resume, tmp);
       if (loaded.isEmpty()) {
-        LOG.info("Starting from scratch (no checkpoint in {})", checkpointer.dir());
+        LOG.info(
+            "Starting from scratch (no checkpoint of this run in {}), run id {}",
+            checkpointer.dir(),
+            checkpointer.runId());
         return Position.START;
       }
       Checkpointer.Loaded ck = loaded.get();
+      ResumeCheck.require(ck, current); // config and epoch plan compatible, else exit 2
       restoreModel(ck.model(), named);
       Set<Device> deviceSet = new java.util.HashSet<>(List.of(devices));
       int restored = adamw.restoreNamed(named, ck.optimizer(), deviceSet);
@@ -375,11 +390,15 @@ public final class Pretrainer {
     for (Map.Entry<String, Parameter> e : named.entrySet()) {
       NDArray src = tensors.get(e.getKey());
       if (src == null) {
-        throw new CheckpointException("checkpoint has no tensor " + e.getKey());
+        // a configuration error (exit 2), not a storage one: retrying meets the same tensors
+        throw new CheckpointConflictException(
+            "CheckpointMismatch",
+            "checkpoint has no tensor " + e.getKey() + " (was it written for another model?)");
       }
       NDArray dst = e.getValue().getArray();
       if (!src.getShape().equals(dst.getShape())) {
-        throw new CheckpointException(
+        throw new CheckpointConflictException(
+            "CheckpointMismatch",
             "checkpoint tensor "
                 + e.getKey()
                 + " has shape "
