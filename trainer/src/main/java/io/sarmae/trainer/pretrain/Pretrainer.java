@@ -10,6 +10,7 @@ import ai.djl.nn.Parameter;
 import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.TrainerException;
 import io.sarmae.trainer.config.ConfigException;
+import io.sarmae.trainer.config.ConfigLoader;
 import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.dist.CollectiveException;
 import io.sarmae.trainer.dist.ProcessGroup;
@@ -18,7 +19,9 @@ import io.sarmae.trainer.model.SarmaePretrainModel;
 import io.sarmae.trainer.train.AdamW;
 import io.sarmae.trainer.train.CheckpointException;
 import io.sarmae.trainer.train.CheckpointState;
+import io.sarmae.trainer.train.CheckpointConflictException;
 import io.sarmae.trainer.train.Checkpointer;
+import io.sarmae.trainer.train.ResumeCheck;
 import io.sarmae.trainer.train.LrSchedule;
 import io.sarmae.trainer.train.ModelFactory;
 import io.sarmae.trainer.train.StopSignal;
@@ -386,7 +389,7 @@ public final class Pretrainer {
   }
 
   /** Copies named tensors into the model's parameters, checking names and shapes. */
-  static void restoreModel(NDList tensors, Map<String, Parameter> named) {
+  public static void restoreModel(NDList tensors, Map<String, Parameter> named) {
     for (Map.Entry<String, Parameter> e : named.entrySet()) {
       NDArray src = tensors.get(e.getKey());
       if (src == null) {

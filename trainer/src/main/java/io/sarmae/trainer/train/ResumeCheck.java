@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * It also checks the checkpoint's position against this run's epoch plan, and that it has the
  * optimizer state a full resume needs.
  */
-final class ResumeCheck {
+public final class ResumeCheck {
   private static final Logger LOG = LoggerFactory.getLogger(ResumeCheck.class);
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -63,13 +63,13 @@ final class ResumeCheck {
           "distributed.");
 
   /** This run's side of the comparison. */
-  record Current(
+  public record Current(
       String configYaml, int epochs, int accumIter, int batchesPerEpoch, boolean weightsOnly) {}
 
   private ResumeCheck() {}
 
   /** SHA-256 of the {@link #MUST_MATCH} keys of a config (YAML), as {@code key=value} lines. */
-  static String digest(String configYaml) {
+  public static String digest(String configYaml) {
     Map<String, String> flat = flatten(configYaml);
     StringBuilder sb = new StringBuilder();
     for (String k : MUST_MATCH) {
@@ -83,7 +83,7 @@ final class ResumeCheck {
    * Throws a {@link CheckpointConflictException} if {@code ck} cannot be continued by this run;
    * logs the allowed differences.
    */
-  static void require(Checkpointer.Loaded ck, Current now) {
+  public static void require(Checkpointer.Loaded ck, Current now) {
     CheckpointState s = ck.state();
     Map<String, String> before = flatten(s.config());
     Map<String, String> after = flatten(now.configYaml());

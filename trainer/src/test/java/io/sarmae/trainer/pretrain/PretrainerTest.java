@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** End-to-end pretraining of a tiny model on generated SAR-1M-style data. */
-class PretrainerTest {
+public class PretrainerTest {
   @TempDir static Path shared;
   static Path data;
 
@@ -41,7 +41,7 @@ class PretrainerTest {
    * Settings of the test runs: ViT-Tiny encoder on 32x32 images, patch 8 (16 patches), a small
    * decoder, batch 8, 2 epochs; {@code extra} overrides them.
    */
-  static List<String> tinySettings(Path work, Path dataDir, String... extra) {
+  public static List<String> tinySettings(Path work, Path dataDir, String... extra) {
     List<String> sets =
         new ArrayList<>(
             List.of(
@@ -69,15 +69,15 @@ class PretrainerTest {
   }
 
   /** The tiny config on the shared data: 6 steps per epoch. */
-  static TrainerConfig config(Path work, String... extra) {
+  public static TrainerConfig config(Path work, String... extra) {
     return ConfigLoader.load(null, tinySettings(work, data, extra));
   }
 
-  static Pretrainer.Result train(TrainerConfig c, StopSignal stop) {
+  public static Pretrainer.Result train(TrainerConfig c, StopSignal stop) {
     return train(c, stop, PretrainData::open);
   }
 
-  static Pretrainer.Result train(
+  public static Pretrainer.Result train(
       TrainerConfig c, StopSignal stop, Function<TrainerConfig, PretrainData> data) {
     try (TrainingMetrics metrics = new TrainingMetrics("pretrain")) {
       RunReporter reporter =
@@ -86,7 +86,7 @@ class PretrainerTest {
     }
   }
 
-  static String modelHash(Path checkpoint) throws Exception {
+  public static String modelHash(Path checkpoint) throws Exception {
     return Checkpointer.readState(checkpoint).sha256().get("model-00000.safetensors");
   }
 

@@ -8,6 +8,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import io.sarmae.trainer.pretrain.Pretrainer;
+import io.sarmae.trainer.pretrain.PretrainerTest;
 import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.TrainerException;
 import io.sarmae.trainer.config.ConfigLoader;
