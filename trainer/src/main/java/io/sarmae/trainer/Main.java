@@ -87,6 +87,7 @@ public final class Main {
     setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
     setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
     setIfAbsent("org.slf4j.simpleLogger.log.ai.djl", "warn");
+    setIfAbsent("org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn");
     // DJL warns about the CUDA driver on every CPU-only machine; Devices logs the real choice.
     setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.util.cuda", "error");
     setIfAbsent("ai.djl.offline", "true");

@@ -74,7 +74,10 @@ public final class FinetuneCommand implements Callable<Integer> {
       ObservabilityServer server =
           cfg.observability.port > 0
               ? ObservabilityServer.start(
-                  cfg.observability.port, metrics, reporter::progress, reporter::ready)
+                  cfg.observability.port,
+                  metrics,
+                  reporter,
+                  java.time.Duration.ofSeconds(cfg.observability.stallTimeoutSeconds))
               : null;
       try {
         Device[] devices = Devices.select(cfg.run.device);

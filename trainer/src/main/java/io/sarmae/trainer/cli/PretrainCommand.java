@@ -79,7 +79,10 @@ public final class PretrainCommand implements Callable<Integer> {
       ObservabilityServer server =
           cfg.observability.port > 0
               ? ObservabilityServer.start(
-                  cfg.observability.port, metrics, reporter::progress, reporter::ready)
+                  cfg.observability.port,
+                  metrics,
+                  reporter,
+                  java.time.Duration.ofSeconds(cfg.observability.stallTimeoutSeconds))
               : null;
       try {
         Device[] devices = Devices.select(cfg.run.device);

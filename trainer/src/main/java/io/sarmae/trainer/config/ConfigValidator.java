@@ -119,6 +119,7 @@ public final class ConfigValidator extends RangeChecks {
     TrainerConfig.Observability ob = c.observability;
     between("observability.port", ob.port, 0, 65_535);
     between("observability.logEverySteps", ob.logEverySteps, 1, 1_000_000);
+    between("observability.stallTimeoutSeconds", ob.stallTimeoutSeconds, 0, 604_800);
 
     TrainerConfig.Distributed dist = c.distributed;
     between("distributed.timeoutSeconds", dist.timeoutSeconds, 10, 86_400);

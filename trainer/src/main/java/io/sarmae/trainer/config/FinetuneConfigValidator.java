@@ -123,5 +123,6 @@ public final class FinetuneConfigValidator extends RangeChecks {
 
     between("observability.port", c.observability.port, 0, 65_535);
     between("observability.logEverySteps", c.observability.logEverySteps, 1, 1_000_000);
+    between("observability.stallTimeoutSeconds", c.observability.stallTimeoutSeconds, 0, 604_800);
   }
 }

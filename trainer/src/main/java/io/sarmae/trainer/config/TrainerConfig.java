@@ -109,6 +109,13 @@ public final class TrainerConfig {
     public int logEverySteps = 20;
     public ProgressBarMode progressBar = ProgressBarMode.AUTO;
     public LogFormat logFormat = LogFormat.TEXT;
+
+    /**
+     * {@code /healthz} answers 503 once training started and nothing progressed (no step,
+     * checkpoint or epoch boundary finished) for this many seconds; 0 turns the check off. Counted
+     * from the start of the first step, so a slow first step (compilation, warm-up) is covered.
+     */
+    public int stallTimeoutSeconds = 1800;
   }
 
   /**
