@@ -6,6 +6,12 @@ package io.sarmae.trainer.config;
  */
 public final class ConfigValidator extends RangeChecks {
 
+  /**
+   * Upper bound of {@code data.maxImagePixels}: three float planes of the image must fit one Java
+   * array (2^31 - 1 elements).
+   */
+  static final long MAX_IMAGE_PIXELS = 700_000_000L;
+
   private ConfigValidator() {}
 
   /** Throws a {@link ConfigException} listing every problem, or returns if there is none. */
@@ -90,6 +96,7 @@ public final class ConfigValidator extends RangeChecks {
     leftOpen("data.pairedRatio", d.pairedRatio, 0, 1);
     between("data.workers", d.workers, 1, 64);
     between("data.prefetchBatches", d.prefetchBatches, 1, 64);
+    between("data.maxImagePixels", d.maxImagePixels, 1, MAX_IMAGE_PIXELS);
 
     TrainerConfig.Optim o = c.optim;
     between("optim.epochs", o.epochs, 1, 100_000);

@@ -47,6 +47,7 @@ public final class FinetuneConfigValidator extends RangeChecks {
       problems.add("data.fraction: " + d.fraction + " is out of range, allowed (0, 1]");
     }
     between("data.evalBatchSize", d.evalBatchSize, 1, 65_536);
+    between("data.maxImagePixels", d.maxImagePixels, 1, ConfigValidator.MAX_IMAGE_PIXELS);
     between("data.evalEveryEpochs", d.evalEveryEpochs, 1, 100_000);
 
     FinetuneConfig.Augment a = c.augment;

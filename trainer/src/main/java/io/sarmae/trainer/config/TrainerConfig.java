@@ -74,6 +74,12 @@ public final class TrainerConfig {
     public int prefetchBatches = 4;
     public SarNormalization sarNormalization = SarNormalization.SYMMETRIC;
     public Scaling scaling = Scaling.PERCENTILE;
+
+    /**
+     * Images whose header declares more pixels (width x height) are skipped and counted like a
+     * corrupt file, before any pixel is decoded (4096 x 4096 by default).
+     */
+    public long maxImagePixels = 16_777_216L;
   }
 
   /** Optimiser, learning rate and batch. */
