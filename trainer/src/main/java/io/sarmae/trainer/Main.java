@@ -59,6 +59,11 @@ public final class Main {
                 log.debug("cause", e);
               }
             }
+          } else if (e instanceof java.io.UncheckedIOException io) {
+            // An I/O failure nothing typed: storage (full or read-only volume), not a bug.
+            code = ExitCodes.CHECKPOINT;
+            reason = "StorageError";
+            log.error("Storage error: {}", io.getCause() == null ? io : io.getCause().toString());
           } else {
             code = ExitCodes.INTERNAL;
             reason = "InternalError";

@@ -60,7 +60,33 @@ public final class ConfigLoader {
     TrainerConfig config =
         bind(tree, file == null ? "--set" : file.toString(), TrainerConfig.class);
     ConfigValidator.validate(config);
+    checkResumePath(config.checkpoint.resume, config.checkpoint.dir);
     return config;
+  }
+
+  /**
+   * A {@code checkpoint.resume} path must name an existing folder when the run starts: a typo is a
+   * configuration error (exit 2), not a storage error that the operator would retry.
+   */
+  static void checkResumePath(String resume, String dir) {
+    if ("auto".equals(resume) || "never".equals(resume)) {
+      return;
+    }
+    boolean folder;
+    try {
+      folder = Files.isDirectory(Path.of(resume));
+    } catch (java.nio.file.InvalidPathException e) {
+      folder = false;
+    }
+    if (!folder) {
+      throw new ConfigException(
+          "checkpoint.resume: "
+              + resume
+              + " is not an existing folder; use auto, never or the path of a checkpoint-<step>"
+              + " folder (the checkpoints are in checkpoint.dir "
+              + dir
+              + ")");
+    }
   }
 
   /** Loads a fine-tuning config ({@link FinetuneConfig}) the same way as {@link #load}. */

@@ -388,7 +388,13 @@ public final class RunReporter {
           StandardOpenOption.CREATE,
           StandardOpenOption.APPEND);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot append to " + outputDir.resolve("log.jsonl"), e);
+      throw new io.sarmae.trainer.StorageException(
+          "run.outputDir: cannot append to "
+              + outputDir.resolve("log.jsonl")
+              + ": "
+              + e.getMessage()
+              + " (full or read-only volume?)",
+          e);
     }
   }
 

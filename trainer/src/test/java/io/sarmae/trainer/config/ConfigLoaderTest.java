@@ -95,6 +95,26 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aResumePathThatDoesNotExistIsAConfigError(@TempDir Path dir) throws Exception {
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(null, List.of("checkpoint.resume=" + dir.resolve("chekpoint-7"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("checkpoint.resume: " + dir.resolve("chekpoint-7"))
+        .hasMessageContaining("not an existing folder");
+    assertThat(ConfigLoader.load(null, List.of("checkpoint.resume=" + dir)).checkpoint.resume)
+        .isEqualTo(dir.toString());
+    assertThat(
+            io.sarmae.trainer.Main.run(
+                "pretrain",
+                "--resume",
+                dir.resolve("missing").toString(),
+                "--set",
+                "run.outputDir=" + dir))
+        .isEqualTo(ExitCodes.CONFIG);
+  }
+
+  @Test
   void unknownKeyNamesTheKeyAndTheKnownOnes() {
     assertThatThrownBy(() -> ConfigLoader.parse("model:\n  maskRatioo: 0.5\n"))
         .isInstanceOf(ConfigException.class)

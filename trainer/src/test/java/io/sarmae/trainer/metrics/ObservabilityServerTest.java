@@ -156,6 +156,25 @@ class ObservabilityServerTest {
   }
 
   @Test
+  void aFullOutputVolumeIsAStorageErrorNotACrash(@TempDir Path dir) throws Exception {
+    // /dev/full answers every write with ENOSPC, as a full volume does.
+    java.nio.file.Files.createSymbolicLink(dir.resolve("log.jsonl"), Path.of("/dev/full"));
+    try (TrainingMetrics metrics = new TrainingMetrics("pretrain")) {
+      RunReporter reporter = new RunReporter("pretrain", metrics, dir, 1, null);
+      reporter.start(1, 10, 0, 0);
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> reporter.step(0, 1, 0.9, 0.8, 0.125, 0.8, 1e-4, 2.0, 8, 0, 0))
+          .isInstanceOf(io.sarmae.trainer.StorageException.class)
+          .hasMessageContaining("run.outputDir: cannot append to")
+          .hasMessageContaining("No space left on device")
+          .satisfies(
+              e ->
+                  assertThat(((io.sarmae.trainer.TrainerException) e).exitCode())
+                      .isEqualTo(io.sarmae.trainer.ExitCodes.CHECKPOINT));
+    }
+  }
+
+  @Test
   void terminationMessageStaysUnder4KiB() {
     String line =
         TerminationMessage.render(
