@@ -35,7 +35,18 @@ import picocli.CommandLine.Command;
     })
 public final class Main {
 
+  /** Commands that poll the stop flag: SIGTERM must be caught from their first instant. */
+  private static final java.util.Set<String> TRAINING =
+      java.util.Set.of("pretrain", "finetune", "quickstart");
+
   public static void main(String[] args) {
+    configureLogging();
+    if (args.length > 0 && TRAINING.contains(args[0])) {
+      // First thing: a SIGTERM during start-up (config, data index, engine load) is kept and the
+      // run stops at its first step boundary with a checkpoint and exit 75, instead of dying with
+      // 143 and nothing saved (issue 12). Other commands keep the JVM's default (exit 143).
+      io.sarmae.trainer.train.StopSignal.install();
+    }
     System.exit(run(args));
   }
 

@@ -13,10 +13,21 @@ public final class StopSignal {
   private final AtomicReference<String> requested = new AtomicReference<>();
   private volatile long stopAtStep = Long.MAX_VALUE;
 
-  /** Installs handlers for TERM and INT (best effort: a JVM without them keeps its defaults). */
+  private static StopSignal installed;
+
+  /**
+   * Installs handlers for TERM and INT (best effort: a JVM without them keeps its defaults). Once
+   * per process: {@code Main} installs them first thing for training commands, so a signal that
+   * arrives during start-up is kept and the loop stops at its first boundary; later calls return
+   * that same flag.
+   */
   @SuppressWarnings("removal")
-  public static StopSignal install() {
+  public static synchronized StopSignal install() {
+    if (installed != null) {
+      return installed;
+    }
     StopSignal stop = new StopSignal();
+    installed = stop;
     for (String name : new String[] {"TERM", "INT"}) {
       try {
         sun.misc.Signal.handle(
