@@ -17,7 +17,10 @@ public final class ExitCodes {
   /** Training diverged (too many consecutive non-finite steps): not retryable. */
   public static final int DIVERGED = 4;
 
-  /** Checkpoint storage error: retryable. */
+  /**
+   * Storage error: a checkpoint, or the output folder ({@code log.jsonl}), cannot be written or
+   * read, e.g. a full volume: retryable.
+   */
   public static final int CHECKPOINT = 5;
 
   /**

@@ -35,7 +35,18 @@ import picocli.CommandLine.Command;
     })
 public final class Main {
 
+  /** Commands that poll the stop flag: SIGTERM must be caught from their first instant. */
+  private static final java.util.Set<String> TRAINING =
+      java.util.Set.of("pretrain", "finetune", "quickstart");
+
   public static void main(String[] args) {
+    configureLogging();
+    if (args.length > 0 && TRAINING.contains(args[0])) {
+      // First thing: a SIGTERM during start-up (config, data index, engine load) is kept and the
+      // run stops at its first step boundary with a checkpoint and exit 75, instead of dying with
+      // 143 and nothing saved (issue 12). Other commands keep the JVM's default (exit 143).
+      io.sarmae.trainer.train.StopSignal.install();
+    }
     System.exit(run(args));
   }
 
@@ -59,6 +70,11 @@ public final class Main {
                 log.debug("cause", e);
               }
             }
+          } else if (e instanceof java.io.UncheckedIOException io) {
+            // An I/O failure nothing typed: storage (full or read-only volume), not a bug.
+            code = ExitCodes.CHECKPOINT;
+            reason = "StorageError";
+            log.error("Storage error: {}", io.getCause() == null ? io : io.getCause().toString());
           } else {
             code = ExitCodes.INTERNAL;
             reason = "InternalError";
@@ -87,6 +103,7 @@ public final class Main {
     setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
     setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
     setIfAbsent("org.slf4j.simpleLogger.log.ai.djl", "warn");
+    setIfAbsent("org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn");
     // DJL warns about the CUDA driver on every CPU-only machine; Devices logs the real choice.
     setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.util.cuda", "error");
     setIfAbsent("ai.djl.offline", "true");

@@ -65,7 +65,11 @@ final class RunHarness {
               obs.logFormat == TrainerConfig.LogFormat.JSON);
       ObservabilityServer server =
           obs.port > 0
-              ? ObservabilityServer.start(obs.port, metrics, reporter::progress, reporter::ready)
+              ? ObservabilityServer.start(
+                  obs.port,
+                  metrics,
+                  reporter,
+                  java.time.Duration.ofSeconds(obs.stallTimeoutSeconds))
               : null;
       try {
         Succeeded done = body.train(reporter);

@@ -147,11 +147,13 @@ public final class WeightsCommand implements Callable<Integer> {
           depth = Math.max(depth, i);
         }
       }
-      if ((k.endsWith("patch_embed.proj.weight")) && !k.startsWith("optical_encoder.")) {
+      if ((k.endsWith("patch_embed.proj.weight"))
+          && !k.startsWith("optical_encoder.")
+          && s.length == 4) {
         width = s[0];
         patch = s[2];
       }
-      if (k.endsWith("decoder_embed.weight")) {
+      if (k.endsWith("decoder_embed.weight") && s.length > 0) {
         decoderWidth = s[0];
       }
     }

@@ -1,6 +1,10 @@
 package io.sarmae.trainer.config;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -28,11 +32,18 @@ import java.util.stream.Collectors;
  * of the wrong type with a message naming the key, then validates ranges ({@link ConfigValidator}).
  */
 public final class ConfigLoader {
+  /**
+   * Strict YAML: a key given twice in one mapping is an error (not "the last one wins"), and a
+   * number with a fraction for an integer key is an error (not truncated): issue 12.
+   */
   private static final ObjectMapper YAML =
       new ObjectMapper(
-              new YAMLFactory()
+              YAMLFactory.builder()
                   .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-                  .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
+                  .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                  .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                  .build())
+          .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
           .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
@@ -49,7 +60,33 @@ public final class ConfigLoader {
     TrainerConfig config =
         bind(tree, file == null ? "--set" : file.toString(), TrainerConfig.class);
     ConfigValidator.validate(config);
+    checkResumePath(config.checkpoint.resume, config.checkpoint.dir);
     return config;
+  }
+
+  /**
+   * A {@code checkpoint.resume} path must name an existing folder when the run starts: a typo is a
+   * configuration error (exit 2), not a storage error that the operator would retry.
+   */
+  static void checkResumePath(String resume, String dir) {
+    if ("auto".equals(resume) || "never".equals(resume)) {
+      return;
+    }
+    boolean folder;
+    try {
+      folder = Files.isDirectory(Path.of(resume));
+    } catch (java.nio.file.InvalidPathException e) {
+      folder = false;
+    }
+    if (!folder) {
+      throw new ConfigException(
+          "checkpoint.resume: "
+              + resume
+              + " is not an existing folder; use auto, never or the path of a checkpoint-<step>"
+              + " folder (the checkpoints are in checkpoint.dir "
+              + dir
+              + ")");
+    }
   }
 
   /** Loads a fine-tuning config ({@link FinetuneConfig}) the same way as {@link #load}. */
@@ -152,11 +189,41 @@ public final class ConfigLoader {
       }
       return asObject(node, "<root>");
     } catch (JsonProcessingException e) {
+      duplicateKey(e, file.toString());
       throw new ConfigException(
           file + " is not valid YAML: " + e.getOriginalMessage() + locationOf(e), e);
     } catch (IOException e) {
       throw new ConfigException("cannot read config " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Throws a message naming the full key when {@code e} is a duplicate-key error. */
+  private static void duplicateKey(JsonProcessingException e, String source) {
+    if (!(e instanceof StreamReadException sre)
+        || sre.getProcessor() == null
+        || e.getOriginalMessage() == null
+        || !e.getOriginalMessage().startsWith("Duplicate field")) {
+      return;
+    }
+    String name = e.getOriginalMessage().replaceAll("^Duplicate field '(.*)'$", "$1");
+    List<String> parts = new ArrayList<>();
+    JsonParser parser = sre.getProcessor();
+    for (JsonStreamContext c = parser.getParsingContext().getParent();
+        c != null;
+        c = c.getParent()) {
+      if (c.getCurrentName() != null) {
+        parts.add(0, c.getCurrentName());
+      }
+    }
+    parts.add(name);
+    String key = String.join(".", parts);
+    throw new ConfigException(
+        key
+            + ": given twice in "
+            + source
+            + locationOf(e)
+            + "; a key may appear once per mapping (remove one)",
+        e);
   }
 
   private static String locationOf(JsonProcessingException e) {
@@ -192,6 +259,7 @@ public final class ConfigLoader {
     try {
       value = raw.isEmpty() ? NullNode.getInstance() : YAML.readTree(raw);
     } catch (JsonProcessingException e) {
+      duplicateKey(e, "--set " + key);
       throw new ConfigException("--set " + key + ": cannot parse value '" + raw + "'", e);
     }
     String[] parts = key.split("\\.");
@@ -222,12 +290,23 @@ public final class ConfigLoader {
             key + ": '" + e.getValue() + "' is not allowed; use one of " + allowed, e);
       }
       throw new ConfigException(
-          key + ": '" + e.getValue() + "' is not a valid " + typeName(target), e);
+          key
+              + ": '"
+              + e.getValue()
+              + "' is not a valid "
+              + typeName(target)
+              + (e.getValue() instanceof Number && "integer".equals(typeName(target))
+                  ? " (a number with a fraction is not truncated; give a whole number)"
+                  : ""),
+          e);
     } catch (MismatchedInputException e) {
+      Class<?> t = e.getTargetType();
+      boolean integer = t == int.class || t == Integer.class || t == long.class || t == Long.class;
       throw new ConfigException(
           pathOf(e)
               + ": wrong type, expected "
-              + typeName(e.getTargetType())
+              + typeName(t)
+              + (integer ? " (a number with a fraction is not truncated)" : "")
               + " (in "
               + source
               + ")",
@@ -241,7 +320,7 @@ public final class ConfigLoader {
     if (type == null) {
       return "value";
     }
-    if (type == int.class || type == Integer.class || type == long.class) {
+    if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
       return "integer";
     }
     if (type == double.class || type == Double.class) {

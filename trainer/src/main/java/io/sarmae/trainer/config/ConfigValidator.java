@@ -6,6 +6,12 @@ package io.sarmae.trainer.config;
  */
 public final class ConfigValidator extends RangeChecks {
 
+  /**
+   * Upper bound of {@code data.maxImagePixels}: three float planes of the image must fit one Java
+   * array (2^31 - 1 elements).
+   */
+  static final long MAX_IMAGE_PIXELS = 700_000_000L;
+
   private ConfigValidator() {}
 
   /** Throws a {@link ConfigException} listing every problem, or returns if there is none. */
@@ -109,6 +115,7 @@ public final class ConfigValidator extends RangeChecks {
     leftOpen("data.pairedRatio", d.pairedRatio, 0, 1);
     between("data.workers", d.workers, 1, 64);
     between("data.prefetchBatches", d.prefetchBatches, 1, 64);
+    between("data.maxImagePixels", d.maxImagePixels, 1, MAX_IMAGE_PIXELS);
 
     TrainerConfig.Optim o = c.optim;
     between("optim.epochs", o.epochs, 1, 100_000);
@@ -139,6 +146,7 @@ public final class ConfigValidator extends RangeChecks {
     TrainerConfig.Observability ob = c.observability;
     between("observability.port", ob.port, 0, 65_535);
     between("observability.logEverySteps", ob.logEverySteps, 1, 1_000_000);
+    between("observability.stallTimeoutSeconds", ob.stallTimeoutSeconds, 0, 604_800);
 
     TrainerConfig.Distributed dist = c.distributed;
     between("distributed.timeoutSeconds", dist.timeoutSeconds, 10, 86_400);

@@ -74,6 +74,10 @@ public final class FinetuneConfig {
     public int shots = 10;
     public double fraction = 0.3;
     public TrainerConfig.Scaling scaling = TrainerConfig.Scaling.PERCENTILE;
+
+    /** As {@code data.maxImagePixels} of pretraining: larger images are skipped and counted. */
+    public long maxImagePixels = 16_777_216L;
+
     public InputNormalization normalization = InputNormalization.SYMMETRIC;
     public int evalBatchSize = 64;
     public int evalEveryEpochs = 1;

@@ -54,6 +54,7 @@ public final class FinetuneConfigValidator extends RangeChecks {
       problems.add("data.fraction: " + d.fraction + " is out of range, allowed (0, 1]");
     }
     between("data.evalBatchSize", d.evalBatchSize, 1, 65_536);
+    between("data.maxImagePixels", d.maxImagePixels, 1, ConfigValidator.MAX_IMAGE_PIXELS);
     between("data.evalEveryEpochs", d.evalEveryEpochs, 1, 100_000);
 
     FinetuneConfig.Augment a = c.augment;
@@ -131,5 +132,6 @@ public final class FinetuneConfigValidator extends RangeChecks {
 
     between("observability.port", c.observability.port, 0, 65_535);
     between("observability.logEverySteps", c.observability.logEverySteps, 1, 1_000_000);
+    between("observability.stallTimeoutSeconds", c.observability.stallTimeoutSeconds, 0, 604_800);
   }
 }

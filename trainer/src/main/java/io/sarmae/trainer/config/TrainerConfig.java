@@ -93,6 +93,12 @@ public final class TrainerConfig {
     public int prefetchBatches = 4;
     public SarNormalization sarNormalization = SarNormalization.SYMMETRIC;
     public Scaling scaling = Scaling.PERCENTILE;
+
+    /**
+     * Images whose header declares more pixels (width x height) are skipped and counted like a
+     * corrupt file, before any pixel is decoded (4096 x 4096 by default).
+     */
+    public long maxImagePixels = 16_777_216L;
   }
 
   /** Optimiser, learning rate and batch. */
@@ -138,6 +144,13 @@ public final class TrainerConfig {
     public int logEverySteps = 20;
     public ProgressBarMode progressBar = ProgressBarMode.AUTO;
     public LogFormat logFormat = LogFormat.TEXT;
+
+    /**
+     * {@code /healthz} answers 503 once training started and nothing progressed (no step,
+     * checkpoint or epoch boundary finished) for this many seconds; 0 turns the check off. Counted
+     * from the start of the first step, so a slow first step (compilation, warm-up) is covered.
+     */
+    public int stallTimeoutSeconds = 1800;
   }
 
   /**

@@ -37,6 +37,13 @@ import javax.imageio.stream.ImageInputStream;
  * preserved. PIL rounds 8-bit images to integers between the horizontal and the vertical pass; we
  * stay in float, so values can differ from the reference by at most about 1/255.
  *
+ * <p><b>Hostile input:</b> the header is read first and an image of more than {@code maxPixels}
+ * pixels ({@code data.maxImagePixels}) is refused with {@link TooLargeException} before any pixel
+ * buffer exists, so a small file declaring 20000x20000 pixels cannot exhaust the heap. An {@link
+ * OutOfMemoryError} while decoding one image (several large images at once on many workers) is
+ * turned into an {@link IOException} for that image: the caller skips and counts it like any
+ * corrupt file, and the run goes on.
+ *
  * <p>Thread-safe: every call uses its own ImageIO reader. The TwelveMonkeys plugins (TIFF with
  * predictors 2 and 3, BigTIFF, CMYK JPEG) are registered once with {@code ImageIO.scanForPlugins()}
  * and preferred over the JDK's; if the first reader of a format fails, the next one is tried.
@@ -76,10 +83,41 @@ public final class ImageDecoder {
    */
   public record Planes(float[] data, int bands, int height, int width) {}
 
-  private final Scaling scaling;
+  /**
+   * Default pixel budget per image ({@code data.maxImagePixels}): 4096 x 4096. Decoding needs about
+   * 20 bytes per pixel at the peak (the decoded raster, int samples, float planes), so this caps
+   * one image at about 340 MB of heap.
+   */
+  public static final long DEFAULT_MAX_PIXELS = 4096L * 4096L;
 
+  /** An image whose header declares more pixels than the budget; nothing was decoded. */
+  public static final class TooLargeException extends IOException {
+    public TooLargeException(String message) {
+      super(message);
+    }
+  }
+
+  private final Scaling scaling;
+  private final long maxPixels;
+
+  /** A decoder with the {@link #DEFAULT_MAX_PIXELS} budget. */
   public ImageDecoder(Scaling scaling) {
+    this(scaling, DEFAULT_MAX_PIXELS);
+  }
+
+  /**
+   * @param maxPixels images whose header declares more pixels (width x height) are refused
+   */
+  public ImageDecoder(Scaling scaling, long maxPixels) {
+    if (maxPixels < 1) {
+      throw new IllegalArgumentException("maxPixels must be >= 1, got " + maxPixels);
+    }
     this.scaling = scaling;
+    this.maxPixels = maxPixels;
+  }
+
+  public long maxPixels() {
+    return maxPixels;
   }
 
   public Scaling scaling() {
@@ -96,6 +134,34 @@ public final class ImageDecoder {
     if (channels != 1 && channels != 3) {
       throw new IllegalArgumentException("channels must be 1 or 3, got " + channels);
     }
+    try {
+      return decodeAndResize(file, channels, size);
+    } catch (OutOfMemoryError e) {
+      throw outOfMemory(file, e);
+    }
+  }
+
+  private static boolean causedByOutOfMemory(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof OutOfMemoryError) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static IOException outOfMemory(Path file, Throwable e) {
+    // The arrays of this one image are unreachable once we leave; the heap recovers.
+    return new IOException(
+        "out of memory decoding "
+            + file
+            + " ("
+            + (e instanceof OutOfMemoryError ? e.getMessage() : e.getCause())
+            + "); lower data.maxImagePixels or data.workers, or give the JVM more heap",
+        e);
+  }
+
+  private float[] decodeAndResize(Path file, int channels, int size) throws IOException {
     Planes p = read(file);
     float[] data = p.data();
     int bands = p.bands();
@@ -134,8 +200,17 @@ public final class ImageDecoder {
         try {
           in.seek(0);
           reader.setInput(in, true, true);
+          checkBudget(file, reader);
           return toPlanes(reader.read(0));
+        } catch (TooLargeException e) {
+          throw e;
+        } catch (OutOfMemoryError e) {
+          throw outOfMemory(file, e);
         } catch (IOException | RuntimeException e) {
+          if (causedByOutOfMemory(e)) {
+            // ImageIO's PNG reader wraps an OutOfMemoryError in an IIOException.
+            throw outOfMemory(file, e);
+          }
           // RuntimeException: corrupt files make some readers throw IllegalArgumentException,
           // ArrayIndexOutOfBoundsException or similar instead of IIOException.
           if (failure == null) {
@@ -148,6 +223,28 @@ public final class ImageDecoder {
         }
       }
       throw new IOException("cannot decode " + file + ": " + failure, failure);
+    }
+  }
+
+  /** Refuses the image from its header alone, before any pixel buffer is allocated. */
+  private void checkBudget(Path file, ImageReader reader) throws IOException {
+    long w = reader.getWidth(0);
+    long h = reader.getHeight(0);
+    if (w <= 0 || h <= 0) {
+      throw new IOException("image header declares " + w + "x" + h + " pixels: " + file);
+    }
+    if (w * h > maxPixels) {
+      throw new TooLargeException(
+          "image of "
+              + w
+              + "x"
+              + h
+              + " = "
+              + (w * h)
+              + " pixels exceeds data.maxImagePixels = "
+              + maxPixels
+              + " (skipped; raise data.maxImagePixels to read it): "
+              + file);
     }
   }
 

@@ -87,7 +87,7 @@ public final class PretrainLoader {
   private PretrainLoader(Builder b) {
     this.index = b.index;
     this.plan = EpochPlan.create(b.mixing, b.index, b.pairedRatio, b.seed);
-    this.decoder = new ImageDecoder(b.scaling);
+    this.decoder = new ImageDecoder(b.scaling, b.maxImagePixels);
     this.noise = b.noise;
     this.sarNormalization = b.sarNormalization;
     this.channels = b.channels;
@@ -466,6 +466,7 @@ public final class PretrainLoader {
     private SpeckleNoise noise = SpeckleNoise.builder().build();
     private SarNormalization sarNormalization = SarNormalization.SYMMETRIC;
     private ImageDecoder.Scaling scaling = ImageDecoder.Scaling.PERCENTILE;
+    private long maxImagePixels = ImageDecoder.DEFAULT_MAX_PIXELS;
     private int workers = 4;
     private int prefetchBatches = 4;
     private SkipListener skipListener;
@@ -541,6 +542,12 @@ public final class PretrainLoader {
     /** Scaling of 16-bit and float images (default percentile stretch). */
     public Builder optScaling(ImageDecoder.Scaling scaling) {
       this.scaling = scaling;
+      return this;
+    }
+
+    /** {@code data.maxImagePixels}: larger images are skipped from their header alone. */
+    public Builder optMaxImagePixels(long maxImagePixels) {
+      this.maxImagePixels = maxImagePixels;
       return this;
     }
 

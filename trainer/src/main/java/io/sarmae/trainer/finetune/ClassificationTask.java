@@ -64,7 +64,8 @@ public final class ClassificationTask implements FinetuneTask<Evaluation, Repeat
     ImageFolder eval = ImageFolder.scan(root, config.data.evalSplit);
     requireSameClasses(train, eval);
     ImageDecoder decoder =
-        new ImageDecoder(ImageDecoder.Scaling.valueOf(config.data.scaling.name()));
+        new ImageDecoder(
+            ImageDecoder.Scaling.valueOf(config.data.scaling.name()), config.data.maxImagePixels);
     int channels = config.model.inChannels;
     int size = config.model.imageSize;
     LabelledImages evalImages =

@@ -9,10 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +40,14 @@ public final class RunReporter {
 
   private volatile Progress progress;
   private volatile boolean ready;
+
+  /**
+   * {@link System#nanoTime()} of the last sign of progress (a step began or finished, a checkpoint
+   * or an epoch boundary); 0 before the first step begins and after the run ended, when there is
+   * nothing to be stuck on.
+   */
+  private volatile long lastProgressNanos;
+
   private int epochs;
   private long totalSteps;
   private long firstStep;
@@ -115,6 +126,37 @@ public final class RunReporter {
     return ready;
   }
 
+  /**
+   * Why the run looks stuck: nothing progressed for longer than {@code timeout} since the first
+   * step began (a long first step counts from its start, not from process start). Empty while
+   * healthy, before training starts, after it ended, and when {@code timeout} is zero (off).
+   */
+  public Optional<String> stalled(Duration timeout) {
+    long last = lastProgressNanos;
+    if (timeout.isZero() || last == 0) {
+      return Optional.empty();
+    }
+    long idle = System.nanoTime() - last;
+    if (idle <= timeout.toNanos()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        String.format(
+            Locale.ROOT,
+            "stalled: no training progress for %d s at step %s (observability.stallTimeoutSeconds"
+                + " = %d)",
+            TimeUnit.NANOSECONDS.toSeconds(idle),
+            progress.step(),
+            timeout.toSeconds()));
+  }
+
+  /** Records a sign of life that is not a finished step. */
+  private void alive() {
+    if (lastProgressNanos != 0) {
+      lastProgressNanos = System.nanoTime();
+    }
+  }
+
   public synchronized void start(int epochs, long totalSteps, long step, int epoch) {
     this.epochs = epochs;
     this.totalSteps = totalSteps;
@@ -126,6 +168,7 @@ public final class RunReporter {
     metrics.setStep(step);
     metrics.setEpoch(epoch);
     ready = true;
+    lastProgressNanos = lastStepNanos;
     publish(step, null, null, null, null, false);
   }
 
@@ -135,6 +178,7 @@ public final class RunReporter {
     long now = System.nanoTime();
     double seconds = (now - lastStepNanos) / 1e9;
     lastStepNanos = now;
+    lastProgressNanos = now;
     metrics.stepSeconds(seconds);
     if (step > firstStep + 1) { // the first step includes warm-up costs
       stepSecondsEma = Double.isNaN(stepSecondsEma) ? seconds : ema(stepSecondsEma, seconds);
@@ -190,15 +234,18 @@ public final class RunReporter {
   }
 
   public synchronized void skippedStep() {
+    alive();
     metrics.skippedStep();
   }
 
   public synchronized void checkpointing() {
+    alive();
     phase = Progress.Phase.Checkpointing;
     republish();
   }
 
   public synchronized void checkpointed(Path path) {
+    alive();
     lastCheckpoint = path.toString();
     metrics.checkpointWritten();
     if (phase == Progress.Phase.Checkpointing) {
@@ -208,6 +255,7 @@ public final class RunReporter {
   }
 
   public synchronized void epochDone(int completedEpochs) {
+    alive();
     epoch = completedEpochs;
     metrics.setEpoch(completedEpochs);
     republish();
@@ -235,6 +283,7 @@ public final class RunReporter {
       bar.finish();
     }
     phase = succeeded ? Progress.Phase.Succeeded : Progress.Phase.Failed;
+    lastProgressNanos = 0;
     republish();
   }
 
@@ -313,7 +362,13 @@ public final class RunReporter {
           StandardOpenOption.CREATE,
           StandardOpenOption.APPEND);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot append to " + outputDir.resolve("log.jsonl"), e);
+      throw new io.sarmae.trainer.StorageException(
+          "run.outputDir: cannot append to "
+              + outputDir.resolve("log.jsonl")
+              + ": "
+              + e.getMessage()
+              + " (full or read-only volume?)",
+          e);
     }
   }
 

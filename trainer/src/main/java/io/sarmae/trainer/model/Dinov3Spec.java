@@ -66,16 +66,43 @@ public record Dinov3Spec(
           "this DINOv3 unties the cls and patch norms (cls_norm.*), which is not implemented");
     }
     int depth = 0;
-    Pattern block = Pattern.compile("blocks\\.(\\d+)\\.norm1\\.weight");
+    int blocks = 0;
+    Pattern block = Pattern.compile("blocks\\.(\\d{1,6})\\.norm1\\.weight");
     for (String k : shapes.keySet()) {
       Matcher m = block.matcher(k);
       if (m.matches()) {
         depth = Math.max(depth, Integer.parseInt(m.group(1)) + 1);
+        blocks++;
       }
+    }
+    long[] storage = shapes.get("storage_tokens");
+    // Hostile or broken files (issue 12): every shape read below must exist and make sense.
+    if (blocks != depth
+        || cls.length == 0
+        || patch.length != 4
+        || periods.length != 1
+        || periods[0] <= 0
+        || fc1.length != 2
+        || storage != null && storage.length != 3) {
+      throw new IllegalArgumentException(
+          "DINOv3 weights with impossible shapes or block numbering (blocks "
+              + blocks
+              + " of "
+              + depth
+              + ", cls_token "
+              + java.util.Arrays.toString(cls)
+              + ", patch_embed.proj.weight "
+              + java.util.Arrays.toString(patch)
+              + ", rope_embed.periods "
+              + java.util.Arrays.toString(periods)
+              + ")");
     }
     int dim = (int) cls[cls.length - 1];
     int headDim = (int) periods[0] * 4;
-    long[] storage = shapes.get("storage_tokens");
+    if (dim <= 0 || dim % headDim != 0) {
+      throw new IllegalArgumentException(
+          "DINOv3 width " + dim + " is not a multiple of the head dimension " + headDim);
+    }
     return new Dinov3Spec(
         (int) patch[2],
         dim,

@@ -53,6 +53,7 @@ final class DataPipeline implements PretrainData {
                 c.data.scaling == TrainerConfig.Scaling.RANGE
                     ? ImageDecoder.Scaling.RANGE
                     : ImageDecoder.Scaling.PERCENTILE)
+            .optMaxImagePixels(c.data.maxImagePixels)
             .optWorkers(c.data.workers)
             .optPrefetchBatches(c.data.prefetchBatches)
             .build();

@@ -297,7 +297,7 @@ public final class Checkpointer implements AutoCloseable {
     Path stateFile = path.resolve(STATE);
     CheckpointState state;
     try {
-      state = JSON.readValue(stateFile.toFile(), CheckpointState.class);
+      state = readState(path);
     } catch (IOException e) {
       throw new CheckpointException("unreadable " + stateFile + ": " + e.getMessage(), e);
     }
@@ -346,9 +346,14 @@ public final class Checkpointer implements AutoCloseable {
 
   /** Reads a checkpoint's state without loading tensors. */
   public static CheckpointState readState(Path path) throws IOException {
+    CheckpointState state;
     try (InputStream in = Files.newInputStream(path.resolve(STATE))) {
-      return JSON.readValue(in, CheckpointState.class);
+      state = JSON.readValue(in, CheckpointState.class);
     }
+    if (state == null) { // a state.json of "null": corrupt like any other, not an NPE later
+      throw new IOException(path.resolve(STATE) + " holds no checkpoint state (null)");
+    }
+    return state;
   }
 
   /**

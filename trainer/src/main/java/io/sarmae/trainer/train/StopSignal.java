@@ -13,28 +13,49 @@ public final class StopSignal {
   private final AtomicReference<String> requested = new AtomicReference<>();
   private volatile long stopAtStep = Long.MAX_VALUE;
 
-  /** Installs handlers for TERM and INT (best effort: a JVM without them keeps its defaults). */
+  /** The flag signals are delivered to: the newest {@link #install()}. */
+  private static StopSignal current;
+
+  /** The first signal received by this process, or null. */
+  private static String signalled;
+
+  private static boolean handlersInstalled;
+
+  /**
+   * Installs handlers for TERM and INT once per process (best effort: a JVM without them keeps its
+   * defaults) and returns a fresh flag that they raise. {@code Main} installs them first thing for
+   * training commands, so a signal that arrives during start-up is remembered and raises the flag
+   * the training loop gets later: it stops at its first boundary with a checkpoint.
+   */
   @SuppressWarnings("removal")
-  public static StopSignal install() {
+  public static synchronized StopSignal install() {
     StopSignal stop = new StopSignal();
-    for (String name : new String[] {"TERM", "INT"}) {
-      try {
-        sun.misc.Signal.handle(
-            new sun.misc.Signal(name),
-            sig -> {
-              if (stop.requested.compareAndSet(null, "SIG" + name)) {
-                LOG.warn(
-                    "Received SIG{}: checkpointing at the next step boundary, then exiting", name);
-              } else {
-                LOG.warn("Received SIG{} again: exiting now without a checkpoint", name);
-                Runtime.getRuntime().halt(128 + sig.getNumber());
-              }
-            });
-      } catch (IllegalArgumentException | UnsupportedOperationException e) {
-        LOG.debug("Cannot handle SIG{}: {}", name, e.getMessage());
+    if (signalled != null) {
+      stop.requested.set(signalled);
+    }
+    current = stop;
+    if (!handlersInstalled) {
+      handlersInstalled = true;
+      for (String name : new String[] {"TERM", "INT"}) {
+        try {
+          sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> received(name, sig));
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+          LOG.debug("Cannot handle SIG{}: {}", name, e.getMessage());
+        }
       }
     }
     return stop;
+  }
+
+  private static synchronized void received(String name, sun.misc.Signal sig) {
+    if (signalled == null) {
+      signalled = "SIG" + name;
+      current.requested.compareAndSet(null, signalled);
+      LOG.warn("Received SIG{}: checkpointing at the next step boundary, then exiting", name);
+    } else {
+      LOG.warn("Received SIG{} again: exiting now without a checkpoint", name);
+      Runtime.getRuntime().halt(128 + sig.getNumber());
+    }
   }
 
   /** A flag that is never raised by a signal (tests raise it by hand). */

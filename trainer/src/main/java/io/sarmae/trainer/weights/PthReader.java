@@ -20,6 +20,13 @@ final class PthReader implements AutoCloseable {
     (byte) 0x80, 0x02, (byte) 0x8a, 0x0a, 0x6c, (byte) 0xfc, (byte) 0x9c, 0x46, (byte) 0xf9, 0x20
   };
 
+  /**
+   * The most bytes {@code data.pkl} may declare. Tensor data lives in separate entries, so even a
+   * ViT-H training checkpoint's pickle is well under 1 MiB; a larger one is refused before it is
+   * read or inflated (a 1.4 MB zip declaring a 1.5 GB pickle took 3 GB and 37 s, issue 12).
+   */
+  static final long MAX_PICKLE_BYTES = 64L << 20;
+
   private final Path path;
   private final ZipArchive zip;
   private final String prefix;
@@ -49,7 +56,7 @@ final class PthReader implements AutoCloseable {
     prefix = pkl.substring(0, pkl.length() - "data.pkl".length());
     ZipArchive.Entry bo = zip.entries().get(prefix + "byteorder");
     if (bo != null) {
-      String s = new String(zip.readAll(bo), StandardCharsets.US_ASCII).trim();
+      String s = new String(zip.readAll(bo, 64), StandardCharsets.US_ASCII).trim();
       order =
           switch (s) {
             case "little" -> ByteOrder.LITTLE_ENDIAN;
@@ -59,7 +66,9 @@ final class PthReader implements AutoCloseable {
     } else {
       order = ByteOrder.LITTLE_ENDIAN;
     }
-    root = Unpickler.load(zip.readAll(zip.entries().get(pkl)), path + " (" + pkl + ")");
+    root =
+        Unpickler.load(
+            zip.readAll(zip.entries().get(pkl), MAX_PICKLE_BYTES), path + " (" + pkl + ")");
   }
 
   /** Opens a torch.save zip file; a pre-1.6 file is reported with what to do. */
@@ -92,7 +101,9 @@ final class PthReader implements AutoCloseable {
       throw new WeightsException(
           path + ": storage " + spec.storage().key() + " is missing from the archive");
     }
-    long need = spec.storage().numel() * spec.storage().dtype().bytes();
+    long numel = spec.storage().numel();
+    long need =
+        numel > Long.MAX_VALUE / 8 ? Long.MAX_VALUE : numel * spec.storage().dtype().bytes();
     if (entry.size() < need) {
       throw new WeightsException(
           path

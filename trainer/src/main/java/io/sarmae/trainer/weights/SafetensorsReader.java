@@ -106,10 +106,15 @@ final class SafetensorsReader implements AutoCloseable {
         || offsets.size() != 2) {
       throw bad("tensor " + name + " lacks shape or data_offsets");
     }
+    if (shapeNode.size() > WeightsFile.MAX_RANK) {
+      throw bad("tensor " + name + " has " + shapeNode.size() + " dimensions");
+    }
     long[] shape = new long[shapeNode.size()];
     long numel = 1;
     for (int i = 0; i < shape.length; i++) {
-      if (!shapeNode.get(i).canConvertToLong() || shapeNode.get(i).asLong() < 0) {
+      if (!shapeNode.get(i).isIntegralNumber()
+          || !shapeNode.get(i).canConvertToLong()
+          || shapeNode.get(i).asLong() < 0) {
         throw bad("tensor " + name + " has a bad shape " + shapeNode);
       }
       shape[i] = shapeNode.get(i).asLong();

@@ -26,7 +26,12 @@ import java.util.Set;
  *
  * <p>Resource use is bounded by the input: every length is checked against the bytes left before
  * anything is allocated, the memo is a hash map (never sized by an index from the file), and each
- * opcode consumes at least one byte, so a hostile pickle ends with an error, never a hang.
+ * opcode consumes at least one byte, so a hostile pickle ends with an error, never a hang. On top
+ * of that (issue 12) hard limits bound what one byte of input can cost: {@link #MAX_DEPTH} nested
+ * MARKs, {@link #MAX_MEMO} memo entries, {@link #MAX_VALUES} values pushed, and {@link
+ * #MAX_CALL_DEPTH} nested rebuild calls. Nothing here recurses over the values read: dict keys are
+ * scalars or tuples of scalars (so hashing never walks a structure) and error messages never print
+ * one, so a self-referencing or deeply nested pickle cannot overflow the Java stack.
  */
 final class Unpickler {
 
@@ -69,6 +74,18 @@ final class Unpickler {
           "numpy._core.multiarray.scalar",
           "numpy.dtype");
 
+  /** Nested MARKs (container nesting while a pickle is being read); state dicts use a few. */
+  static final int MAX_DEPTH = 1000;
+
+  /** Memo entries; a state dict memoises a handful per tensor. */
+  static final int MAX_MEMO = 1 << 20;
+
+  /** Values pushed in all; a ViT-H state dict with its optimizer state pushes about 10^5. */
+  static final int MAX_VALUES = 1 << 21;
+
+  /** Nested {@code _rebuild_from_type_v2} calls; PyTorch nests one. */
+  static final int MAX_CALL_DEPTH = 4;
+
   private static final Object MARK =
       new Object() {
         @Override
@@ -84,6 +101,8 @@ final class Unpickler {
   private final ArrayList<Integer> marks = new ArrayList<>();
   private final HashMap<Long, Object> memo = new HashMap<>();
   private final Map<String, StorageRef> storages = new LinkedHashMap<>();
+  private long pushed;
+  private int callDepth;
 
   private Unpickler(byte[] data, String source) {
     this.data = data;
@@ -124,7 +143,12 @@ final class Unpickler {
         case '}' -> push(new LinkedHashMap<Object, Object>());
         case ']' -> push(new ArrayList<Object>());
         case ')' -> push(new PyTuple(List.of()));
-        case '(' -> marks.add(stack.size());
+        case '(' -> {
+          if (marks.size() >= MAX_DEPTH) {
+            throw bad("pickle nests deeper than " + MAX_DEPTH + " levels (byte " + at + ")");
+          }
+          marks.add(stack.size());
+        }
         case 'J' -> push((long) i32());
         case 'K' -> push((long) u8());
         case 'M' -> push((long) (u8() | (u8() << 8)));
@@ -171,9 +195,9 @@ final class Unpickler {
           list(peek()).addAll(items);
         }
         case 0x91 -> push(new ArrayList<>(popMark())); // FROZENSET
-        case 'q' -> memo.put((long) u8(), peek());
-        case 'r' -> memo.put(len32AsLong(), peek());
-        case 0x94 -> memo.put((long) memo.size(), peek()); // MEMOIZE
+        case 'q' -> memoPut(u8());
+        case 'r' -> memoPut(len32AsLong());
+        case 0x94 -> memoPut(memo.size()); // MEMOIZE
         case 'h' -> push(memoGet(u8()));
         case 'j' -> push(memoGet(len32AsLong()));
         case 'c' -> push(global(line(), line()));
@@ -264,7 +288,18 @@ final class Unpickler {
         if (args.size() < 3) {
           throw bad("_rebuild_from_type_v2 needs (func, type, args, state)");
         }
-        return call(args.get(0), args.get(2));
+        if (callDepth >= MAX_CALL_DEPTH) {
+          throw bad(
+              "_rebuild_from_type_v2 nested more than "
+                  + MAX_CALL_DEPTH
+                  + " deep (a self-referencing pickle?)");
+        }
+        callDepth++;
+        try {
+          return call(args.get(0), args.get(2));
+        } finally {
+          callDepth--;
+        }
       }
       case "torch.Size" -> {
         return new PyTuple(args.isEmpty() ? List.of() : tuple(args.get(0), "torch.Size"));
@@ -345,7 +380,12 @@ final class Unpickler {
     List<Object> size = tuple(args.get(2), "tensor size");
     List<Object> stride = tuple(args.get(3), "tensor stride");
     if (size.size() != stride.size() || size.size() > 32) {
-      throw bad("tensor size " + size + " and stride " + stride + " do not match");
+      throw bad(
+          "tensor size of "
+              + size.size()
+              + " dimensions and stride of "
+              + stride.size()
+              + " do not match (at most 32)");
     }
     long[] shape = new long[size.size()];
     long[] strides = new long[size.size()];
@@ -360,15 +400,15 @@ final class Unpickler {
           last = Math.addExact(last, Math.multiplyExact(shape[i] - 1, strides[i]));
         }
       } catch (ArithmeticException e) {
-        throw bad("tensor size " + size + " overflows");
+        throw bad("tensor size " + Arrays.toString(shape) + " overflows");
       }
     }
     if (numel > 0 && last >= storage.numel()) {
       throw bad(
           "tensor of size "
-              + size
+              + Arrays.toString(shape)
               + ", stride "
-              + stride
+              + Arrays.toString(strides)
               + " at offset "
               + offset
               + " reads past its storage of "
@@ -408,7 +448,17 @@ final class Unpickler {
   // Stack and byte helpers
 
   private void push(Object v) {
+    if (++pushed > MAX_VALUES) {
+      throw bad("pickle holds more than " + MAX_VALUES + " values (not a state dict)");
+    }
     stack.add(v);
+  }
+
+  private void memoPut(long index) {
+    if (memo.size() >= MAX_MEMO && !memo.containsKey(index)) {
+      throw bad("pickle memo exceeds " + MAX_MEMO + " entries (not a state dict)");
+    }
+    memo.put(index, peek());
   }
 
   private Object pop() {
@@ -473,6 +523,17 @@ final class Unpickler {
       return k;
     }
     if (k instanceof PyTuple t) {
+      // Only tuples of scalars: hashing a key must never walk a (possibly cyclic) structure.
+      for (Object item : t.items()) {
+        if (item != null
+            && !(item instanceof String
+                || item instanceof Long
+                || item instanceof Boolean
+                || item instanceof Double
+                || item instanceof BigInteger)) {
+          throw bad("unsupported dict key: a tuple holding " + describe(item));
+        }
+      }
       return t;
     }
     if (k instanceof byte[] b) {

@@ -11,10 +11,15 @@ public class WeightsException extends TrainerException {
   private static final long serialVersionUID = 1L;
 
   public WeightsException(String message) {
-    super(ExitCodes.CONFIG, "InvalidWeights", message);
+    super(ExitCodes.CONFIG, "InvalidWeights", oneLine(message));
   }
 
   public WeightsException(String message, Throwable cause) {
-    super(ExitCodes.CONFIG, "InvalidWeights", message, cause);
+    super(ExitCodes.CONFIG, "InvalidWeights", oneLine(message), cause);
+  }
+
+  /** The reason is one line (parser messages, e.g. Jackson's, carry line breaks). */
+  private static String oneLine(String message) {
+    return message == null ? null : message.replaceAll("\\s*[\\r\\n]+\\s*", " ");
   }
 }

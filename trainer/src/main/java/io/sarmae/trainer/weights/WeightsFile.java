@@ -45,12 +45,65 @@ public final class WeightsFile implements AutoCloseable {
       Map<String, StoredTensor> tensors,
       Map<String, String> extras,
       List<AutoCloseable> resources) {
+    checkNamesAndShapes(path, tensors);
     this.path = path;
     this.format = format;
     this.stateDictKey = stateDictKey;
     this.tensors = Collections.unmodifiableMap(tensors);
     this.extras = Collections.unmodifiableMap(extras);
     this.resources = resources;
+  }
+
+  /** The largest number a key component may hold ({@code blocks.N}); more is not a model. */
+  public static final long MAX_KEY_INDEX = 100_000;
+
+  /** The most dimensions a tensor may have (PyTorch allows 64; models use at most 5). */
+  public static final int MAX_RANK = 32;
+
+  /**
+   * Refuses names and shapes no model has, once for every format, so code that reads the
+   * architecture from a file ({@code blocks.N}, a width from a shape) never meets an index of
+   * 99999999999 or a dimension that overflows an int.
+   */
+  private static void checkNamesAndShapes(Path path, Map<String, StoredTensor> tensors) {
+    for (Map.Entry<String, StoredTensor> e : tensors.entrySet()) {
+      String key = e.getKey();
+      for (String part : key.split("\\.", -1)) {
+        if (!part.isEmpty() && part.chars().allMatch(Character::isDigit)) {
+          if (part.length() > 6 || Long.parseLong(part) > MAX_KEY_INDEX) {
+            throw new WeightsException(
+                path
+                    + ": tensor '"
+                    + abbreviate(key)
+                    + "' has the index "
+                    + abbreviate(part)
+                    + ", beyond "
+                    + MAX_KEY_INDEX
+                    + " (not a model's state dict)");
+          }
+        }
+      }
+      long[] shape = e.getValue().shape();
+      if (shape.length > MAX_RANK) {
+        throw new WeightsException(
+            path + ": tensor '" + abbreviate(key) + "' has " + shape.length + " dimensions");
+      }
+      for (long d : shape) {
+        if (d < 0 || d > Integer.MAX_VALUE) {
+          throw new WeightsException(
+              path
+                  + ": tensor '"
+                  + abbreviate(key)
+                  + "' has an impossible dimension "
+                  + d
+                  + " in its shape");
+        }
+      }
+    }
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 200 ? s : s.substring(0, 200) + "...";
   }
 
   /** Opens a file or checkpoint folder, choosing the nested state dict automatically. */
@@ -160,7 +213,15 @@ public final class WeightsFile implements AutoCloseable {
       throw new WeightsException(path + ": the file holds no dict, so key '" + key + "' is absent");
     }
     Map<String, StoredTensor> tensors = new LinkedHashMap<>();
-    flatten(chosen, "", pth, tensors, extras, Collections.newSetFromMap(new IdentityHashMap<>()));
+    flatten(
+        path,
+        chosen,
+        "",
+        0,
+        pth,
+        tensors,
+        extras,
+        Collections.newSetFromMap(new IdentityHashMap<>()));
     if (tensors.isEmpty()) {
       throw new WeightsException(
           path
@@ -175,22 +236,32 @@ public final class WeightsFile implements AutoCloseable {
   }
 
   private static int countTensors(Object o, int depth) {
+    return countTensors(o, depth, Collections.newSetFromMap(new IdentityHashMap<>()));
+  }
+
+  /** Each dict is counted once, so shared references cannot make the walk exponential. */
+  private static int countTensors(Object o, int depth, Set<Object> seen) {
     if (o instanceof Unpickler.TensorSpec) {
       return 1;
     }
-    if (o instanceof Map<?, ?> m && depth < 8) {
+    if (o instanceof Map<?, ?> m && depth < 8 && seen.add(m)) {
       int n = 0;
       for (Object v : m.values()) {
-        n += countTensors(v, depth + 1);
+        n += countTensors(v, depth + 1, seen);
       }
       return n;
     }
     return 0;
   }
 
+  /** Dicts nested deeper than this are refused (state dicts nest two or three). */
+  static final int MAX_NESTING = 64;
+
   private static void flatten(
+      Path path,
       Object o,
       String prefix,
+      int depth,
       PthReader pth,
       Map<String, StoredTensor> out,
       Map<String, String> extras,
@@ -198,12 +269,16 @@ public final class WeightsFile implements AutoCloseable {
     if (o instanceof Unpickler.TensorSpec t) {
       out.put(prefix, pth.tensor(t));
     } else if (o instanceof Map<?, ?> m) {
+      if (depth >= MAX_NESTING) {
+        throw new WeightsException(
+            path + ": dicts nested deeper than " + MAX_NESTING + " levels (not a state dict)");
+      }
       if (!seen.add(m) || seen.size() > 10_000) {
         return;
       }
       for (Map.Entry<?, ?> e : m.entrySet()) {
         String name = prefix.isEmpty() ? String.valueOf(e.getKey()) : prefix + "." + e.getKey();
-        flatten(e.getValue(), name, pth, out, extras, seen);
+        flatten(path, e.getValue(), name, depth + 1, pth, out, extras, seen);
       }
     } else if (!prefix.isEmpty()) {
       extras.put(prefix, summary(o));

@@ -29,6 +29,12 @@ final class ZipArchive implements AutoCloseable {
   private static final int STORED = 0;
   private static final int DEFLATED = 8;
 
+  /**
+   * Deflate cannot expand data by more than about 1032:1; an entry that declares more is corrupt or
+   * a zip bomb, refused before anything is inflated.
+   */
+  private static final long MAX_DEFLATE_RATIO = 1032;
+
   /** One entry: where its data begins, how it is compressed and its sizes. */
   record Entry(String name, int method, long compressedSize, long size, long localHeader) {}
 
@@ -67,10 +73,21 @@ final class ZipArchive implements AutoCloseable {
     return fileSize;
   }
 
-  /** An entry's uncompressed bytes, for small entries such as {@code data.pkl}. */
-  byte[] readAll(Entry e) throws IOException {
-    if (e.size() > Integer.MAX_VALUE - 16) {
-      throw bad("entry " + e.name() + " is too large to read whole (" + e.size() + " bytes)");
+  /**
+   * An entry's uncompressed bytes, for small entries such as {@code data.pkl}.
+   *
+   * @param limit the most bytes the entry may declare; larger is refused before anything is read
+   */
+  byte[] readAll(Entry e, long limit) throws IOException {
+    if (e.size() > Math.min(limit, Integer.MAX_VALUE - 16)) {
+      throw bad(
+          "entry "
+              + e.name()
+              + " declares "
+              + e.size()
+              + " bytes, more than the "
+              + limit
+              + " it may have");
     }
     byte[] out = new byte[(int) e.size()];
     read(e, 0, ByteBuffer.wrap(out));
@@ -247,6 +264,16 @@ final class ZipArchive implements AutoCloseable {
       }
       if (usize < 0 || csize < 0 || local < 0 || local + 30 > fileSize || csize > fileSize) {
         throw bad("entry " + name + " lies outside the file (truncated or corrupt)");
+      }
+      if (method == DEFLATED && usize > csize * MAX_DEFLATE_RATIO + 1024) {
+        throw bad(
+            "entry "
+                + name
+                + " declares "
+                + usize
+                + " bytes from "
+                + csize
+                + " compressed bytes, more than deflate can produce (a zip bomb?)");
       }
       if (method == STORED && csize != usize) {
         throw bad("stored entry " + name + " has different sizes " + csize + " and " + usize);

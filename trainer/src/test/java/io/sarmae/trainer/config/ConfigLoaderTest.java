@@ -81,6 +81,65 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aFractionForAnIntegerKeyIsAnErrorNotTruncated(@TempDir Path dir) throws Exception {
+    assertThatThrownBy(() -> ConfigLoader.parse("optim:\n  batchSize: 1.7\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("optim.batchSize: '1.7' is not a valid integer");
+    assertThatThrownBy(() -> ConfigLoader.load(null, List.of("optim.batchSize=1.7")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("optim.batchSize: '1.7' is not a valid integer");
+    assertThatThrownBy(() -> ConfigLoader.load(null, List.of("data.maxImagePixels=2.5")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("data.maxImagePixels: '2.5' is not a valid integer");
+    assertThatThrownBy(() -> ConfigLoader.parseFinetune("optim:\n  epochs: 2.5\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("optim.epochs: '2.5' is not a valid integer");
+    // Fractions stay fine where a number is expected.
+    assertThat(ConfigLoader.parse("optim:\n  warmupEpochs: 1.5\n").optim.warmupEpochs)
+        .isEqualTo(1.5);
+  }
+
+  @Test
+  void aKeyGivenTwiceIsAnErrorNamingIt(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("dup.yaml");
+    Files.writeString(file, "optim:\n  batchSize: 8\n  epochs: 2\n  batchSize: 16\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, List.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("optim.batchSize: given twice in " + file)
+        .satisfies(e -> assertThat(((ConfigException) e).exitCode()).isEqualTo(ExitCodes.CONFIG));
+    Files.writeString(file, "run:\n  seed: 1\nrun:\n  seed: 2\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, List.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("run: given twice");
+    assertThatThrownBy(() -> ConfigLoader.load(null, List.of("optim={epochs: 1, epochs: 2}")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("epochs: given twice in --set optim");
+    // Repeating --set for one key is how overrides layer (the last one wins), not a duplicate.
+    assertThat(ConfigLoader.load(null, List.of("optim.epochs=1", "optim.epochs=2")).optim.epochs)
+        .isEqualTo(2);
+  }
+
+  @Test
+  void aResumePathThatDoesNotExistIsAConfigError(@TempDir Path dir) throws Exception {
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(null, List.of("checkpoint.resume=" + dir.resolve("chekpoint-7"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("checkpoint.resume: " + dir.resolve("chekpoint-7"))
+        .hasMessageContaining("not an existing folder");
+    assertThat(ConfigLoader.load(null, List.of("checkpoint.resume=" + dir)).checkpoint.resume)
+        .isEqualTo(dir.toString());
+    assertThat(
+            io.sarmae.trainer.Main.run(
+                "pretrain",
+                "--resume",
+                dir.resolve("missing").toString(),
+                "--set",
+                "run.outputDir=" + dir))
+        .isEqualTo(ExitCodes.CONFIG);
+  }
+
+  @Test
   void unknownKeyNamesTheKeyAndTheKnownOnes() {
     assertThatThrownBy(() -> ConfigLoader.parse("model:\n  maskRatioo: 0.5\n"))
         .isInstanceOf(ConfigException.class)

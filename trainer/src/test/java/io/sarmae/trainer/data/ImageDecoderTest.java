@@ -31,6 +31,59 @@ class ImageDecoderTest {
   }
 
   @Test
+  void imagesAboveThePixelBudgetAreRefusedFromTheHeader() throws Exception {
+    // A valid 20000 x 20000 PNG: 0.6 MB on disk, 400 MB of pixels, 4.8 GB as float RGB planes.
+    Path huge = HugePng.write(dir.resolve("huge.png"), 20_000, 20_000);
+    assertThat(Files.size(huge)).isLessThan(2_000_000);
+    long t0 = System.nanoTime();
+    assertThatThrownBy(() -> percentile.decode(huge, 3, 32))
+        .isInstanceOf(ImageDecoder.TooLargeException.class)
+        .isInstanceOf(IOException.class) // what the loaders skip and count
+        .hasMessageContaining("20000x20000")
+        .hasMessageContaining("data.maxImagePixels = 16777216");
+    assertThat((System.nanoTime() - t0) / 1e9).isLessThan(2.0);
+
+    ImageDecoder tight = new ImageDecoder(Scaling.RANGE, 12);
+    BufferedImage img = new BufferedImage(4, 3, BufferedImage.TYPE_BYTE_GRAY);
+    assertThat(tight.read(write(img, "png", "twelve.png")).width()).isEqualTo(4);
+    BufferedImage wide = new BufferedImage(4, 4, BufferedImage.TYPE_BYTE_GRAY);
+    assertThatThrownBy(() -> tight.read(write(wide, "png", "sixteen.png")))
+        .isInstanceOf(ImageDecoder.TooLargeException.class);
+    Path tiff = dir.resolve("sixteen.tif");
+    TinyTiff.writeUint16Predictor2(tiff, 4, 4, new int[16]);
+    assertThatThrownBy(() -> tight.read(tiff)).isInstanceOf(ImageDecoder.TooLargeException.class);
+  }
+
+  @Test
+  void runningOutOfHeapOnOneImageSkipsThatImageOnly() throws Exception {
+    // 400 MB raster: ImageIO's reader fails. 4000 x 4000: the raster fits in 64 MiB, the float
+    // planes the decoder allocates next do not.
+    Path huge = HugePng.write(dir.resolve("huge.png"), 20_000, 20_000);
+    Path large = HugePng.write(dir.resolve("large.png"), 4_000, 4_000);
+    Path small = write(new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY), "png", "ok.png");
+    java.util.List<String> cmd =
+        java.util.List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx64m",
+            "-cp",
+            System.getProperty("java.class.path"),
+            ImageDecoderOomProbe.class.getName(),
+            huge.toString(),
+            large.toString(),
+            small.toString());
+    Path log = dir.resolve("probe.log");
+    Process p =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    String out = Files.readString(log);
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out.lines().filter(l -> l.startsWith("SKIPPED out of memory decoding")))
+        .as(out)
+        .hasSize(2);
+    assertThat(out).contains("NEXT " + 3 * 32 * 32);
+  }
+
+  @Test
   void gray8BitPngIsExactAndReplicatedToThreeChannels() throws IOException {
     BufferedImage img = new BufferedImage(4, 3, BufferedImage.TYPE_BYTE_GRAY);
     WritableRaster r = img.getRaster();
