@@ -11,6 +11,7 @@ import io.sarmae.trainer.metrics.ObservabilityServer;
 import io.sarmae.trainer.metrics.RunReporter;
 import io.sarmae.trainer.metrics.TerminationMessage;
 import io.sarmae.trainer.metrics.TrainingMetrics;
+import io.sarmae.trainer.runtime.PodFit;
 import io.sarmae.trainer.train.Devices;
 import io.sarmae.trainer.train.StopSignal;
 import java.nio.file.Path;
@@ -57,9 +58,7 @@ public final class FinetuneCommand implements Callable<Integer> {
   /** Loads the config and fine-tunes; returns the exit code. */
   static int finetune(Path config, List<String> sets) {
     FinetuneConfig cfg = ConfigLoader.loadFinetune(config, sets);
-    if (cfg.run.threads > 0) {
-      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(cfg.run.threads));
-    }
+    PodFit.apply(cfg);
     LOG.info("Resolved config:\n{}", ConfigLoader.toYaml(cfg).stripTrailing());
     Path termination = TerminationMessage.target(System.getenv());
     try (TrainingMetrics metrics = new TrainingMetrics("finetune")) {

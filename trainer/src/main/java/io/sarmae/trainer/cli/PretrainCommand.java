@@ -9,6 +9,7 @@ import io.sarmae.trainer.metrics.ObservabilityServer;
 import io.sarmae.trainer.metrics.RunReporter;
 import io.sarmae.trainer.metrics.TerminationMessage;
 import io.sarmae.trainer.metrics.TrainingMetrics;
+import io.sarmae.trainer.runtime.PodFit;
 import io.sarmae.trainer.train.Devices;
 import io.sarmae.trainer.train.Pretrainer;
 import io.sarmae.trainer.train.Rendezvous;
@@ -62,9 +63,7 @@ public final class PretrainCommand implements Callable<Integer> {
   static int pretrain(Path config, List<String> sets) {
     TrainerConfig cfg = ConfigLoader.load(config, sets);
     Rendezvous rendezvous = Rendezvous.fromEnv(System.getenv());
-    if (cfg.run.threads > 0) {
-      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(cfg.run.threads));
-    }
+    PodFit.apply(cfg);
     LOG.info("Resolved config:\n{}", ConfigLoader.toYaml(cfg).stripTrailing());
     Path termination = TerminationMessage.target(System.getenv());
     try (TrainingMetrics metrics = new TrainingMetrics("pretrain", rendezvous.rank())) {
