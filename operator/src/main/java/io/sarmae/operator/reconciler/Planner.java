@@ -23,6 +23,7 @@ import io.sarmae.operator.reconciler.Plan.Action;
 import io.sarmae.operator.resources.Children;
 import io.sarmae.operator.resources.Effective;
 import io.sarmae.operator.resources.Names;
+import io.sarmae.operator.resources.PodSizing;
 import io.sarmae.operator.resources.TrainerRun;
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -497,7 +498,7 @@ public final class Planner {
     }
 
     void handleFailure(Failure f, Pod failedPod, List<Pod> live) {
-      Handling h = f.kind().handling;
+      Handling h = FailureClassifier.handling(f, s.getLastFailure());
       boolean counted = h == Handling.RESTART_COUNTED;
       FailureRecord fr = record(f, counted);
       if (failedPod != null) {
@@ -829,6 +830,13 @@ public final class Planner {
           c.set(Conditions.WAITING_FOR_PRETRAIN, waiting, waitingReason, waitingMessage);
         } else if (Conditions.find(old.getConditions(), Conditions.WAITING_FOR_PRETRAIN) != null) {
           c.keep(Conditions.WAITING_FOR_PRETRAIN);
+        }
+      }
+      String memory = PodSizing.memoryWarning(spec);
+      if (memory != null) {
+        c.set(Conditions.MEMORY_BELOW_ESTIMATE, true, Conditions.MEMORY_BELOW_ESTIMATE, memory);
+        if (Conditions.find(old.getConditions(), Conditions.MEMORY_BELOW_ESTIMATE) == null) {
+          events.add(new Plan.Event(true, Conditions.MEMORY_BELOW_ESTIMATE, memory));
         }
       }
       s.setConditions(c.build());

@@ -43,7 +43,7 @@ public final class TrainerConfig {
   /** The contract's config for a pretraining run named {@code name}. */
   public static String renderPretrain(String name, SarmaePretrainSpec spec) {
     Map<String, Map<String, Object>> c = new LinkedHashMap<>();
-    run(c, name, spec);
+    run(c, name, spec, PodSizing.threads(spec));
 
     ModelSettings m = spec.getModel() != null ? spec.getModel() : new ModelSettings();
     Map<String, Object> model = encoder(c, m);
@@ -135,7 +135,7 @@ public final class TrainerConfig {
   public static String renderFinetune(
       String name, SarmaeFinetuneSpec spec, String pretrainedWeightsPath) {
     Map<String, Map<String, Object>> c = new LinkedHashMap<>();
-    run(c, name, spec);
+    run(c, name, spec, PodSizing.threads(spec));
     ModelSettings m = spec.getModel() != null ? spec.getModel() : new ModelSettings();
     Map<String, Object> model = encoder(c, m);
     if (pretrainedWeightsPath != null) {
@@ -202,12 +202,17 @@ public final class TrainerConfig {
         : join(WEIGHTS_MOUNT + "/" + role, ref.getPath());
   }
 
-  private static void run(Map<String, Map<String, Object>> c, String name, JobSpecCommon spec) {
+  /**
+   * The {@code run} section; {@code threads} is {@link PodSizing#threads}: the spec's value, else
+   * the intra-op share of {@code resources} (limits, else requests), else 0 (the trainer's budget).
+   */
+  private static void run(
+      Map<String, Map<String, Object>> c, String name, JobSpecCommon spec, int threads) {
     Map<String, Object> run = section(c, "run");
     run.put("seed", l(spec.getSeed(), Defaults.JOB_SEED));
     run.put("outputDir", Effective.checkpointDir(spec, name) + "/output");
     run.put("device", Effective.gpus(spec) > 0 ? "gpu" : "cpu");
-    run.put("threads", i(spec.getThreads(), Defaults.JOB_THREADS));
+    run.put("threads", threads);
   }
 
   private static Map<String, Object> checkpoint(

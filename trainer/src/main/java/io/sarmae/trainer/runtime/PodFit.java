@@ -31,6 +31,9 @@ public record PodFit(ThreadPlan threads, MemoryEstimate estimate, Optional<Memor
   /** Above this fraction of the limit the estimate is logged as a warning. */
   public static final double WARN_FRACTION = 0.85;
 
+  private static final String NUM_THREADS = "ai.djl.pytorch.num_threads";
+  private static final String NUM_INTEROP_THREADS = "ai.djl.pytorch.num_interop_threads";
+
   private static volatile PodFit current;
 
   /**
@@ -89,9 +92,17 @@ public record PodFit(ThreadPlan threads, MemoryEstimate estimate, Optional<Memor
 
   private static PodFit install(PodFit fit) {
     ThreadPlan plan = fit.threads();
-    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(plan.intraOp()));
-    System.setProperty("ai.djl.pytorch.num_interop_threads", Integer.toString(plan.interOp()));
-    LOG.info(plan.describe());
+    String preset = System.getProperty(NUM_THREADS);
+    if (plan.auto() && preset != null) {
+      // -Dai.djl.pytorch.num_threads given to the JVM (tests, benchmarks) is an explicit choice.
+      LOG.info("{}; keeping -D{}={}", plan.describe(), NUM_THREADS, preset);
+    } else {
+      System.setProperty(NUM_THREADS, Integer.toString(plan.intraOp()));
+      if (System.getProperty(NUM_INTEROP_THREADS) == null) {
+        System.setProperty(NUM_INTEROP_THREADS, Integer.toString(plan.interOp()));
+      }
+      LOG.info(plan.describe());
+    }
     if (plan.warning() != null) {
       LOG.warn(plan.warning());
     }

@@ -32,7 +32,9 @@ class MainTest {
             "--set",
             "checkpoint.dir=" + dir.resolve("ckpt"),
             "--set",
-            "model.size=tiny");
+            "model.size=tiny",
+            "--set",
+            "optim.batchSize=8");
     assertThat(code).isEqualTo(ExitCodes.DATA);
   }
 
