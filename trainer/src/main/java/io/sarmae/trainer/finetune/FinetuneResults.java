@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.TrainerException;
+import io.sarmae.trainer.runtime.MemoryStats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +30,8 @@ public record FinetuneResults(
     List<String> classes,
     String init,
     List<RepeatResult> repeats,
-    Aggregate aggregate) {
+    Aggregate aggregate,
+    MemoryStats memory) {
 
   public static final int FORMAT = 1;
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

@@ -24,6 +24,7 @@ import io.sarmae.trainer.metrics.RunReporter;
 import io.sarmae.trainer.model.LinearProbeHead;
 import io.sarmae.trainer.model.VitClassifier;
 import io.sarmae.trainer.model.VitSpec;
+import io.sarmae.trainer.runtime.MemoryStats;
 import io.sarmae.trainer.train.AdamW;
 import io.sarmae.trainer.train.CheckpointState;
 import io.sarmae.trainer.train.Checkpointer;
@@ -127,7 +128,8 @@ public final class Finetuner {
             train.classes(),
             config.model.init,
             results,
-            FinetuneResults.aggregate(results));
+            FinetuneResults.aggregate(results),
+            MemoryStats.sample());
     out.write(outputDir.resolve("results.json"));
     ResultsPlot.write(out, outputDir.resolve("results.png"));
     FinetuneResults.Aggregate a = out.aggregate();

@@ -126,8 +126,13 @@ public record PodFit(ThreadPlan threads, MemoryEstimate estimate, Optional<Memor
           MemoryEstimate.gib(fit.estimate().heapBytes()),
           MemoryEstimate.gib(heap));
     }
-    current = fit;
+    remember(fit);
     return fit;
+  }
+
+  /** Keeps the decision for {@link RuntimeMetrics} (tests call it without touching the engine). */
+  static void remember(PodFit fit) {
+    current = fit;
   }
 
   /** True when the estimate exceeds {@link #WARN_FRACTION} of the limit. */
