@@ -21,6 +21,9 @@ public final class Conditions {
   public static final String SPEC_ACCEPTED = "SpecAccepted";
   public static final String WAITING_FOR_PRETRAIN = "WaitingForPretrain";
 
+  /** Present (True) only while resources.limits.memory is below the run's memory estimate. */
+  public static final String MEMORY_BELOW_ESTIMATE = "MemoryBelowEstimate";
+
   private final List<Condition> previous;
   private final List<Condition> next = new ArrayList<>();
   private final String now;

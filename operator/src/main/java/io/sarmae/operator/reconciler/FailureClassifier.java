@@ -1,12 +1,17 @@
 package io.sarmae.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
+import io.sarmae.operator.api.v1alpha1.FailureRecord;
+import io.sarmae.operator.reconciler.Failure.Handling;
 import io.sarmae.operator.reconciler.Failure.Kind;
 import io.sarmae.operator.resources.Children;
+import io.sarmae.operator.resources.PodSizing;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -75,8 +80,7 @@ public final class FailureClassifier {
     TerminationMessage tm = TerminationMessage.parse(term.getMessage());
     String detail = tm != null && tm.message() != null ? ": " + tm.message() : "";
     if ("OOMKilled".equals(term.getReason())) {
-      return new Failure(
-          name, Kind.OOMKilled, code, "pod " + name + " was OOM-killed (exit code " + code + ")");
+      return new Failure(name, Kind.OOMKilled, code, oomMessage(pod, code));
     }
     if (code == EXIT_INTERRUPTED) {
       return new Failure(
@@ -143,6 +147,51 @@ public final class FailureClassifier {
                       + "); first: "
                       + first.message());
             });
+  }
+
+  /**
+   * How a failure is handled given the run's previous one: an OOM kill is retried once (the
+   * kernel's accounting varies a little between attempts: page cache, allocator timing), and a
+   * second OOM kill in a row fails the run, because the pods of a run all get the same memory limit
+   * and a third attempt would die the same way. Every other kind keeps its {@link Kind#handling}.
+   *
+   * @param previous the run's last recorded failure (status.lastFailure), or null
+   */
+  public static Handling handling(Failure f, FailureRecord previous) {
+    if (f.kind() == Kind.OOMKilled
+        && previous != null
+        && Kind.OOMKilled.name().equals(previous.getReason())) {
+      return Handling.FAIL;
+    }
+    return f.kind().handling;
+  }
+
+  /** The OOM message: the container's memory limit and the operator's estimate of the need. */
+  static String oomMessage(Pod pod, int code) {
+    String name = pod.getMetadata().getName();
+    String limit = null;
+    if (pod.getSpec() != null && pod.getSpec().getContainers() != null) {
+      for (Container c : pod.getSpec().getContainers()) {
+        if (Children.CONTAINER.equals(c.getName())
+            && c.getResources() != null
+            && c.getResources().getLimits() != null
+            && c.getResources().getLimits().get("memory") != null) {
+          limit = c.getResources().getLimits().get("memory").toString();
+        }
+      }
+    }
+    Map<String, String> annotations = pod.getMetadata().getAnnotations();
+    String estimate =
+        annotations == null ? null : annotations.get(PodSizing.MEMORY_ESTIMATE_ANNOTATION);
+    return "pod "
+        + name
+        + " was OOM-killed (exit code "
+        + code
+        + "): memory limit "
+        + (limit == null ? "none (the node ran out)" : limit)
+        + ", estimated need "
+        + (estimate == null ? "unknown" : estimate)
+        + "; raise resources.limits.memory or lower optim.batchSize (docs/operating.md)";
   }
 
   /** Meaning of a trainer exit code (trainer contract, "Exit codes"). */

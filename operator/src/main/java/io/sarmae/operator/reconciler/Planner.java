@@ -22,6 +22,7 @@ import io.sarmae.operator.reconciler.Plan.Action;
 import io.sarmae.operator.resources.Children;
 import io.sarmae.operator.resources.Effective;
 import io.sarmae.operator.resources.Names;
+import io.sarmae.operator.resources.PodSizing;
 import io.sarmae.operator.resources.TrainerRun;
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -681,7 +682,7 @@ public final class Planner {
     }
 
     void handleFailure(Failure f, Pod failedPod, List<Pod> live) {
-      Handling h = f.kind().handling;
+      Handling h = FailureClassifier.handling(f, s.getLastFailure());
       boolean counted = h == Handling.RESTART_COUNTED;
       FailureRecord fr = record(f, counted);
       if (failedPod != null) {
@@ -1056,6 +1057,13 @@ public final class Planner {
               || !"True".equals(wasStalled.getStatus())
               || !stalledReason.equals(wasStalled.getReason()))) {
         events.add(new Plan.Event(true, stalledReason, stalledMessage));
+      }
+      String memory = PodSizing.memoryWarning(spec);
+      if (memory != null) {
+        c.set(Conditions.MEMORY_BELOW_ESTIMATE, true, Conditions.MEMORY_BELOW_ESTIMATE, memory);
+        if (Conditions.find(old.getConditions(), Conditions.MEMORY_BELOW_ESTIMATE) == null) {
+          events.add(new Plan.Event(true, Conditions.MEMORY_BELOW_ESTIMATE, memory));
+        }
       }
       s.setConditions(c.build());
       if (old.getPhase() != phase) {

@@ -56,6 +56,11 @@ public final class SpecValidation {
       if ((fs.getFromPretrain() == null) == (fs.getPretrainedWeights() == null)) {
         errors.add("spec: set exactly one of fromPretrain and pretrainedWeights");
       }
+      if (fs.getCheckpoint() != null && fs.getCheckpoint().getResumeFrom() != null) {
+        errors.add(
+            "spec.checkpoint.resumeFrom: only a SarmaePretrain can continue another run's"
+                + " checkpoint; remove it (a fine-tune resumes its own checkpoints)");
+      }
       if (fs.getDataset() == null || fs.getDataset().getClaimName() == null) {
         errors.add("spec.dataset.claimName is required");
       }

@@ -56,6 +56,9 @@ public final class Children {
   public static final Set<String> RESERVED_ENV =
       Set.of("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT", "POD_IP");
 
+  /** Thread-count variables set to the pod's CPU budget unless the overlay sets them. */
+  public static final List<String> THREAD_ENV = List.of("OMP_NUM_THREADS", "MKL_NUM_THREADS");
+
   public static OwnerReference ownerReference(io.fabric8.kubernetes.api.model.HasMetadata owner) {
     return new OwnerReferenceBuilder()
         .withApiVersion(owner.getApiVersion())
@@ -172,6 +175,9 @@ public final class Children {
     } else if (gang == GangScheduler.COSCHEDULING) {
       labels.put(COSCHEDULING_GROUP_LABEL, Names.podGroup(run.name()));
     }
+    annotations.put(
+        PodSizing.MEMORY_ESTIMATE_ANNOTATION,
+        PodSizing.mebibytes(PodSizing.estimateBytes(spec)).toString());
     ObjectMeta meta = meta(run, name, "worker");
     meta.setLabels(labels);
     if (!annotations.isEmpty()) {
@@ -231,6 +237,13 @@ public final class Children {
             .build());
     if (overlay.getEnv() != null) {
       overlay.getEnv().stream().filter(e -> !RESERVED_ENV.contains(e.getName())).forEach(env::add);
+    }
+    // OpenMP and MKL count the node's cores, not the pod's quota; the user's value wins.
+    int cpus = PodSizing.cpuBudget(spec);
+    for (String threadsEnv : THREAD_ENV) {
+      if (cpus > 0 && env.stream().noneMatch(e -> threadsEnv.equals(e.getName()))) {
+        env.add(new EnvVar(threadsEnv, Integer.toString(cpus), null));
+      }
     }
     List<VolumeMount> mounts = new ArrayList<>();
     mounts.add(mount("sarmae-config", TrainerConfig.MOUNT_DIR, true));
@@ -294,6 +307,10 @@ public final class Children {
     }
     if (user != null && user.getLimits() != null) {
       limits.putAll(user.getLimits());
+    }
+    if (!requests.containsKey("memory") && !limits.containsKey("memory")) {
+      // Without any memory figure the scheduler would place the pod anywhere: ask for the estimate.
+      requests.put("memory", PodSizing.mebibytes(PodSizing.estimateBytes(spec)));
     }
     int gpus = Effective.gpus(spec);
     requests.remove(GPU_RESOURCE);

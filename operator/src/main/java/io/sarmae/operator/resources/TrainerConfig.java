@@ -43,7 +43,7 @@ public final class TrainerConfig {
   /** The contract's config for a pretraining run named {@code name} with UID {@code runId}. */
   public static String renderPretrain(String name, String runId, SarmaePretrainSpec spec) {
     Map<String, Map<String, Object>> c = new LinkedHashMap<>();
-    run(c, name, runId, spec);
+    run(c, name, runId, spec, PodSizing.threads(spec));
 
     ModelSettings m = spec.getModel() != null ? spec.getModel() : new ModelSettings();
     Map<String, Object> model = encoder(c, m);
@@ -135,7 +135,7 @@ public final class TrainerConfig {
   public static String renderFinetune(
       String name, String runId, SarmaeFinetuneSpec spec, String pretrainedWeightsPath) {
     Map<String, Map<String, Object>> c = new LinkedHashMap<>();
-    run(c, name, runId, spec);
+    run(c, name, runId, spec, PodSizing.threads(spec));
     ModelSettings m = spec.getModel() != null ? spec.getModel() : new ModelSettings();
     Map<String, Object> model = encoder(c, m);
     if (pretrainedWeightsPath != null) {
@@ -181,6 +181,7 @@ public final class TrainerConfig {
     section(c, "repeats").put("count", i(spec.getRepeats(), Defaults.FINETUNE_REPEATS));
     Map<String, Object> ckpt = checkpoint(c, name, spec);
     ckpt.remove("everySteps"); // fine-tuning checkpoints per epoch only
+    ckpt.remove("resumeFrom"); // pretraining only: SpecValidation refuses it on a fine-tune
     observability(c, spec);
     return Yaml.render(c);
   }
@@ -202,15 +203,23 @@ public final class TrainerConfig {
         : join(WEIGHTS_MOUNT + "/" + role, ref.getPath());
   }
 
+  /**
+   * The {@code run} section; {@code threads} is {@link PodSizing#threads}: the spec's value, else
+   * the intra-op share of {@code resources} (limits, else requests), else 0 (the trainer's budget).
+   */
   private static void run(
-      Map<String, Map<String, Object>> c, String name, String runId, JobSpecCommon spec) {
+      Map<String, Map<String, Object>> c,
+      String name,
+      String runId,
+      JobSpecCommon spec,
+      int threads) {
     Map<String, Object> run = section(c, "run");
     // The run's identity (its UID): checkpoints record it, and the trainer resumes only its own.
     run.put("id", runId);
     run.put("seed", l(spec.getSeed(), Defaults.JOB_SEED));
     run.put("outputDir", Effective.checkpointDir(spec, name) + "/output");
     run.put("device", Effective.gpus(spec) > 0 ? "gpu" : "cpu");
-    run.put("threads", i(spec.getThreads(), Defaults.JOB_THREADS));
+    run.put("threads", threads);
   }
 
   private static Map<String, Object> checkpoint(

@@ -86,4 +86,38 @@ class FailureClassifierTest {
     assertThat(FailureClassifier.classify(Pods.peerLost(rank(0)), List.of(76)).kind())
         .isEqualTo(Failure.Kind.PeerLost);
   }
+
+  @org.junit.jupiter.api.Test
+  void anOomKillNamesTheLimitAndTheEstimateAndIsRetriedOnce() {
+    Pod pod =
+        io.sarmae.operator.resources.Children.pod(
+            io.sarmae.operator.resources.TrainerRun.of(
+                io.sarmae.operator.testing.Fixtures.tinyPretrain()),
+            0,
+            1);
+    String estimate =
+        pod.getMetadata()
+            .getAnnotations()
+            .get(io.sarmae.operator.resources.PodSizing.MEMORY_ESTIMATE_ANNOTATION);
+    assertThat(estimate).endsWith("Mi");
+    Failure f = FailureClassifier.classify(Pods.exited(pod, 137, "OOMKilled", null), RETRYABLE);
+    assertThat(f.kind()).isEqualTo(Failure.Kind.OOMKilled);
+    assertThat(f.message())
+        .contains("was OOM-killed (exit code 137): memory limit 4Gi, estimated need " + estimate)
+        .contains("raise resources.limits.memory or lower optim.batchSize");
+    // Without a limit or the annotation the message says so.
+    assertThat(FailureClassifier.classify(OOM.apply(rank(0)), RETRYABLE).message())
+        .contains("memory limit none (the node ran out), estimated need unknown");
+
+    // The first OOM kill restarts (counted); a second in a row at the same limit fails the run.
+    assertThat(FailureClassifier.handling(f, null)).isEqualTo(Failure.Handling.RESTART_COUNTED);
+    io.sarmae.operator.api.v1alpha1.FailureRecord previous =
+        new io.sarmae.operator.api.v1alpha1.FailureRecord();
+    previous.setReason("Evicted");
+    assertThat(FailureClassifier.handling(f, previous)).isEqualTo(Failure.Handling.RESTART_COUNTED);
+    previous.setReason("OOMKilled");
+    assertThat(FailureClassifier.handling(f, previous)).isEqualTo(Failure.Handling.FAIL);
+    Failure evicted = FailureClassifier.classify(Pods.evicted(rank(0)), RETRYABLE);
+    assertThat(FailureClassifier.handling(evicted, previous)).isEqualTo(Failure.Handling.RESTART);
+  }
 }

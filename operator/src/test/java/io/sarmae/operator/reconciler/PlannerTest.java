@@ -1107,4 +1107,43 @@ class PlannerTest {
         "2026-11-26T10:00:00Z",
         "2026-11-26T10:00:30Z");
   }
+
+  @Test
+  void aSecondOomKillInARowFailsTheRunInsteadOfRetryingAtTheSameLimit() {
+    World w = started(ranks(2));
+    w.mapPods(rank(1, p -> Pods.exited(p, 137, "OOMKilled", null)));
+    w.pass(T0.plusSeconds(60));
+    assertThat(w.status().getPhase()).isEqualTo(Phase.RESTARTING);
+    w.pass(T0.plusSeconds(70));
+    w.mapPods(p -> Pods.running(p, "10.0.0.1"));
+    w.pass(T0.plusSeconds(80));
+    assertThat(w.status().getPhase()).isEqualTo(Phase.RUNNING);
+    w.mapPods(rank(0, p -> Pods.exited(p, 137, "OOMKilled", null)));
+    w.pass(T0.plusSeconds(120));
+    assertThat(w.status().getPhase()).isEqualTo(Phase.FAILED);
+    assertThat(w.status().getLastFailure().getReason()).isEqualTo("OOMKilled");
+    assertThat(w.status().getLastFailure().getMessage()).contains("memory limit 4Gi");
+    assertThat(cond(w.status(), "Failed").getReason()).isEqualTo("OOMKilled");
+  }
+
+  @Test
+  void aMemoryLimitBelowTheEstimateIsAConditionAndOneWarningEvent() {
+    SarmaePretrain r = ranks(2);
+    r.getSpec().getOptim().setBatchSize(4096);
+    World w = new World(r);
+    Plan first = w.pass(T0);
+    assertThat(cond(w.status(), "MemoryBelowEstimate").getStatus()).isEqualTo("True");
+    assertThat(cond(w.status(), "MemoryBelowEstimate").getMessage())
+        .startsWith("resources.limits.memory 4Gi is below the estimated need of ");
+    assertThat(first.events())
+        .filteredOn(e -> e.reason().equals("MemoryBelowEstimate"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.warning()).isTrue());
+    Plan second = w.pass(T0.plusSeconds(5));
+    assertThat(second.events()).noneMatch(e -> e.reason().equals("MemoryBelowEstimate"));
+    // The fitting fixture has no such condition.
+    World fits = new World(ranks(2));
+    fits.pass(T0);
+    assertThat(cond(fits.status(), "MemoryBelowEstimate")).isNull();
+  }
 }

@@ -5,6 +5,7 @@ import io.sarmae.trainer.config.ConfigLoader;
 import io.sarmae.trainer.config.FinetuneConfig;
 import io.sarmae.trainer.finetune.FinetuneTask;
 import io.sarmae.trainer.finetune.Finetuner;
+import io.sarmae.trainer.runtime.PodFit;
 import io.sarmae.trainer.train.Devices;
 import io.sarmae.trainer.train.StopSignal;
 import java.nio.file.Path;
@@ -53,7 +54,7 @@ public final class FinetuneCommand implements Callable<Integer> {
         new RunHarness.Run(
             "finetune",
             0,
-            cfg.run.threads,
+            () -> PodFit.apply(cfg),
             ConfigLoader.toYaml(cfg),
             Path.of(cfg.run.outputDir),
             cfg.observability);

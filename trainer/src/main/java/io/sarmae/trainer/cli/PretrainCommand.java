@@ -5,6 +5,7 @@ import io.sarmae.trainer.config.ConfigLoader;
 import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.dist.ProcessGroup;
 import io.sarmae.trainer.pretrain.Pretrainer;
+import io.sarmae.trainer.runtime.PodFit;
 import io.sarmae.trainer.train.Devices;
 import io.sarmae.trainer.train.Rendezvous;
 import io.sarmae.trainer.train.StopSignal;
@@ -57,7 +58,7 @@ public final class PretrainCommand implements Callable<Integer> {
         new RunHarness.Run(
             "pretrain",
             rendezvous.rank(),
-            cfg.run.threads,
+            () -> PodFit.apply(cfg),
             ConfigLoader.toYaml(cfg),
             outputDir(cfg, rendezvous),
             cfg.observability);

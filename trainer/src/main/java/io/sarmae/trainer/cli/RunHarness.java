@@ -27,14 +27,16 @@ final class RunHarness {
    *
    * @param mode {@code pretrain} or {@code finetune} (the metrics' and progress' {@code mode})
    * @param rank this process's rank (0 for one process)
-   * @param threads {@code run.threads} (0 = the engine's default)
+   * @param fitToContainer sizes the run to its container before the engine loads: CPU threads from
+   *     {@code run.threads} (0 = the container's CPU budget) and the memory check ({@code
+   *     runtime.PodFit})
    * @param resolvedConfig the resolved config as YAML, logged once
    * @param outputDir where progress and logs go
    */
   record Run(
       String mode,
       int rank,
-      int threads,
+      Runnable fitToContainer,
       String resolvedConfig,
       Path outputDir,
       TrainerConfig.Observability observability) {}
@@ -50,7 +52,7 @@ final class RunHarness {
 
   /** Runs {@code body} inside the harness; returns the exit code (failures throw). */
   static int run(Run run, Body body) {
-    configureThreads(run.threads());
+    run.fitToContainer().run();
     LOG.info("Resolved config:\n{}", run.resolvedConfig().stripTrailing());
     Path termination = TerminationMessage.target(System.getenv());
     TrainerConfig.Observability obs = run.observability();
@@ -86,16 +88,6 @@ final class RunHarness {
           server.close();
         }
       }
-    }
-  }
-
-  /**
-   * The one place a run sets its CPU threads ({@code run.threads}; 0 keeps the engine's default).
-   * It runs before the engine loads.
-   */
-  static void configureThreads(int threads) {
-    if (threads > 0) {
-      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
     }
   }
 }

@@ -135,6 +135,15 @@ public final class TrainerConfig {
     public int keepLast = 3;
     public String resume = "auto";
     public boolean resumeWeightsOnly = false;
+
+    /**
+     * With {@code resume: auto}: the checkpoint folder to continue when {@code dir} holds no valid
+     * checkpoint of this run's identity (a re-created run continuing its earlier incarnation on
+     * purpose; the operator renders {@code spec.checkpoint.resumeFrom} here). Later restarts of
+     * the same run resume its own newer checkpoints, not this one again.
+     */
+    public String resumeFrom;
+
     public String initWeights;
   }
 

@@ -17,6 +17,7 @@ import io.sarmae.trainer.metrics.RunReporter;
 import io.sarmae.trainer.model.LinearProbeHead;
 import io.sarmae.trainer.model.VitClassifier;
 import io.sarmae.trainer.model.VitSpec;
+import io.sarmae.trainer.runtime.MemoryStats;
 import io.sarmae.trainer.train.StopSignal;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -394,7 +395,8 @@ public final class ClassificationTask implements FinetuneTask<Evaluation, Repeat
             train.classes(),
             config.model.init,
             results,
-            FinetuneResults.aggregate(results));
+            FinetuneResults.aggregate(results),
+            MemoryStats.sample());
     out.write(outputDir.resolve("results.json"));
     ResultsPlot.write(out, outputDir.resolve("results.png"));
     FinetuneResults.Aggregate a = out.aggregate();

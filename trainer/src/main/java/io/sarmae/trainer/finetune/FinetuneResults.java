@@ -1,5 +1,6 @@
 package io.sarmae.trainer.finetune;
 
+import io.sarmae.trainer.runtime.MemoryStats;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +23,8 @@ public record FinetuneResults(
     List<String> classes,
     String init,
     List<RepeatResult> repeats,
-    Aggregate aggregate) {
+    Aggregate aggregate,
+    MemoryStats memory) {
 
   public static final int FORMAT = 1;
 

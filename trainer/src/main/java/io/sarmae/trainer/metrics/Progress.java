@@ -1,10 +1,12 @@
 package io.sarmae.trainer.metrics;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.sarmae.trainer.runtime.MemoryStats;
 
 /**
  * The document served at {@code /progress} and written to {@code progress.json} (schema in
- * docs/trainer-contract.md). Unknown values are null and left out, never NaN.
+ * docs/trainer-contract.md). Unknown values are null and left out, never NaN. {@code memory} is the
+ * process's heap, RSS, peak RSS and native bytes when the document was made.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Progress(
@@ -25,7 +27,8 @@ public record Progress(
     Long skippedSamples,
     Long skippedSteps,
     String startedAt,
-    String updatedAt) {
+    String updatedAt,
+    MemoryStats memory) {
 
   /** Phases of a run, as the operator reads them. */
   public enum Phase {

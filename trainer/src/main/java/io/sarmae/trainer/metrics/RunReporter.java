@@ -1,6 +1,7 @@
 package io.sarmae.trainer.metrics;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sarmae.trainer.runtime.MemoryStats;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -103,7 +104,8 @@ public final class RunReporter {
             null,
             null,
             startedAt,
-            startedAt);
+            startedAt,
+            MemoryStats.sample());
     try {
       Files.createDirectories(outputDir);
     } catch (IOException e) {
@@ -313,7 +315,8 @@ public final class RunReporter {
             metrics.skippedSamplesCount(),
             metrics.skippedStepsCount(),
             startedAt,
-            Instant.now().toString());
+            Instant.now().toString(),
+            MemoryStats.sample());
     if (write) {
       writeProgressFile();
     }

@@ -312,7 +312,7 @@ public final class Pretrainer {
     Optional<Checkpointer.Loaded> loaded;
     try (NDManager tmp = root.newSubManager(Device.cpu())) {
       // run identity, validity and --resume never|auto|PATH: Checkpointer.resume
-      loaded = checkpointer.resume(config.checkpoint.resume, tmp);
+      loaded = checkpointer.resume(config.checkpoint.resume, config.checkpoint.resumeFrom, tmp);
       if (loaded.isEmpty()) {
         LOG.info(
             "Starting from scratch (no checkpoint of this run in {}), run id {}",

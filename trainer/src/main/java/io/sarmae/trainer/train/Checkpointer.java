@@ -492,6 +492,15 @@ public final class Checkpointer implements AutoCloseable {
    *     path does not exist
    */
   public Optional<Loaded> resume(String mode, NDManager manager) {
+    return resume(mode, null, manager);
+  }
+
+  /**
+   * As {@link #resume(String, NDManager)}; with {@code mode} {@code auto} and a {@code resumeFrom}
+   * folder, that folder is continued (whatever its identity) when {@code dir} holds no valid
+   * checkpoint of this run's identity, instead of refusing another run's checkpoints.
+   */
+  public Optional<Loaded> resume(String mode, String resumeFrom, NDManager manager) {
     Optional<Loaded> found;
     if ("never".equals(mode)) {
       List<Path> existing = list();
@@ -506,7 +515,12 @@ public final class Checkpointer implements AutoCloseable {
       }
       found = Optional.empty();
     } else if ("auto".equals(mode)) {
-      found = resumeAuto(manager);
+      boolean fallback = resumeFrom != null && !resumeFrom.isBlank();
+      found = resumeAuto(manager, fallback);
+      if (found.isEmpty() && fallback) {
+        LOG.info("No checkpoint of this run in {}: continuing checkpoint.resumeFrom {}", dir, resumeFrom);
+        return resume(resumeFrom, null, manager);
+      }
     } else {
       Path p = Path.of(mode);
       if (!Files.isDirectory(p)) {
@@ -547,7 +561,7 @@ public final class Checkpointer implements AutoCloseable {
     return found;
   }
 
-  private Optional<Loaded> resumeAuto(NDManager manager) {
+  private Optional<Loaded> resumeAuto(NDManager manager, boolean foreignAllowed) {
     Map<String, Path> foreign = new LinkedHashMap<>();
     for (Path p : list()) {
       CheckpointState s = stateOrNull(p);
@@ -570,7 +584,7 @@ public final class Checkpointer implements AutoCloseable {
         LOG.warn("Skipping checkpoint {}: {}", p, e.getMessage());
       }
     }
-    if (!foreign.isEmpty()) {
+    if (!foreign.isEmpty() && !foreignAllowed) {
       Map.Entry<String, Path> first = foreign.entrySet().iterator().next();
       throw new CheckpointConflictException(
           "CheckpointOfAnotherRun",
