@@ -295,7 +295,9 @@ class CheckpointerSafetyTest {
   @Test
   void aResumeMustKeepTheModelAndEpochPlanAndHaveOptimizerState(@TempDir Path dir)
       throws Exception {
-    TrainerConfig base = ConfigLoader.load(null, List.of("model.size=tiny", "optim.epochs=2"));
+    TrainerConfig base =
+        ConfigLoader.load(
+            null, List.of("model.size=tiny", "optim.epochs=2", "alignment.randomTeacher=true"));
     String yaml = ConfigLoader.toYaml(base);
     try (NDManager m = NDManager.newBaseManager();
         Checkpointer c = Checkpointer.open(dir, 3, "")) {
@@ -311,12 +313,12 @@ class CheckpointerSafetyTest {
       String seedChanged =
           ConfigLoader.toYaml(
               ConfigLoader.load(
-                  null, List.of("model.size=tiny", "optim.epochs=2", "run.seed=3", "optim.lr=1")));
+                  null, List.of("model.size=tiny", "optim.epochs=2", "alignment.randomTeacher=true", "run.seed=3", "optim.lr=1")));
       ResumeCheck.require(ck, current(seedChanged, 2, 6, false)); // reported, allowed
       String batch =
           ConfigLoader.toYaml(
               ConfigLoader.load(
-                  null, List.of("model.size=tiny", "optim.epochs=2", "optim.batchSize=4")));
+                  null, List.of("model.size=tiny", "optim.epochs=2", "alignment.randomTeacher=true", "optim.batchSize=4")));
       assertMismatch(
           () -> ResumeCheck.require(ck, current(batch, 2, 12, false)), "optim.batchSize 64 -> 4");
       String model =
