@@ -59,7 +59,7 @@ class FinetuneE2eTest {
             "    name: synth",
             "    claimName: sarmae-finetune-data",
             "  protocol:",
-            "    type: kShot",
+            "    type: kshot",
             "    shots: 4",
             "  repeats: 2",
             "  model:",

@@ -1,5 +1,7 @@
 package io.sarmae.operator.reconciler;
 
+import io.sarmae.operator.api.v1alpha1.AlignmentSettings;
+import io.sarmae.operator.api.v1alpha1.Defaults;
 import io.sarmae.operator.api.v1alpha1.JobSpecCommon;
 import io.sarmae.operator.api.v1alpha1.ModelSettings;
 import io.sarmae.operator.api.v1alpha1.NoiseSettings;
@@ -7,7 +9,9 @@ import io.sarmae.operator.api.v1alpha1.Protocol;
 import io.sarmae.operator.api.v1alpha1.ProtocolType;
 import io.sarmae.operator.api.v1alpha1.SarmaeFinetuneSpec;
 import io.sarmae.operator.api.v1alpha1.SarmaePretrainSpec;
+import io.sarmae.operator.api.v1alpha1.SpecRules;
 import io.sarmae.operator.api.v1alpha1.WeightsRef;
+import io.sarmae.operator.resources.Effective;
 import java.util.List;
 
 /**
@@ -43,6 +47,7 @@ final class CelMirror {
       }
       weights("spec.initWeights", p.getInitWeights(), errors);
       weights("spec.opticalWeights", p.getOpticalWeights(), errors);
+      randomTeacher(p, errors);
     } else if (spec instanceof SarmaeFinetuneSpec f) {
       model(f.getModel(), errors);
       weights("spec.pretrainedWeights", f.getPretrainedWeights(), errors);
@@ -85,6 +90,21 @@ final class CelMirror {
     }
   }
 
+  /** {@link SpecRules#RANDOM_TEACHER}: absent fields take their defaults. */
+  static void randomTeacher(SarmaePretrainSpec p, List<String> errors) {
+    AlignmentSettings a = p.getAlignment() != null ? p.getAlignment() : new AlignmentSettings();
+    boolean enabled = Effective.b(a.getEnabled(), Defaults.ALIGNMENT_ENABLED);
+    double weight = Effective.d(a.getAlignWeight(), Defaults.ALIGNMENT_ALIGN_WEIGHT);
+    boolean consent = Effective.b(a.getRandomTeacher(), Defaults.ALIGNMENT_RANDOM_TEACHER);
+    if (enabled && weight > 0 && p.getOpticalWeights() == null && !consent) {
+      errors.add(
+          SpecRules.randomTeacherMessage(
+              a.getOpticalEncoder() != null
+                  ? a.getOpticalEncoder().wireName()
+                  : Defaults.ALIGNMENT_OPTICAL_ENCODER));
+    }
+  }
+
   static void weights(String field, WeightsRef w, List<String> errors) {
     if (w == null || w.getPath() == null) {
       return;
@@ -103,7 +123,7 @@ final class CelMirror {
       return;
     }
     if (p.getType() != ProtocolType.K_SHOT && p.getShots() != null) {
-      errors.add("spec.protocol: protocol.shots is only valid for kShot");
+      errors.add("spec.protocol: protocol.shots is only valid for kshot");
     }
     if (p.getType() != ProtocolType.FRACTION && p.getFraction() != null) {
       errors.add("spec.protocol: protocol.fraction is only valid for fraction");

@@ -69,7 +69,7 @@ public final class SpecValidation {
       } else {
         if (fs.getProtocol().getType() == ProtocolType.K_SHOT
             && fs.getProtocol().getShots() == null) {
-          errors.add("protocol.shots is required for kShot");
+          errors.add("protocol.shots is required for kshot");
         }
         if (fs.getProtocol().getType() == ProtocolType.FRACTION
             && fs.getProtocol().getFraction() == null) {

@@ -17,11 +17,13 @@ import io.sarmae.operator.api.v1alpha1.NoiseSettings;
 import io.sarmae.operator.api.v1alpha1.OptimSettings;
 import io.sarmae.operator.api.v1alpha1.PretrainData;
 import io.sarmae.operator.api.v1alpha1.Protocol;
+import io.sarmae.operator.api.v1alpha1.ProtocolType;
 import io.sarmae.operator.api.v1alpha1.SarmaeFinetuneSpec;
 import io.sarmae.operator.api.v1alpha1.SarmaePretrainSpec;
 import io.sarmae.operator.api.v1alpha1.WeightsRef;
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -52,6 +54,7 @@ public final class TrainerConfig {
     model.put("decoderHeads", i(m.getDecoderHeads(), Defaults.MODEL_DECODER_HEADS));
     model.put("maskRatio", d(m.getMaskRatio(), Defaults.MODEL_MASK_RATIO));
     model.put("normPixLoss", b(m.getNormPixLoss(), Defaults.MODEL_NORM_PIX_LOSS));
+    allowMissing(model, m);
 
     NoiseSettings n = spec.getNoise() != null ? spec.getNoise() : new NoiseSettings();
     Map<String, Object> noise = section(c, "noise");
@@ -62,6 +65,8 @@ public final class TrainerConfig {
     noise.put("sigmaMin", d(n.getSigmaMin(), Defaults.NOISE_SIGMA_MIN));
     noise.put("sigmaMax", d(n.getSigmaMax(), Defaults.NOISE_SIGMA_MAX));
     noise.put("looks", i(n.getLooks(), Defaults.NOISE_LOOKS));
+    noise.put("domain", n.getDomain() != null ? n.getDomain().wireName() : Defaults.NOISE_DOMAIN);
+    noise.put("dbSpan", d(n.getDbSpan(), Defaults.NOISE_DB_SPAN));
 
     AlignmentSettings a =
         spec.getAlignment() != null ? spec.getAlignment() : new AlignmentSettings();
@@ -75,6 +80,7 @@ public final class TrainerConfig {
     if (spec.getOpticalWeights() != null) {
       align.put("opticalWeights", weightsPath(spec.getOpticalWeights(), "optical"));
     }
+    align.put("randomTeacher", b(a.getRandomTeacher(), Defaults.ALIGNMENT_RANDOM_TEACHER));
     align.put("opticalDim", i(a.getOpticalDim(), Defaults.ALIGNMENT_OPTICAL_DIM));
     align.put("maeWeight", d(a.getMaeWeight(), Defaults.ALIGNMENT_MAE_WEIGHT));
     align.put("alignWeight", d(a.getAlignWeight(), Defaults.ALIGNMENT_ALIGN_WEIGHT));
@@ -114,6 +120,8 @@ public final class TrainerConfig {
     optim.put("clipGrad", d(o.getClipGrad(), Defaults.OPTIM_CLIP_GRAD));
     optim.put("decayTokens", b(o.getDecayTokens(), Defaults.OPTIM_DECAY_TOKENS));
     optim.put("maxSkippedSteps", i(o.getMaxSkippedSteps(), Defaults.OPTIM_MAX_SKIPPED_STEPS));
+    optim.put(
+        "maxSkippedFraction", d(o.getMaxSkippedFraction(), Defaults.OPTIM_MAX_SKIPPED_FRACTION));
 
     Map<String, Object> ckpt = checkpoint(c, name, spec);
     if (spec.getInitWeights() != null) {
@@ -143,19 +151,13 @@ public final class TrainerConfig {
     }
     FinetuneMode mode = spec.getMode() != null ? spec.getMode() : FinetuneMode.FINETUNE;
     model.put("mode", mode.wireName());
+    allowMissing(model, m);
     FinetuneDataset ds = spec.getDataset() != null ? spec.getDataset() : new FinetuneDataset();
     Map<String, Object> data = section(c, "data");
     data.put("path", join(DATA_MOUNT, Effective.or(ds.getPath(), "")));
     Protocol p = spec.getProtocol() != null ? spec.getProtocol() : new Protocol();
-    // The trainer's data.protocol names: all | kshot | fraction (docs/trainer-contract.md).
-    String protocol = p.getType() != null ? p.getType().wireName() : "full";
-    data.put(
-        "protocol",
-        switch (protocol) {
-          case "kShot" -> "kshot";
-          case "fraction" -> "fraction";
-          default -> "all";
-        });
+    // The CRD spells data.protocol as the trainer does: all | kshot | fraction.
+    data.put("protocol", (p.getType() != null ? p.getType() : ProtocolType.ALL).wireName());
     if (p.getShots() != null) {
       data.put("shots", p.getShots());
     }
@@ -194,6 +196,12 @@ public final class TrainerConfig {
     model.put("imageSize", i(m.getImageSize(), Defaults.MODEL_IMAGE_SIZE));
     model.put("inChannels", i(m.getInChannels(), Defaults.MODEL_IN_CHANNELS));
     return model;
+  }
+
+  /** {@code model.allowMissing}: the spec's globs, or the trainer's default, none. */
+  private static void allowMissing(Map<String, Object> model, ModelSettings m) {
+    model.put(
+        "allowMissing", m.getAllowMissing() != null ? List.copyOf(m.getAllowMissing()) : List.of());
   }
 
   /** Container path of a weights file: under its read-only claim mount, or as given. */
@@ -275,6 +283,14 @@ public final class TrainerConfig {
     }
 
     static String scalar(Object v) {
+      if (v instanceof List<?> list) {
+        // A flow sequence of quoted scalars: globs hold '*', which plain YAML would misread.
+        StringBuilder seq = new StringBuilder("[");
+        for (Object item : list) {
+          seq.append(seq.length() > 1 ? ", " : "").append(quoted(String.valueOf(item)));
+        }
+        return seq.append(']').toString();
+      }
       if (v instanceof Double dv) {
         String s = Double.toString(dv);
         if (s.contains("E")) {
@@ -292,6 +308,10 @@ public final class TrainerConfig {
       if (PLAIN.matcher(s).matches() && !RESERVED.matcher(s).matches()) {
         return s;
       }
+      return quoted(s);
+    }
+
+    static String quoted(String s) {
       StringBuilder q = new StringBuilder("\"");
       for (char ch : s.toCharArray()) {
         switch (ch) {

@@ -64,6 +64,35 @@ class CelAgreementTest {
             "sigma",
             set(set(p, "/spec/noise/sigmaMin", 0.9), "/spec/noise/sigmaMax", 0.5),
             "noise.sigmaMin must be below"),
+        Arguments.of(
+            "random teacher without consent",
+            set(p, "/spec/alignment/randomTeacher", null),
+            "spec.opticalWeights: not set, so the frozen optical teacher (stem) would be a seeded"
+                + " random patch projection and the alignment loss would align SAR features to"
+                + " noise; give the teacher's weights (spec.opticalWeights), or set"
+                + " spec.alignment.randomTeacher: true"),
+        Arguments.of(
+            "random dinov3 teacher without consent",
+            set(
+                set(p, "/spec/alignment/randomTeacher", false),
+                "/spec/alignment/opticalEncoder",
+                "dinov3"),
+            "the frozen optical teacher (dinov3) would be a seeded random ViT-B/16 and"),
+        Arguments.of(
+            "random teacher, alignment off",
+            set(set(p, "/spec/alignment/randomTeacher", null), "/spec/alignment/enabled", false),
+            null),
+        Arguments.of(
+            "random teacher, alignment weight 0",
+            set(set(p, "/spec/alignment/randomTeacher", null), "/spec/alignment/alignWeight", 0),
+            null),
+        Arguments.of(
+            "teacher weights given",
+            set(
+                set(p, "/spec/alignment/randomTeacher", null),
+                "/spec/opticalWeights",
+                java.util.Map.of("path", "/w/stem.safetensors")),
+            null),
         Arguments.of("data ..", set(p, "/spec/data/path", "a/../b"), "must not contain '..'"),
         Arguments.of(
             "checkpoint ..", set(p, "/spec/checkpoint/path", "x/../y"), "must not contain '..'"),
@@ -93,19 +122,19 @@ class CelAgreementTest {
             set(f, "/spec/pretrainedWeights", java.util.Map.of("path", "/w.safetensors")),
             "set exactly one of fromPretrain and pretrainedWeights"),
         Arguments.of(
-            "shots without kShot",
-            set(set(f, "/spec/protocol/type", "full"), "/spec/protocol/shots", 10),
-            "protocol.shots is only valid for kShot"),
+            "shots without kshot",
+            set(set(f, "/spec/protocol/type", "all"), "/spec/protocol/shots", 10),
+            "protocol.shots is only valid for kshot"),
         Arguments.of(
-            "kShot without shots",
+            "kshot without shots",
             set(f, "/spec/protocol/shots", null),
-            "protocol.shots is required for kShot"),
+            "protocol.shots is required for kshot"),
         Arguments.of(
             "fraction without value",
             set(set(f, "/spec/protocol/type", "fraction"), "/spec/protocol/shots", null),
             "protocol.fraction is required for fraction"),
         Arguments.of(
-            "fraction with kShot",
+            "fraction with kshot",
             set(f, "/spec/protocol/fraction", 0.1),
             "protocol.fraction is only valid for fraction"),
         Arguments.of(

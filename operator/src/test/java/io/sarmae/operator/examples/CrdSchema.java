@@ -167,7 +167,16 @@ public final class CrdSchema {
         }
         Object ok = RUNTIME.createProgram(ast).eval(vars);
         if (!Boolean.TRUE.equals(ok)) {
-          errors.add((path.isEmpty() ? "<root>" : path) + ": " + rule.path("message").asText(expr));
+          // As the API server: messageExpression when present, else message, else the rule.
+          String message = rule.path("message").asText(expr);
+          if (rule.hasNonNull("messageExpression")) {
+            message =
+                String.valueOf(
+                    RUNTIME
+                        .createProgram(CEL.compile(rule.get("messageExpression").asText()).getAst())
+                        .eval(vars));
+          }
+          errors.add((path.isEmpty() ? "<root>" : path) + ": " + message);
         }
       } catch (Exception e) {
         errors.add(path + ": CEL rule " + expr + " failed: " + e.getMessage());

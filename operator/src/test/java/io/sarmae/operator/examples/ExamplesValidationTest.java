@@ -119,7 +119,7 @@ class ExamplesValidationTest {
     JsonNode noShots = ft.deepCopy();
     ((ObjectNode) noShots.at("/spec/protocol")).remove("shots");
     assertThat(FINETUNE.validateCreate(noShots))
-        .containsExactly(".spec.protocol: protocol.shots is required for kShot");
+        .containsExactly(".spec.protocol: protocol.shots is required for kshot");
     assertThat(FINETUNE.validateCreate(edit(ft, "/spec/replicas", 2)))
         .containsExactly(
             ".spec: replicas must be 1: the fine-tune trainer runs one process (use gpusPerReplica for several GPUs)");

@@ -783,6 +783,30 @@ class PlannerTest {
   }
 
   @Test
+  void aRandomTeacherWithoutConsentIsAnInvalidSpecNotRetried() {
+    var r = Fixtures.tinyPretrain();
+    r.getSpec().getAlignment().setRandomTeacher(null);
+    r.getSpec().setTtlSecondsAfterFinished(null);
+    World w = new World(r);
+    Plan plan = w.pass(T0);
+    assertThat(plan.actions()).isEmpty();
+    assertThat(plan.requeueAfter()).isNull();
+    assertThat(w.status().getPhase()).isEqualTo(Phase.FAILED);
+    assertThat(cond(w.status(), "Failed").getReason()).isEqualTo("InvalidSpec");
+    assertThat(cond(w.status(), "Failed").getMessage())
+        .contains(
+            "spec.opticalWeights: not set, so the frozen optical teacher (stem) would be a seeded"
+                + " random patch projection and the alignment loss would align SAR features to"
+                + " noise; give the teacher's weights (spec.opticalWeights), or set"
+                + " spec.alignment.randomTeacher: true to train against a random teacher on"
+                + " purpose, or spec.alignment.enabled: false");
+    assertThat(plan.events())
+        .singleElement()
+        .matches(e -> e.warning() && e.reason().equals("InvalidSpec"));
+    assertIdle(w, T0.plusSeconds(60));
+  }
+
+  @Test
   void invalidSpecFailsOnceWithoutRetry() {
     var r = Fixtures.tinyPretrain();
     r.getSpec().setReplicas(1001);

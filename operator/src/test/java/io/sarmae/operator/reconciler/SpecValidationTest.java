@@ -142,9 +142,9 @@ class SpecValidationTest {
             (Consumer<SarmaeFinetune>) f -> f.getSpec().setReplicas(2),
             "replicas must be 1: the fine-tune trainer runs one process"),
         Arguments.of(
-            "kShot without shots",
+            "kshot without shots",
             (Consumer<SarmaeFinetune>) f -> f.getSpec().getProtocol().setShots(null),
-            "protocol.shots is required for kShot"));
+            "protocol.shots is required for kshot"));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -81,6 +81,29 @@ class TrainerConfigTest {
   }
 
   @Test
+  void newTrainerKeysAreRenderedFromTheSpec() throws Exception {
+    var tiny = Fixtures.tinyPretrain();
+    tiny.getSpec().getModel().setAllowMissing(java.util.List.of("head.*", "blocks.11.*"));
+    var noise = new io.sarmae.operator.api.v1alpha1.NoiseSettings();
+    noise.setSpeckle(io.sarmae.operator.api.v1alpha1.SpeckleModel.GAMMA);
+    noise.setDomain(io.sarmae.operator.api.v1alpha1.NoiseDomain.DB);
+    noise.setDbSpan(40.0);
+    tiny.getSpec().setNoise(noise);
+    tiny.getSpec().getOptim().setMaxSkippedFraction(0.1);
+    tiny.getSpec().getAlignment().setRandomTeacher(false);
+    String yaml = TrainerConfig.renderPretrain("x", "uid-x", tiny.getSpec());
+    assertThat(yaml)
+        .contains("  allowMissing: [\"head.*\", \"blocks.11.*\"]\n")
+        .contains("  domain: db\n", "  dbSpan: 40.0\n", "  maxSkippedFraction: 0.1\n")
+        .contains("  randomTeacher: false\n");
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, Object>> parsed =
+        new ObjectMapper(new YAMLFactory()).readValue(yaml, Map.class);
+    assertThat(parsed.get("model").get("allowMissing"))
+        .isEqualTo(java.util.List.of("head.*", "blocks.11.*"));
+  }
+
+  @Test
   void scalarsAreUnambiguousYaml() {
     assertThat(TrainerConfig.Yaml.scalar(1.0E-4)).isEqualTo("0.0001");
     assertThat(TrainerConfig.Yaml.scalar(0.75)).isEqualTo("0.75");

@@ -107,7 +107,7 @@ class ShipExamplesTest {
   @Test
   void fortyShotFinetuneReferencesAnExamplePretrain() throws IOException {
     JsonNode ft = run("finetune-fusar-40shot.yaml").path("spec");
-    assertThat(ft.path("protocol").path("type").asText()).isEqualTo("kShot");
+    assertThat(ft.path("protocol").path("type").asText()).isEqualTo("kshot");
     assertThat(ft.path("protocol").path("shots").asInt()).isEqualTo(40);
     assertThat(ft.path("dataset").path("name").asText()).isEqualTo("fusar-ship");
     List<String> pretrains =

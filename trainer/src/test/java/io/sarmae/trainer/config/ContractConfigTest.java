@@ -29,6 +29,12 @@ class ContractConfigTest {
         assertThat(ConfigLoader.loadFinetune(f, List.of())).as(f.toString()).isNotNull();
         continue;
       }
+      if (!f.getFileName().toString().equals("pretrain-full.yaml")) {
+        // The operator's renderings (pretrain-operator.yaml) load as they are: the operator
+        // renders alignment.randomTeacher and refuses the same specs the trainer would.
+        assertThat(ConfigLoader.load(f, List.of())).as(f.toString()).isNotNull();
+        continue;
+      }
       try {
         TrainerConfig c = ConfigLoader.load(f, List.of());
         assertThat(c).as(f.toString()).isNotNull();

@@ -22,6 +22,11 @@ public class AlignmentSettings {
   @Default(Defaults.ALIGNMENT_OPTICAL_ENCODER)
   private OpticalEncoder opticalEncoder;
 
+  @JsonPropertyDescription(
+      "Consent to align to a seeded random optical teacher. Without spec.opticalWeights the frozen teacher is a seeded random patch projection (stem) or ViT-B/16 (dinov3), so the alignment loss aligns SAR features to noise; such a spec is refused (InvalidSpec, and the trainer exits 2) unless this is true or the alignment is off (enabled: false or alignWeight: 0). Set it for smoke tests and ablations that want a fixed random teacher on purpose. Trainer key alignment.randomTeacher.")
+  @Default(Defaults.ALIGNMENT_RANDOM_TEACHER)
+  private Boolean randomTeacher;
+
   @JsonPropertyDescription("Optical feature width E, 16 to 4096. Trainer key alignment.opticalDim.")
   @Min(16)
   @Max(4096)
@@ -59,6 +64,14 @@ public class AlignmentSettings {
 
   public void setOpticalEncoder(OpticalEncoder opticalEncoder) {
     this.opticalEncoder = opticalEncoder;
+  }
+
+  public Boolean getRandomTeacher() {
+    return randomTeacher;
+  }
+
+  public void setRandomTeacher(Boolean randomTeacher) {
+    this.randomTeacher = randomTeacher;
   }
 
   public Integer getOpticalDim() {

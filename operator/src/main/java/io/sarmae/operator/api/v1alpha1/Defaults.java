@@ -56,11 +56,20 @@ public final class Defaults {
   /** NoiseSettings.looks */
   public static final String NOISE_LOOKS = "4";
 
+  /** NoiseSettings.domain */
+  public static final String NOISE_DOMAIN = "intensity";
+
+  /** NoiseSettings.dbSpan */
+  public static final String NOISE_DB_SPAN = "25.0";
+
   /** AlignmentSettings.enabled */
   public static final String ALIGNMENT_ENABLED = "true";
 
   /** AlignmentSettings.opticalEncoder */
   public static final String ALIGNMENT_OPTICAL_ENCODER = "stem";
+
+  /** AlignmentSettings.randomTeacher */
+  public static final String ALIGNMENT_RANDOM_TEACHER = "false";
 
   /** AlignmentSettings.opticalDim */
   public static final String ALIGNMENT_OPTICAL_DIM = "768";
@@ -109,6 +118,9 @@ public final class Defaults {
 
   /** OptimSettings.maxSkippedSteps */
   public static final String OPTIM_MAX_SKIPPED_STEPS = "100";
+
+  /** OptimSettings.maxSkippedFraction (pretraining and fine-tuning share the trainer's value) */
+  public static final String OPTIM_MAX_SKIPPED_FRACTION = "0.25";
 
   /** PretrainData.mixing */
   public static final String DATA_MIXING = "all";
@@ -180,13 +192,13 @@ public final class Defaults {
   public static final String JOB_LOG_EVERY_STEPS = "20";
 
   /** FinetuneOptim.epochs */
-  public static final String FTOPTIM_EPOCHS = "100";
+  public static final String FTOPTIM_EPOCHS = "50";
 
   /** FinetuneOptim.batchSize */
   public static final String FTOPTIM_BATCH_SIZE = "64";
 
   /** FinetuneOptim.blr */
-  public static final String FTOPTIM_BLR = "0.0005";
+  public static final String FTOPTIM_BLR = "0.001";
 
   /** DistributedSettings.timeoutSeconds (the trainer's default) */
   public static final String DIST_TIMEOUT_SECONDS = "600";
@@ -204,7 +216,7 @@ public final class Defaults {
   public static final String FTOPTIM_WARMUP_EPOCHS = "5.0";
 
   /** SarmaeFinetuneSpec.repeats */
-  public static final String FINETUNE_REPEATS = "5";
+  public static final String FINETUNE_REPEATS = "1";
 
   /** FailurePolicy.retryableExitCodes when absent: the trainer contract's retryable codes. */
   public static final List<Integer> RETRYABLE_EXIT_CODES = List.of(1, 5);

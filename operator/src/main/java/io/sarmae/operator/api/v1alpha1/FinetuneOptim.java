@@ -10,7 +10,7 @@ import io.fabric8.generator.annotation.Min;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class FinetuneOptim {
 
-  @JsonPropertyDescription("Epochs per repeat.")
+  @JsonPropertyDescription("Epochs per repeat (default 50, the reference command line's default).")
   @Min(1)
   @Max(100000)
   @Default(Defaults.FTOPTIM_EPOCHS)
@@ -27,7 +27,7 @@ public class FinetuneOptim {
   private Double lr;
 
   @JsonPropertyDescription(
-      "Base learning rate. When absent: 0.0005 for mode finetune, the trainer's 0.1 for mode linprobe.")
+      "Base learning rate. When absent: 0.001 (the reference command line's default) for mode finetune, the trainer's 0.1 for mode linprobe.")
   @Min(value = 0, inclusive = false)
   private Double blr;
 

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
 
 /** Masked-autoencoder model settings (trainer config section {@code model}). */
 @ValidationRule(
@@ -75,6 +77,11 @@ public class ModelSettings {
       "Normalise each target patch by its mean and variance (the reference never enables it). Trainer key model.normPixLoss.")
   @Default(Defaults.MODEL_NORM_PIX_LOSS)
   private Boolean normPixLoss;
+
+  @JsonPropertyDescription(
+      "Globs (* = any characters) of encoder tensors the initial weights (spec.initWeights when pretraining, the pretrained weights when fine-tuning) may lack or hold in another shape; they stay at their initialisation. Any other missing or mis-shaped encoder tensor makes the trainer exit 2 with a one-line summary. Trainer key model.allowMissing.")
+  @Size(max = 64)
+  private List<String> allowMissing;
 
   public ModelSize getSize() {
     return size;
@@ -146,5 +153,13 @@ public class ModelSettings {
 
   public void setNormPixLoss(Boolean normPixLoss) {
     this.normPixLoss = normPixLoss;
+  }
+
+  public List<String> getAllowMissing() {
+    return allowMissing;
+  }
+
+  public void setAllowMissing(List<String> allowMissing) {
+    this.allowMissing = allowMissing;
   }
 }

@@ -52,6 +52,18 @@ public class NoiseSettings {
   @Default(Defaults.NOISE_LOOKS)
   private Integer looks;
 
+  @JsonPropertyDescription(
+      "What the pixel values measure, for speckle: gamma: intensity (multiplicative Gamma), amplitude (A * sqrt(Gamma(L, 1/L))) or db (additive log-Gamma over dbSpan decibels); speckle: reference accepts only intensity. Trainer key noise.domain.")
+  @Default(Defaults.NOISE_DOMAIN)
+  private NoiseDomain domain;
+
+  @JsonPropertyDescription(
+      "Decibels between pixel values 0 and 1, for domain: db; above 0, at most 200. Trainer key noise.dbSpan.")
+  @Min(value = 0, inclusive = false)
+  @Max(200)
+  @Default(Defaults.NOISE_DB_SPAN)
+  private Double dbSpan;
+
   public Boolean getEnabled() {
     return enabled;
   }
@@ -98,5 +110,21 @@ public class NoiseSettings {
 
   public void setLooks(Integer looks) {
     this.looks = looks;
+  }
+
+  public NoiseDomain getDomain() {
+    return domain;
+  }
+
+  public void setDomain(NoiseDomain domain) {
+    this.domain = domain;
+  }
+
+  public Double getDbSpan() {
+    return dbSpan;
+  }
+
+  public void setDbSpan(Double dbSpan) {
+    this.dbSpan = dbSpan;
   }
 }

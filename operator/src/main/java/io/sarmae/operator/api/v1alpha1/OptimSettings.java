@@ -85,6 +85,13 @@ public class OptimSettings {
   @Default(Defaults.OPTIM_MAX_SKIPPED_STEPS)
   private Integer maxSkippedSteps;
 
+  @JsonPropertyDescription(
+      "Share of the attempted steps, 0 to 1, that may be skipped as non-finite; above it the run is diverged (exit code 4) and final/ is not published. Trainer key optim.maxSkippedFraction.")
+  @Min(0)
+  @Max(1)
+  @Default(Defaults.OPTIM_MAX_SKIPPED_FRACTION)
+  private Double maxSkippedFraction;
+
   public Integer getEpochs() {
     return epochs;
   }
@@ -187,5 +194,13 @@ public class OptimSettings {
 
   public void setMaxSkippedSteps(Integer maxSkippedSteps) {
     this.maxSkippedSteps = maxSkippedSteps;
+  }
+
+  public Double getMaxSkippedFraction() {
+    return maxSkippedFraction;
+  }
+
+  public void setMaxSkippedFraction(Double maxSkippedFraction) {
+    this.maxSkippedFraction = maxSkippedFraction;
   }
 }

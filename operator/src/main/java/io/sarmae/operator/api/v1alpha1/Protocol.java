@@ -9,14 +9,14 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** Evaluation protocol of the fine-tune. */
 @ValidationRule(
-    value = "self.type != 'kShot' || has(self.shots)",
-    message = "protocol.shots is required for kShot")
+    value = "self.type != 'kshot' || has(self.shots)",
+    message = "protocol.shots is required for kshot")
 @ValidationRule(
     value = "self.type != 'fraction' || has(self.fraction)",
     message = "protocol.fraction is required for fraction")
 @ValidationRule(
-    value = "self.type == 'kShot' || !has(self.shots)",
-    message = "protocol.shots is only valid for kShot")
+    value = "self.type == 'kshot' || !has(self.shots)",
+    message = "protocol.shots is only valid for kshot")
 @ValidationRule(
     value = "self.type == 'fraction' || !has(self.fraction)",
     message = "protocol.fraction is only valid for fraction")
@@ -24,16 +24,16 @@ import io.fabric8.generator.annotation.ValidationRule;
 public class Protocol {
 
   @JsonPropertyDescription(
-      "kShot: N labelled images per class; fraction: a labelled fraction of the training split; full: the whole training split.")
+      "kshot: N labelled images per class; fraction: a labelled fraction of the training split; all: the whole training split. The trainer's data.protocol values, rendered as they are. Trainer key data.protocol.")
   @Required
   private ProtocolType type;
 
-  @JsonPropertyDescription("Images per class for kShot.")
+  @JsonPropertyDescription("Images per class for kshot. Trainer key data.shots.")
   @Min(1)
   @Max(100000)
   private Integer shots;
 
-  @JsonPropertyDescription("Labelled fraction for fraction, in (0, 1].")
+  @JsonPropertyDescription("Labelled fraction for fraction, in (0, 1]. Trainer key data.fraction.")
   @Min(value = 0, inclusive = false)
   @Max(1)
   private Double fraction;

@@ -45,7 +45,7 @@ public class SarmaeFinetuneSpec extends JobSpecCommon {
   private FinetuneMode mode;
 
   @JsonPropertyDescription(
-      "Independent repeats (different seeds and, for kShot, different shots); results report mean and standard deviation.")
+      "Independent repeats (different seeds and, for kshot, different shots); results report mean and standard deviation. Default 1, the reference command line's --exp_num; its README recipe uses 5.")
   @Min(1)
   @Max(100)
   @Default(Defaults.FINETUNE_REPEATS)

@@ -12,6 +12,10 @@ import io.fabric8.generator.annotation.ValidationRule;
         "!has(self.replicas) || self.replicas == 1 || (has(self.gpusPerReplica) && self.gpusPerReplica == 0)",
     message =
         "replicas > 1 needs gpusPerReplica: 0: multi-pod runs are CPU pods in this version (docs/distributed.md); for GPUs use one pod with several GPUs")
+@ValidationRule(
+    value = SpecRules.RANDOM_TEACHER,
+    message = SpecRules.RANDOM_TEACHER_MESSAGE,
+    messageExpression = SpecRules.RANDOM_TEACHER_MESSAGE_EXPRESSION)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SarmaePretrainSpec extends JobSpecCommon {
 
@@ -36,7 +40,7 @@ public class SarmaePretrainSpec extends JobSpecCommon {
   private WeightsRef initWeights;
 
   @JsonPropertyDescription(
-      "Optional weights of the frozen optical stem (patch_embed.proj and norm); a seeded random stem is used when absent. Trainer key alignment.opticalWeights.")
+      "Weights of the frozen optical teacher: for stem its patch_embed.proj and norm tensors, for dinov3 the DINOv3 .pth. Without them the teacher is a seeded random encoder, which the operator and the trainer refuse unless alignment.randomTeacher is true or the alignment is off. Trainer key alignment.opticalWeights.")
   private WeightsRef opticalWeights;
 
   @JsonPropertyDescription("Multi-pod settings (replicas > 1).")

@@ -121,6 +121,53 @@ public final class SpecRules {
           + " && "
           + "(has(self.optim) ? has(oldSelf.optim) && self.optim == oldSelf.optim : !has(oldSelf.optim))";
 
+  /**
+   * CEL on a SarmaePretrain spec: alignment to a seeded random optical teacher needs consent. The
+   * trainer refuses the same config (exit 2, {@code
+   * ConfigValidator.alignsToUnconsentedRandomTeacher}, docs/method.md); absent fields take their
+   * defaults (alignment on, alignWeight 0.8 > 0, randomTeacher false).
+   */
+  public static final String RANDOM_TEACHER =
+      "has(self.opticalWeights) || (has(self.alignment)"
+          + " && ((has(self.alignment.enabled) && !self.alignment.enabled)"
+          + " || (has(self.alignment.alignWeight) && self.alignment.alignWeight <= 0.0)"
+          + " || (has(self.alignment.randomTeacher) && self.alignment.randomTeacher)))";
+
+  private static final String RANDOM_TEACHER_HEAD =
+      "spec.opticalWeights: not set, so the frozen optical teacher (";
+  private static final String RANDOM_TEACHER_TAIL =
+      " and the alignment loss would align SAR features to noise; give the teacher's weights"
+          + " (spec.opticalWeights), or set spec.alignment.randomTeacher: true to train against a"
+          + " random teacher on purpose, or spec.alignment.enabled: false";
+
+  /** Static fallback of {@link #RANDOM_TEACHER_MESSAGE_EXPRESSION} (servers before 1.27). */
+  public static final String RANDOM_TEACHER_MESSAGE =
+      RANDOM_TEACHER_HEAD
+          + "stem or dinov3) would be a seeded random encoder"
+          + RANDOM_TEACHER_TAIL;
+
+  /** CEL message naming the encoder, the same text as {@link #randomTeacherMessage}. */
+  public static final String RANDOM_TEACHER_MESSAGE_EXPRESSION =
+      "\""
+          + RANDOM_TEACHER_HEAD
+          + "\" + (has(self.alignment) && has(self.alignment.opticalEncoder)"
+          + " ? self.alignment.opticalEncoder : \""
+          + Defaults.ALIGNMENT_OPTICAL_ENCODER
+          + "\") + \") would be a seeded random \" + (has(self.alignment)"
+          + " && has(self.alignment.opticalEncoder) && self.alignment.opticalEncoder == \"dinov3\""
+          + " ? \"ViT-B/16\" : \"patch projection\") + \""
+          + RANDOM_TEACHER_TAIL
+          + "\"";
+
+  /** The operator's message for {@link #RANDOM_TEACHER}, for the encoder's wire name. */
+  public static String randomTeacherMessage(String opticalEncoder) {
+    return RANDOM_TEACHER_HEAD
+        + opticalEncoder
+        + ") would be a seeded random "
+        + ("dinov3".equals(opticalEncoder) ? "ViT-B/16" : "patch projection")
+        + RANDOM_TEACHER_TAIL;
+  }
+
   /** Longest run name (the operator's Names.MAX_NAME_LENGTH is this value). */
   public static final int MAX_NAME_LENGTH = 48;
 
