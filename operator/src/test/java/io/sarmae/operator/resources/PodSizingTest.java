@@ -76,7 +76,8 @@ class PodSizingTest {
         .contains(new EnvVar("MKL_NUM_THREADS", "8", null));
     // Without CPU resources the trainer reads its cgroup: nothing rendered.
     SarmaePretrain none = tiny(null);
-    assertThat(TrainerConfig.renderPretrain("tiny", "uid-1", none.getSpec())).contains("  threads: 0\n");
+    assertThat(TrainerConfig.renderPretrain("tiny", "uid-1", none.getSpec()))
+        .contains("  threads: 0\n");
     assertThat(Children.pod(TrainerRun.of(none), 0, 1).getSpec().getContainers().get(0).getEnv())
         .extracting(EnvVar::getName)
         .doesNotContain("OMP_NUM_THREADS", "MKL_NUM_THREADS");

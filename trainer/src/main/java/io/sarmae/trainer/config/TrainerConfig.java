@@ -139,8 +139,8 @@ public final class TrainerConfig {
     /**
      * With {@code resume: auto}: the checkpoint folder to continue when {@code dir} holds no valid
      * checkpoint of this run's identity (a re-created run continuing its earlier incarnation on
-     * purpose; the operator renders {@code spec.checkpoint.resumeFrom} here). Later restarts of
-     * the same run resume its own newer checkpoints, not this one again.
+     * purpose; the operator renders {@code spec.checkpoint.resumeFrom} here). Later restarts of the
+     * same run resume its own newer checkpoints, not this one again.
      */
     public String resumeFrom;
 

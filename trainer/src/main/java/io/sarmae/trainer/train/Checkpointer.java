@@ -518,7 +518,10 @@ public final class Checkpointer implements AutoCloseable {
       boolean fallback = resumeFrom != null && !resumeFrom.isBlank();
       found = resumeAuto(manager, fallback);
       if (found.isEmpty() && fallback) {
-        LOG.info("No checkpoint of this run in {}: continuing checkpoint.resumeFrom {}", dir, resumeFrom);
+        LOG.info(
+            "No checkpoint of this run in {}: continuing checkpoint.resumeFrom {}",
+            dir,
+            resumeFrom);
         return resume(resumeFrom, null, manager);
       }
     } else {

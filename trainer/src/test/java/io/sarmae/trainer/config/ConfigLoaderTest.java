@@ -95,7 +95,7 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("optim.epochs: '2.5' is not a valid integer");
     // Fractions stay fine where a number is expected.
-    assertThat(ConfigLoader.parse("optim:\n  warmupEpochs: 1.5\n").optim.warmupEpochs)
+    assertThat(ConfigLoader.parse("optim:\n  warmupEpochs: 1.5\nalignment:\n  randomTeacher: true\n").optim.warmupEpochs)
         .isEqualTo(1.5);
   }
 
@@ -115,7 +115,7 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("epochs: given twice in --set optim");
     // Repeating --set for one key is how overrides layer (the last one wins), not a duplicate.
-    assertThat(ConfigLoader.load(null, List.of("optim.epochs=1", "optim.epochs=2")).optim.epochs)
+    assertThat(ConfigLoader.load(null, List.of("optim.epochs=1", "optim.epochs=2", "alignment.randomTeacher=true")).optim.epochs)
         .isEqualTo(2);
   }
 
@@ -123,11 +123,17 @@ class ConfigLoaderTest {
   void aResumePathThatDoesNotExistIsAConfigError(@TempDir Path dir) throws Exception {
     assertThatThrownBy(
             () ->
-                ConfigLoader.load(null, List.of("checkpoint.resume=" + dir.resolve("chekpoint-7"))))
+                ConfigLoader.load(
+                    null,
+                    List.of(
+                        "checkpoint.resume=" + dir.resolve("chekpoint-7"),
+                        "alignment.randomTeacher=true")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("checkpoint.resume: " + dir.resolve("chekpoint-7"))
         .hasMessageContaining("not an existing folder");
-    assertThat(ConfigLoader.load(null, List.of("checkpoint.resume=" + dir)).checkpoint.resume)
+    assertThat(ConfigLoader.load(null, List.of("checkpoint.resume=" + dir, "alignment.randomTeacher=true"))
+                .checkpoint
+                .resume)
         .isEqualTo(dir.toString());
     assertThat(
             io.sarmae.trainer.Main.run(
@@ -135,7 +141,9 @@ class ConfigLoaderTest {
                 "--resume",
                 dir.resolve("missing").toString(),
                 "--set",
-                "run.outputDir=" + dir))
+                "run.outputDir=" + dir,
+                "--set",
+                "alignment.randomTeacher=true"))
         .isEqualTo(ExitCodes.CONFIG);
   }
 

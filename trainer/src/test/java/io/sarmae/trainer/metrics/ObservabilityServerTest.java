@@ -169,7 +169,9 @@ class ObservabilityServerTest {
       RunReporter reporter = new RunReporter("pretrain", metrics, dir, 1, null);
       reporter.start(1, 10, 0, 0);
       org.assertj.core.api.Assertions.assertThatThrownBy(
-              () -> reporter.step(new StepReport.Pretrain(0, 1, 0.9, 0.8, 0.125, 0.8, 1e-4, 2.0, 8, 0, 0)))
+              () ->
+                  reporter.step(
+                      new StepReport.Pretrain(0, 1, 0.9, 0.8, 0.125, 0.8, 1e-4, 2.0, 8, 0, 0)))
           .isInstanceOf(io.sarmae.trainer.StorageException.class)
           .hasMessageContaining("run.outputDir: cannot append to")
           .hasMessageContaining("No space left on device")

@@ -91,4 +91,13 @@ class LauncherHeapTest {
     // Other options keep the computed heap and come after it.
     assertThat(launch(Map.of("JAVA_OPTS", "-Dfoo=1"))).startsWith("-Xmx2048m -Dfoo=1 ");
   }
+
+  @Test
+  void g1UnlessJavaOptsPicksACollector() throws Exception {
+    // One CPU would make the JVM pick the serial collector, under which a step crashed in libtorch.
+    assertThat(launch(Map.of())).contains(" -XX:+UseG1GC ");
+    assertThat(launch(Map.of("JAVA_OPTS", "-XX:+UseParallelGC")))
+        .contains("-XX:+UseParallelGC")
+        .doesNotContain("UseG1GC");
+  }
 }

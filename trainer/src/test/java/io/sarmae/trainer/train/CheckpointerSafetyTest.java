@@ -8,12 +8,11 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import io.sarmae.trainer.pretrain.Pretrainer;
-import io.sarmae.trainer.pretrain.PretrainerTest;
 import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.TrainerException;
 import io.sarmae.trainer.config.ConfigLoader;
 import io.sarmae.trainer.config.TrainerConfig;
+import io.sarmae.trainer.pretrain.Pretrainer;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -313,17 +312,28 @@ class CheckpointerSafetyTest {
       String seedChanged =
           ConfigLoader.toYaml(
               ConfigLoader.load(
-                  null, List.of("model.size=tiny", "optim.epochs=2", "alignment.randomTeacher=true", "run.seed=3", "optim.lr=1")));
+                  null,
+                  List.of(
+                      "model.size=tiny",
+                      "optim.epochs=2",
+                      "alignment.randomTeacher=true",
+                      "run.seed=3",
+                      "optim.lr=1")));
       ResumeCheck.require(ck, current(seedChanged, 2, 6, false)); // reported, allowed
       String batch =
           ConfigLoader.toYaml(
               ConfigLoader.load(
-                  null, List.of("model.size=tiny", "optim.epochs=2", "alignment.randomTeacher=true", "optim.batchSize=4")));
+                  null,
+                  List.of(
+                      "model.size=tiny",
+                      "optim.epochs=2",
+                      "alignment.randomTeacher=true",
+                      "optim.batchSize=4")));
       assertMismatch(
           () -> ResumeCheck.require(ck, current(batch, 2, 12, false)), "optim.batchSize 64 -> 4");
       String model =
           ConfigLoader.toYaml(
-              ConfigLoader.load(null, List.of("model.size=small", "optim.epochs=2")));
+              ConfigLoader.load(null, List.of("model.size=small", "optim.epochs=2", "alignment.randomTeacher=true")));
       assertMismatch(
           () -> ResumeCheck.require(ck, current(model, 2, 6, false)), "model.size tiny -> small");
       assertMismatch(
