@@ -276,6 +276,7 @@ final class RepeatLoop<E extends FinetuneTask.Scores> {
       }
       double norm = guard.check(Double.isFinite(loss));
       if (!Double.isFinite(norm)) {
+        s.skipped();
         return Double.NaN;
       }
       optimizerStep++;
