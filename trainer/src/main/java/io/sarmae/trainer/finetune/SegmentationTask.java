@@ -457,6 +457,7 @@ public final class SegmentationTask implements FinetuneTask<SegEvaluation, SegRe
             results,
             SegResults.aggregate(results, classes()));
     out.write(outputDir.resolve("results.json"));
+    ResultsPlot.write(out, outputDir.resolve("results.png"));
     SegResults.Aggregate a = out.aggregate();
     LOG.info(
         String.format(

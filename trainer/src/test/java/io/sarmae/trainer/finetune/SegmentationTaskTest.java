@@ -130,6 +130,8 @@ class SegmentationTaskTest {
     assertThat(r.aggregate().mIoULast().n()).isEqualTo(1);
     assertThat(r.aggregate().perClassIoU()).containsOnlyKeys(SynthSegmentationData.CLASSES);
     assertThat(dir.resolve("out/split-repeat0.json")).exists();
+    assertThat(javax.imageio.ImageIO.read(dir.resolve("out/results.png").toFile()).getWidth())
+        .isPositive();
 
     // the checkpoint carries the BatchNorm running statistics, moved by the taken steps
     Path best = new Checkpointer(dir.resolve("ckpt/repeat-0/best"), 1).list().get(0);
