@@ -110,6 +110,11 @@ public final class ClassificationTask implements FinetuneTask<Evaluation, Repeat
   }
 
   @Override
+  public String primaryMetric() {
+    return "top1";
+  }
+
+  @Override
   public String primaryLogKey() {
     return "test_acc1";
   }

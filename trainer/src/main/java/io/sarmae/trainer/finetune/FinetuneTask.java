@@ -68,6 +68,9 @@ public sealed interface FinetuneTask<E extends FinetuneTask.Scores, R>
   /** The {@code log.jsonl} epoch-line key of the eval split's primary metric. */
   String primaryLogKey();
 
+  /** The primary metric's name in {@code /progress} and the termination message. */
+  String primaryMetric();
+
   /** The type of {@link #repeatResult}'s records (to read a finished repeat back). */
   Class<R> repeatResultType();
 

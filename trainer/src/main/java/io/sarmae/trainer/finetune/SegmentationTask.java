@@ -136,6 +136,11 @@ public final class SegmentationTask implements FinetuneTask<SegEvaluation, SegRe
   }
 
   @Override
+  public String primaryMetric() {
+    return "mIoU";
+  }
+
+  @Override
   public String primaryLogKey() {
     return "test_mIoU";
   }

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
  * The document served at {@code /progress} and written to {@code progress.json} (schema in
- * docs/trainer-contract.md). Unknown values are null and left out, never NaN.
+ * docs/trainer-contract.md). Unknown values are null and left out, never NaN. {@code evalMetric} /
+ * {@code evalValue}: fine-tuning's primary metric ({@code top1}, {@code mIoU}) and its latest value
+ * on the eval split, percent.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Progress(
@@ -24,6 +26,8 @@ public record Progress(
     String lastCheckpoint,
     Long skippedSamples,
     Long skippedSteps,
+    String evalMetric,
+    Double evalValue,
     String startedAt,
     String updatedAt) {
 

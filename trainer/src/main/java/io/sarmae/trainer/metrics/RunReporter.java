@@ -41,6 +41,8 @@ public final class RunReporter {
   private long totalSteps;
   private long firstStep;
   private int epoch;
+  private String evalMetric;
+  private double evalValue = Double.NaN;
   private long lastStepNanos;
   private double stepSecondsEma = Double.NaN;
   private double imagesPerSecondEma = Double.NaN;
@@ -77,6 +79,8 @@ public final class RunReporter {
         new Progress(
             mode,
             phase.name(),
+            null,
+            null,
             null,
             null,
             null,
@@ -207,6 +211,12 @@ public final class RunReporter {
     republish();
   }
 
+  /** The latest eval-split value (percent) of fine-tuning's primary metric, for /progress. */
+  public synchronized void evaluated(String metric, double value) {
+    evalMetric = metric;
+    evalValue = value;
+  }
+
   public synchronized void epochDone(int completedEpochs) {
     epoch = completedEpochs;
     metrics.setEpoch(completedEpochs);
@@ -263,6 +273,8 @@ public final class RunReporter {
             lastCheckpoint,
             metrics.skippedSamplesCount(),
             metrics.skippedStepsCount(),
+            evalMetric,
+            Progress.finite(evalValue),
             startedAt,
             Instant.now().toString());
     if (write) {

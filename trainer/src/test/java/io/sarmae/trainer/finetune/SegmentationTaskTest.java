@@ -130,6 +130,9 @@ class SegmentationTaskTest {
     assertThat(r.aggregate().mIoULast().n()).isEqualTo(1);
     assertThat(r.aggregate().perClassIoU()).containsOnlyKeys(SynthSegmentationData.CLASSES);
     assertThat(dir.resolve("out/split-repeat0.json")).exists();
+    JsonNode progress = new ObjectMapper().readTree(dir.resolve("out/progress.json").toFile());
+    assertThat(progress.get("evalMetric").asText()).isEqualTo("mIoU");
+    assertThat(progress.get("evalValue").asDouble()).isEqualTo(rep.mIoULast());
     assertThat(javax.imageio.ImageIO.read(dir.resolve("out/results.png").toFile()).getWidth())
         .isPositive();
 
