@@ -96,6 +96,8 @@ class SegmentationTaskTest {
             "model.init=" + pretrained,
             "data.testSplits=[test]",
             "segmentation.binaryClass=3",
+            "data.protocol=fraction",
+            "data.fraction=0.75",
             "observability.port=0")) {
       args.add("--set");
       args.add(s);
@@ -107,7 +109,12 @@ class SegmentationTaskTest {
     assertThat(r.primaryMetric()).isEqualTo("mIoU");
     assertThat(r.classes()).isEqualTo(SynthSegmentationData.CLASSES);
     SegRepeatResult rep = r.repeats().get(0);
-    assertThat(rep.trainImages()).isEqualTo(12);
+    // ceil(0.75 * 12) whole images, recorded by stem
+    assertThat(rep.trainImages()).isEqualTo(9);
+    assertThat(
+            io.sarmae.trainer.data.seg.SegManifest.read(dir.resolve("out/split-repeat0.json"))
+                .stems())
+        .hasSize(9);
     assertThat(rep.init().loaded()).isPositive();
     assertThat(rep.history()).hasSize(2);
     SegEvaluation last = rep.last();
