@@ -224,7 +224,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   /** {@code task: segmentation}: mIoU etc. over the split, optional prediction PNGs. */
   private int segmentation(FinetuneConfig cfg, String splitName) throws IOException {
-    SegmentationTask task = SegmentationTask.forEvaluation(cfg);
+    SegmentationTask task = SegmentationTask.forEvaluation(cfg, splitName);
     Device device = Devices.select(cfg.run.device)[0];
     SegEvaluation ev;
     Engine.getInstance().setRandomSeed(0);

@@ -309,13 +309,16 @@ public final class SegmentationTask implements FinetuneTask<SegEvaluation, SegRe
     return evaluate(model, ps, config, classes(), s.dataset(), s.images(), split, sink);
   }
 
-  /** Opens the task for {@code evaluate} (no training split decoded beyond its listing). */
-  public static SegmentationTask forEvaluation(FinetuneConfig config) {
+  /**
+   * Opens the task for {@code evaluate} on {@code split} alone (the training split need not be
+   * there: the classes come from {@code classes.txt}).
+   */
+  public static SegmentationTask forEvaluation(FinetuneConfig config, String split) {
     Path root = Path.of(config.data.path);
     SegmentationTask t =
         new SegmentationTask(
             config,
-            SegDataset.open(root, config.data.trainSplit),
+            SegDataset.open(root, split),
             new ImageDecoder(ImageDecoder.Scaling.valueOf(config.data.scaling.name())));
     t.checkClassSettings();
     return t;

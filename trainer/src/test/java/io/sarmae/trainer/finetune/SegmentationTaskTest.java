@@ -152,22 +152,29 @@ class SegmentationTaskTest {
       assertThat(var.toFloatArray()).isNotEqualTo(m.ones(var.getShape()).toFloatArray());
     }
 
+    // evaluate needs only the evaluated split and classes.txt
+    Files.move(data.resolve("img_dir/train"), dir.resolve("train-away"));
     Path preds = dir.resolve("preds");
-    int eval =
-        Main.run(
-            "evaluate",
-            "--checkpoint",
-            best.toString(),
-            "--split",
-            "test",
-            "--set",
-            "segmentation.inference=slide",
-            "--set",
-            "segmentation.slideStride=16",
-            "--save-predictions",
-            preds.toString(),
-            "--out",
-            dir.resolve("eval.json").toString());
+    int eval;
+    try {
+      eval =
+          Main.run(
+              "evaluate",
+              "--checkpoint",
+              best.toString(),
+              "--split",
+              "test",
+              "--set",
+              "segmentation.inference=slide",
+              "--set",
+              "segmentation.slideStride=16",
+              "--save-predictions",
+              preds.toString(),
+              "--out",
+              dir.resolve("eval.json").toString());
+    } finally {
+      Files.move(dir.resolve("train-away"), data.resolve("img_dir/train"));
+    }
     assertThat(eval).isZero();
     JsonNode ev = new ObjectMapper().readTree(dir.resolve("eval.json").toFile());
     assertThat(ev.get("evaluation").get("images").asInt()).isEqualTo(4);
