@@ -237,6 +237,42 @@ class SegmentationTaskTest {
     }
   }
 
+  /**
+   * All-zero class weights with the weight-sum normaliser make every loss 0/0 = NaN: every step is
+   * skipped by the guard, and the BatchNorm running statistics of those steps are dropped, not
+   * folded in (they stay at mean 0, var 1 in the checkpoint).
+   */
+  @Test
+  void skippedStepsLeaveTheBatchNormStatisticsAlone(@TempDir Path dir) {
+    FinetuneConfig c =
+        ConfigLoader.loadFinetune(
+            null,
+            sets(
+                dir,
+                "optim.epochs=1",
+                "optim.warmupEpochs=0",
+                "segmentation.lossNorm=weight-sum",
+                "segmentation.classWeights=[0, 0, 0, 0, 0, 0]",
+                "optim.maxSkippedSteps=100",
+                "optim.maxSkippedFraction=1"));
+    finetune(c, StopSignal.manual());
+    try (NDManager m = NDManager.newBaseManager()) {
+      Checkpointer.Loaded ck =
+          new Checkpointer(dir.resolve("ckpt/repeat-0"), 10).loadLatestValid(m).orElseThrow();
+      assertThat(ck.state().skippedSteps()).isEqualTo(3);
+      int checked = 0;
+      for (NDArray x : ck.model()) {
+        if (x.getName().endsWith("running_var")) {
+          assertThat(x.toFloatArray()).as(x.getName()).containsOnly(1f);
+          checked++;
+        } else if (x.getName().endsWith("running_mean")) {
+          assertThat(x.toFloatArray()).as(x.getName()).containsOnly(0f);
+        }
+      }
+      assertThat(checked).isPositive();
+    }
+  }
+
   @Test
   void segmentationKeysAreValidatedByName() {
     assertThatThrownBy(
