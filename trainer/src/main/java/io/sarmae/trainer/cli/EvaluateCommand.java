@@ -14,10 +14,15 @@ import io.sarmae.trainer.config.FinetuneConfig;
 import io.sarmae.trainer.data.ImageDecoder;
 import io.sarmae.trainer.data.ImageFolder;
 import io.sarmae.trainer.data.LabelledImages;
+import io.sarmae.trainer.data.seg.SegClasses;
 import io.sarmae.trainer.finetune.ClassificationTask;
 import io.sarmae.trainer.finetune.Evaluation;
+import io.sarmae.trainer.finetune.SegEvaluation;
+import io.sarmae.trainer.finetune.SegPredictions;
+import io.sarmae.trainer.finetune.SegmentationTask;
 import io.sarmae.trainer.metrics.TerminationMessage;
 import io.sarmae.trainer.model.VitClassifier;
+import io.sarmae.trainer.model.seg.UperNetSegmenter;
 import io.sarmae.trainer.train.CheckpointState;
 import io.sarmae.trainer.train.Checkpointer;
 import io.sarmae.trainer.train.Devices;
@@ -40,8 +45,9 @@ import picocli.CommandLine.Option;
     name = "evaluate",
     mixinStandardHelpOptions = true,
     description =
-        "Score a fine-tuned classifier checkpoint on a dataset split (top-1, per-class accuracy,"
-            + " confusion matrix) and write evaluation-<split>.json.")
+        "Score a fine-tuning checkpoint on a dataset split and write evaluation-<split>.json:"
+            + " classification top-1, per-class accuracy and confusion matrix; segmentation"
+            + " mIoU, mAcc, aAcc and per-class IoU/accuracy (optionally prediction PNGs).")
 public final class EvaluateCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(EvaluateCommand.class);
 
@@ -78,6 +84,17 @@ public final class EvaluateCommand implements Callable<Integer> {
       description = "Output JSON (default: <run.outputDir>/evaluation-<split>.json).")
   Path out;
 
+  @Option(
+      names = "--save-predictions",
+      paramLabel = "DIR",
+      description =
+          "task segmentation: write one index-mask PNG per evaluated image (same stem) and, for"
+              + " the first 4 images, <stem>_compare.png (input, ground truth, prediction).")
+  Path savePredictions;
+
+  /** Side-by-side pictures written by --save-predictions. */
+  static final int COMPARE_IMAGES = 4;
+
   @Override
   public Integer call() throws IOException {
     CheckpointState state;
@@ -100,6 +117,12 @@ public final class EvaluateCommand implements Callable<Integer> {
       }
     }
     String splitName = split != null ? split : cfg.data.evalSplit;
+    if (cfg.task == FinetuneConfig.Task.SEGMENTATION) {
+      return segmentation(cfg, splitName);
+    }
+    if (savePredictions != null) {
+      throw new ConfigException("--save-predictions: only task segmentation writes predictions");
+    }
     ImageFolder folder = ImageFolder.scan(Path.of(cfg.data.path), splitName);
     Device device = Devices.select(cfg.run.device)[0];
     Evaluation ev;
@@ -167,6 +190,87 @@ public final class EvaluateCommand implements Callable<Integer> {
             target));
     Map<String, Object> extra = new LinkedHashMap<>();
     extra.put("top1", ev.top1());
+    extra.put("images", ev.images());
+    TerminationMessage.write(
+        TerminationMessage.target(System.getenv()),
+        TerminationMessage.render(ExitCodes.OK, "Succeeded", "evaluation finished", extra));
+    return ExitCodes.OK;
+  }
+
+  /** Copies the checkpoint's tensors into {@code named}, each present with the same shape. */
+  private void loadCheckpoint(NDManager root, Map<String, Parameter> named, String what) {
+    try (NDManager tmp = root.newSubManager(Device.cpu())) {
+      Checkpointer.Loaded ck =
+          new Checkpointer(checkpoint.getParent(), Integer.MAX_VALUE).load(checkpoint, tmp);
+      for (Map.Entry<String, Parameter> e : named.entrySet()) {
+        NDArray src = ck.model().get(e.getKey());
+        if (src == null || !src.getShape().equals(e.getValue().getArray().getShape())) {
+          throw new TrainerException(
+              ExitCodes.CONFIG,
+              "CheckpointMismatch",
+              checkpoint
+                  + ": tensor "
+                  + e.getKey()
+                  + (src == null ? " is missing" : " has shape " + src.getShape())
+                  + ", the model built from the config and "
+                  + what
+                  + " expects "
+                  + e.getValue().getArray().getShape());
+        }
+        e.getValue().getArray().set(src.toByteBuffer());
+      }
+    }
+  }
+
+  /** {@code task: segmentation}: mIoU etc. over the split, optional prediction PNGs. */
+  private int segmentation(FinetuneConfig cfg, String splitName) throws IOException {
+    SegmentationTask task = SegmentationTask.forEvaluation(cfg, splitName);
+    Device device = Devices.select(cfg.run.device)[0];
+    SegEvaluation ev;
+    Engine.getInstance().setRandomSeed(0);
+    try (NDManager root = NDManager.newBaseManager(device)) {
+      UperNetSegmenter model = SegmentationTask.buildModel(cfg, task.classes().size());
+      model.initialize(root);
+      loadCheckpoint(
+          root,
+          model.referenceStateDict(),
+          "the " + task.classes().size() + " classes of classes.txt");
+      ParameterStore ps = new ParameterStore(root, false);
+      SegPredictions sink =
+          savePredictions == null
+              ? null
+              : new SegPredictions(
+                  savePredictions, SegClasses.read(Path.of(cfg.data.path)), COMPARE_IMAGES);
+      ev = task.evaluate(model, ps, splitName, sink);
+    }
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("checkpoint", checkpoint.toString());
+    doc.put("task", cfg.task.yamlName());
+    doc.put("dataPath", cfg.data.path);
+    doc.put("classes", task.classes());
+    doc.put("inference", cfg.segmentation.inference.yamlName());
+    doc.put("evaluation", ev);
+    Path target =
+        out != null ? out : Path.of(cfg.run.outputDir).resolve("evaluation-" + splitName + ".json");
+    Files.createDirectories(target.toAbsolutePath().getParent());
+    new com.fasterxml.jackson.databind.ObjectMapper()
+        .writerWithDefaultPrettyPrinter()
+        .writeValue(target.toFile(), doc);
+    LOG.info(
+        String.format(
+            Locale.ROOT,
+            "%s on %s: mIoU %.2f %%, mAcc %.2f %%, aAcc %.2f %% (%d images) -> %s",
+            checkpoint,
+            splitName,
+            ev.mIoU(),
+            ev.mAcc(),
+            ev.aAcc(),
+            ev.images(),
+            target));
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put("primaryMetric", "mIoU");
+    extra.put("primary", ev.mIoU());
+    extra.put("mIoU", ev.mIoU());
     extra.put("images", ev.images());
     TerminationMessage.write(
         TerminationMessage.target(System.getenv()),

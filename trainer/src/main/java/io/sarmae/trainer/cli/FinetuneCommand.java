@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "Fine-tune a (SARMAE-pretrained) ViT for a downstream task (task: classification on an"
-            + " ImageFolder SAR dataset), over several seeds, and write results.json.")
+            + " ImageFolder SAR dataset; task: segmentation with ViT + UperNet on an mmsegmentation"
+            + " layout), over several seeds, and write results.json.")
 public final class FinetuneCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(FinetuneCommand.class);
 

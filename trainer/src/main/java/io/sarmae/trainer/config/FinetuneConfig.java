@@ -29,6 +29,7 @@ public final class FinetuneConfig {
   public Optim optim = new Optim();
   public Repeats repeats = new Repeats();
   public Checkpoint checkpoint = new Checkpoint();
+  public Segmentation segmentation = new Segmentation();
   public TrainerConfig.Observability observability = new TrainerConfig.Observability();
 
   /**
@@ -126,6 +127,73 @@ public final class FinetuneConfig {
     public String resume = "auto";
   }
 
+  /**
+   * Keys of {@code task: segmentation} (ViT + UperNet, docs/segmentation.md); ignored by other
+   * tasks. The crop size is {@code model.imageSize}; {@code augment.*} does not apply (the
+   * segmentation pipeline is the one below). Defaults: mmseg's ViT UperNet configs (MAE/BEiT,
+   * SARMAE's {@code vit-b-airseg-all.py}), see docs/segmentation.md.
+   */
+  public static final class Segmentation {
+    /** UperHead channels (mmseg ViT and SARMAE: 512; MAE's config: 768). */
+    public int channels = 512;
+
+    /** FCN auxiliary head channels (256); 0 removes the auxiliary head. */
+    public int auxChannels = 256;
+
+    /** Weight of the auxiliary head's loss (0.4). */
+    public double auxWeight = 0.4;
+
+    /** Dropout2d before both classifiers (0.1). */
+    public double dropout = 0.1;
+
+    /** What the summed per-pixel loss is divided by (mmseg default: all pixels). */
+    public LossNorm lossNorm = LossNorm.ALL_PIXELS;
+
+    /** One weight per class, empty for none. */
+    public List<Double> classWeights = new ArrayList<>();
+
+    /** Base scale of RandomResize as multiples of the crop: long side (4 = mmseg 2048 x 512). */
+    public double scaleLong = 4.0;
+
+    /** Base scale short side as a multiple of the crop (1). */
+    public double scaleShort = 1.0;
+
+    /** RandomResize ratio range (mmseg: 0.5 - 2.0). */
+    public List<Double> ratioRange = new ArrayList<>(List.of(0.5, 2.0));
+
+    /** RandomCrop's largest share of one class (0.75; 1 disables the check). */
+    public double catMaxRatio = 0.75;
+
+    /** Horizontal flip probability (0.5). */
+    public double hflip = 0.5;
+
+    /** Vertical flip probability (SARMAE: 0.5). */
+    public double vflip = 0.5;
+
+    /** Evaluation inference: the whole image, or sliding windows of the crop size. */
+    public Inference inference = Inference.WHOLE;
+
+    /** Sliding-window stride in pixels; 0 = two thirds of the crop (MAE: 341 for 512). */
+    public int slideStride = 0;
+
+    /** A foreground class index whose binary IoU is also reported (e.g. Water); unset: none. */
+    public Integer binaryClass;
+  }
+
+  public enum LossNorm implements TrainerConfig.ConfigEnum {
+    /** Divide by all pixels, ignored ones included (mmseg avg_non_ignore=False). */
+    ALL_PIXELS,
+    /** Divide by the non-ignored pixels (mmseg avg_non_ignore=True). */
+    NON_IGNORED,
+    /** Divide by the sum of class weights (PyTorch F.cross_entropy mean). */
+    WEIGHT_SUM
+  }
+
+  public enum Inference implements TrainerConfig.ConfigEnum {
+    WHOLE,
+    SLIDE
+  }
+
   /** What trains: everything ({@code main_finetune.py}) or a linear head on a frozen encoder. */
   public enum Mode implements TrainerConfig.ConfigEnum {
     /** All parameters, layer-wise lr decay, drop path, label smoothing, mixup/cutmix. */
@@ -141,7 +209,7 @@ public final class FinetuneConfig {
   public enum Task implements TrainerConfig.ConfigEnum {
     /** Target classification on an image-folder dataset (Table 1). */
     CLASSIFICATION,
-    /** Semantic segmentation (Table 3): reserved, refused until implemented. */
+    /** Semantic segmentation (Table 3): ViT + UperNet on an mmsegmentation-layout dataset. */
     SEGMENTATION,
     /** Object detection (Table 2): reserved, refused until implemented. */
     DETECTION

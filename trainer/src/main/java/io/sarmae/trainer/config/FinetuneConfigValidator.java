@@ -13,11 +13,15 @@ public final class FinetuneConfigValidator extends RangeChecks {
   }
 
   private void check(FinetuneConfig c) {
-    if (c.task != FinetuneConfig.Task.CLASSIFICATION) {
+    if (c.task == FinetuneConfig.Task.DETECTION) {
       problems.add(
           "task: '"
               + c.task.yamlName()
-              + "' is reserved and not implemented in this version; use classification");
+              + "' is reserved and not implemented in this version; use classification or"
+              + " segmentation");
+    }
+    if (c.task == FinetuneConfig.Task.SEGMENTATION) {
+      checkSegmentation(c);
     }
     between("run.seed", c.run.seed, 0, Integer.MAX_VALUE);
     notBlank("run.outputDir", c.run.outputDir);
@@ -133,5 +137,69 @@ public final class FinetuneConfigValidator extends RangeChecks {
     between("observability.port", c.observability.port, 0, 65_535);
     between("observability.logEverySteps", c.observability.logEverySteps, 1, 1_000_000);
     between("observability.stallTimeoutSeconds", c.observability.stallTimeoutSeconds, 0, 604_800);
+  }
+
+  /** The {@code segmentation.*} keys and what segmentation needs of the shared ones. */
+  private void checkSegmentation(FinetuneConfig c) {
+    FinetuneConfig.Segmentation s = c.segmentation;
+    between("segmentation.channels", s.channels, 1, 4096);
+    between("segmentation.auxChannels", s.auxChannels, 0, 4096);
+    closed("segmentation.auxWeight", s.auxWeight, 0, 10);
+    rightOpen("segmentation.dropout", s.dropout, 0, 1);
+    for (int i = 0; i < s.classWeights.size(); i++) {
+      Double w = s.classWeights.get(i);
+      if (w == null || !(w >= 0 && w <= 1e6)) {
+        problems.add(
+            "segmentation.classWeights[" + i + "]: " + w + " is out of range, allowed [0, 1e6]");
+      }
+    }
+    if (s.scaleLong <= 0 || s.scaleLong > 64) {
+      problems.add("segmentation.scaleLong: " + s.scaleLong + " is out of range, allowed (0, 64]");
+    }
+    if (s.scaleShort <= 0 || s.scaleShort > 64) {
+      problems.add(
+          "segmentation.scaleShort: " + s.scaleShort + " is out of range, allowed (0, 64]");
+    }
+    if (s.ratioRange.size() != 2
+        || s.ratioRange.get(0) == null
+        || s.ratioRange.get(1) == null
+        || !(s.ratioRange.get(0) > 0
+            && s.ratioRange.get(0) <= s.ratioRange.get(1)
+            && s.ratioRange.get(1) <= 16)) {
+      problems.add(
+          "segmentation.ratioRange: "
+              + s.ratioRange
+              + " is not allowed; give [lo, hi] with 0 < lo <= hi <= 16");
+    }
+    leftOpen("segmentation.catMaxRatio", s.catMaxRatio, 0, 1);
+    closed("segmentation.hflip", s.hflip, 0, 1);
+    closed("segmentation.vflip", s.vflip, 0, 1);
+    between("segmentation.slideStride", s.slideStride, 0, c.model.imageSize);
+    if (s.binaryClass != null && (s.binaryClass < 0 || s.binaryClass > 254)) {
+      problems.add(
+          "segmentation.binaryClass: "
+              + s.binaryClass
+              + " is out of range, allowed a class index 0..254 (or leave it out)");
+    }
+    if (c.model.mode != FinetuneConfig.Mode.FINETUNE) {
+      problems.add(
+          "model.mode: '"
+              + c.model.mode.yamlName()
+              + "' is not available with task segmentation; use finetune");
+    }
+    if (c.optim.batchSize < 2) {
+      problems.add(
+          "optim.batchSize: "
+              + c.optim.batchSize
+              + " is too small for task segmentation, whose BatchNorm layers need at least 2"
+              + " images per batch");
+    }
+    if (c.model.imageSize < 32) {
+      problems.add(
+          "model.imageSize: "
+              + c.model.imageSize
+              + " (the segmentation crop) is too small, allowed >= 32 (the stride-32 pyramid"
+              + " level needs a pixel)");
+    }
   }
 }

@@ -112,6 +112,11 @@ public final class ClassificationTask implements FinetuneTask<Evaluation, Repeat
   }
 
   @Override
+  public String primaryMetric() {
+    return "top1";
+  }
+
+  @Override
   public String primaryLogKey() {
     return "test_acc1";
   }
@@ -416,6 +421,10 @@ public final class ClassificationTask implements FinetuneTask<Evaluation, Repeat
   /** The termination-message fields the operator copies to {@code SarmaeFinetune} status. */
   static Map<String, Object> termination(FinetuneResults results, Path outputDir) {
     Map<String, Object> extra = new LinkedHashMap<>();
+    // the task's primary metric under task-independent keys (segmentation: mIoU)
+    extra.put("primaryMetric", "top1");
+    extra.put("primaryMean", round(results.aggregate().top1Last().mean()));
+    extra.put("primaryStd", round(results.aggregate().top1Last().std()));
     extra.put("top1Mean", round(results.aggregate().top1Last().mean()));
     extra.put("top1Std", round(results.aggregate().top1Last().std()));
     extra.put("top1BestMean", round(results.aggregate().top1Best().mean()));

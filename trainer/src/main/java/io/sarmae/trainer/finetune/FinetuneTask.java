@@ -41,17 +41,20 @@ import java.util.SplittableRandom;
  * @param <E> the task's evaluation of one split
  * @param <R> the task's record of one finished repeat
  */
-public sealed interface FinetuneTask<E extends FinetuneTask.Scores, R> permits ClassificationTask {
+public sealed interface FinetuneTask<E extends FinetuneTask.Scores, R>
+    permits ClassificationTask, SegmentationTask {
 
   /** The task a config asks for, its data opened and checked. */
   static FinetuneTask<?, ?> open(FinetuneConfig config) {
     return switch (config.task) {
       case CLASSIFICATION -> ClassificationTask.open(config);
-      case SEGMENTATION, DETECTION ->
+      case SEGMENTATION -> SegmentationTask.open(config);
+      case DETECTION ->
           throw new ConfigException(
               "task: '"
                   + config.task.yamlName()
-                  + "' is reserved and not implemented in this version; use task: classification");
+                  + "' is reserved and not implemented in this version; use task: classification or"
+                  + " segmentation");
     };
   }
 
@@ -64,6 +67,9 @@ public sealed interface FinetuneTask<E extends FinetuneTask.Scores, R> permits C
 
   /** The {@code log.jsonl} epoch-line key of the eval split's primary metric. */
   String primaryLogKey();
+
+  /** The primary metric's name in {@code /progress} and the termination message. */
+  String primaryMetric();
 
   /** The type of {@link #repeatResult}'s records (to read a finished repeat back). */
   Class<R> repeatResultType();
@@ -127,6 +133,9 @@ public sealed interface FinetuneTask<E extends FinetuneTask.Scores, R> permits C
 
     /** Called when the guard applied the step (e.g. running statistics advance). */
     void taken(ParameterStore ps);
+
+    /** Called when the guard skipped the step (e.g. pending batch statistics are dropped). */
+    default void skipped() {}
   }
 
   /**

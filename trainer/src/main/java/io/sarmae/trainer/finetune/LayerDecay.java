@@ -14,8 +14,12 @@ import java.util.Map;
 public final class LayerDecay {
   private LayerDecay() {}
 
-  /** The layer id of a timm parameter name in a ViT of {@code depth} blocks. */
+  /**
+   * The layer id of a timm parameter name in a ViT of {@code depth} blocks; the segmenter's encoder
+   * names carry a {@code backbone.} prefix (its neck and heads count as the head).
+   */
   public static int layerId(String name, int depth) {
+    name = encoderName(name);
     if (name.equals("cls_token") || name.equals("pos_embed") || name.startsWith("patch_embed.")) {
       return 0;
     }
@@ -26,6 +30,10 @@ public final class LayerDecay {
     return depth + 1;
   }
 
+  private static String encoderName(String name) {
+    return name.startsWith("backbone.") ? name.substring("backbone.".length()) : name;
+  }
+
   /** {@code decay^(depth + 1 - layerId(name))}. */
   public static double scale(String name, int depth, double decay) {
     return Math.pow(decay, depth + 1 - layerId(name, depth));
@@ -33,6 +41,7 @@ public final class LayerDecay {
 
   /** Whether the reference decays this parameter (not 1-D, not a token or position embedding). */
   public static boolean decays(String name, int rank) {
+    name = encoderName(name);
     return rank > 1 && !name.equals("pos_embed") && !name.equals("cls_token");
   }
 

@@ -72,6 +72,19 @@ public final class PretrainedInit {
     }
   }
 
+  /**
+   * As above for any encoder given by its parameters under timm names (e.g. {@code
+   * VitBackbone.encoderStateDict()} of the segmenter): the same prefix stripping, coverage check
+   * ({@code allowMissing}), shape checks and pos-embed resampling as for the classifier.
+   */
+  public static Report load(
+      Map<String, Parameter> encoder, Path source, NDManager manager, List<String> allowMissing) {
+    try (NDManager tmp = manager.newSubManager()) {
+      Map<String, NDArray> tensors = read(source, tmp);
+      return apply(encoder, tensors, source.toString(), allowMissing);
+    }
+  }
+
   /** Copies matching tensors (exposed for tests with in-memory tensors). */
   static Report apply(VitClassifier model, Map<String, NDArray> tensors, String source) {
     return apply(model, tensors, source, List.of());
@@ -79,7 +92,14 @@ public final class PretrainedInit {
 
   static Report apply(
       VitClassifier model, Map<String, NDArray> tensors, String source, List<String> allowMissing) {
-    Map<String, Parameter> targets = model.referenceStateDict();
+    return apply(model.referenceStateDict(), tensors, source, allowMissing);
+  }
+
+  static Report apply(
+      Map<String, Parameter> targets,
+      Map<String, NDArray> tensors,
+      String source,
+      List<String> allowMissing) {
     String problem =
         CoverageCheck.of(
                 CoverageCheck.neededShapes(targets, PretrainedInit::isEncoderKey),
@@ -177,7 +197,7 @@ public final class PretrainedInit {
             + source
             + " has shape "
             + got
-            + " but the classifier expects "
+            + " but the model expects "
             + want
             + " (model.size and model.patchSize must match the pretrained model)");
   }

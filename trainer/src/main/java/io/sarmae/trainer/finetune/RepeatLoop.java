@@ -250,6 +250,7 @@ final class RepeatLoop<E extends FinetuneTask.Scores> {
       reporter
           .metrics()
           .recordEval(k, ev.primary() / 100, Math.max(best, ev.primary()) / 100, ev.loss());
+      reporter.evaluated(task.primaryMetric(), ev.primary());
       line.put("test_loss", ev.loss());
       line.put(task.primaryLogKey(), ev.primary());
     }
@@ -276,6 +277,7 @@ final class RepeatLoop<E extends FinetuneTask.Scores> {
       }
       double norm = guard.check(Double.isFinite(loss));
       if (!Double.isFinite(norm)) {
+        s.skipped();
         return Double.NaN;
       }
       optimizerStep++;

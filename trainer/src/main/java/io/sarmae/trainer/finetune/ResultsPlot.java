@@ -43,7 +43,18 @@ public final class ResultsPlot {
       g.setColor(Color.WHITE);
       g.fillRect(0, 0, W, H);
       g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-      curves(g, results.repeats(), 50, 40, 420, 360);
+      List<Curve> curves =
+          results.repeats().stream()
+              .map(
+                  r ->
+                      new Curve(
+                          r.seed(),
+                          r.top1Last(),
+                          r.history().stream()
+                              .map(e -> e.evaluated() ? e.evalTop1() : null)
+                              .toList()))
+              .toList();
+      curves(g, "eval top-1 (%) per epoch", curves, 50, 40, 420, 360);
       confusion(g, results, 560, 40, 360);
       g.dispose();
       ImageIO.write(img, "png", file.toFile());
@@ -52,12 +63,75 @@ public final class ResultsPlot {
     }
   }
 
-  private static void curves(
-      Graphics2D g, List<RepeatResult> repeats, int x0, int y0, int w, int h) {
+  /** One repeat's eval metric per epoch (null: not evaluated) and its last value. */
+  private record Curve(long seed, double last, List<Double> values) {}
+
+  /**
+   * {@code results.png} of segmentation: eval mIoU per epoch for each repeat, and each class's
+   * last-epoch IoU as mean over repeats with a population-std whisker.
+   */
+  public static void write(SegResults results, Path file) {
+    System.setProperty("java.awt.headless", "true");
+    try {
+      BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
+      Graphics2D g = img.createGraphics();
+      g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+      g.setColor(Color.WHITE);
+      g.fillRect(0, 0, W, H);
+      g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+      List<Curve> curves =
+          results.repeats().stream()
+              .map(
+                  r ->
+                      new Curve(
+                          r.seed(),
+                          r.mIoULast(),
+                          r.history().stream()
+                              .map(e -> e.evaluated() ? e.evalMetric() : null)
+                              .toList()))
+              .toList();
+      curves(g, "eval mIoU (%) per epoch", curves, 50, 40, 420, 360);
+      iouBars(g, results, 560, 40, 400, 360);
+      g.dispose();
+      ImageIO.write(img, "png", file.toFile());
+    } catch (IOException | RuntimeException | Error e) {
+      LOG.warn("Cannot draw {}: {}", file, e.toString());
+    }
+  }
+
+  private static void iouBars(Graphics2D g, SegResults results, int x0, int y0, int w, int h) {
     g.setColor(Color.BLACK);
-    g.drawString("eval top-1 (%) per epoch", x0, y0 - 15);
+    g.drawString("per-class IoU (%), last epoch, mean +/- std over repeats", x0, y0 - 15);
     g.drawRect(x0, y0, w, h);
-    int epochs = repeats.stream().mapToInt(r -> r.history().size()).max().orElse(1);
+    List<String> classes = results.classes();
+    int n = Math.max(1, classes.size());
+    int slot = w / n;
+    for (int i = 0; i < classes.size(); i++) {
+      FinetuneResults.Stat st = results.aggregate().perClassIoU().get(classes.get(i));
+      int x = x0 + i * slot + slot / 6;
+      int bw = slot * 2 / 3;
+      if (st != null && st.n() > 0) {
+        int top = y0 + h - (int) Math.round(h * clamp(st.mean()) / 100);
+        g.setColor(PALETTE[i % PALETTE.length]);
+        g.fillRect(x, top, bw, y0 + h - top);
+        g.setColor(Color.BLACK);
+        int lo = y0 + h - (int) Math.round(h * clamp(st.mean() - st.std()) / 100);
+        int hi = y0 + h - (int) Math.round(h * clamp(st.mean() + st.std()) / 100);
+        g.drawLine(x + bw / 2, lo, x + bw / 2, hi);
+        g.drawString(String.format(Locale.ROOT, "%.1f", st.mean()), x, top - 4);
+      }
+      String name = classes.get(i);
+      g.setColor(Color.BLACK);
+      g.drawString(name.length() > 9 ? name.substring(0, 9) : name, x, y0 + h + 16);
+    }
+  }
+
+  private static void curves(
+      Graphics2D g, String title, List<Curve> repeats, int x0, int y0, int w, int h) {
+    g.setColor(Color.BLACK);
+    g.drawString(title, x0, y0 - 15);
+    g.drawRect(x0, y0, w, h);
+    int epochs = repeats.stream().mapToInt(r -> r.values().size()).max().orElse(1);
     for (int pct = 0; pct <= 100; pct += 20) {
       int y = y0 + h - h * pct / 100;
       g.setColor(new Color(230, 230, 230));
@@ -68,16 +142,16 @@ public final class ResultsPlot {
     g.drawString("epoch 1.." + epochs, x0 + w / 2 - 30, y0 + h + 18);
     g.setStroke(new BasicStroke(2f));
     for (int r = 0; r < repeats.size(); r++) {
-      List<RepeatResult.EpochRecord> hist = repeats.get(r).history();
+      List<Double> hist = repeats.get(r).values();
       g.setColor(PALETTE[r % PALETTE.length]);
       int px = -1;
       int py = -1;
       for (int e = 0; e < hist.size(); e++) {
-        if (!hist.get(e).evaluated()) {
+        if (hist.get(e) == null) {
           continue; // data.evalEveryEpochs: connect the evaluated epochs only
         }
         int x = x0 + (epochs == 1 ? w / 2 : w * e / (epochs - 1));
-        int y = y0 + h - (int) Math.round(h * clamp(hist.get(e).evalTop1()) / 100);
+        int y = y0 + h - (int) Math.round(h * clamp(hist.get(e)) / 100);
         if (px >= 0) {
           g.drawLine(px, py, x, y);
         }
@@ -86,8 +160,7 @@ public final class ResultsPlot {
         py = y;
       }
       g.drawString(
-          String.format(
-              Locale.ROOT, "seed %d: %.1f", repeats.get(r).seed(), repeats.get(r).top1Last()),
+          String.format(Locale.ROOT, "seed %d: %.1f", repeats.get(r).seed(), repeats.get(r).last()),
           x0 + 8,
           y0 + 16 + 14 * r);
     }

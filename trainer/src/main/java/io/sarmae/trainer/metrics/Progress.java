@@ -6,7 +6,9 @@ import io.sarmae.trainer.runtime.MemoryStats;
 /**
  * The document served at {@code /progress} and written to {@code progress.json} (schema in
  * docs/trainer-contract.md). Unknown values are null and left out, never NaN. {@code memory} is the
- * process's heap, RSS, peak RSS and native bytes when the document was made.
+ * process's heap, RSS, peak RSS and native bytes when the document was made. {@code evalMetric} /
+ * {@code evalValue}: fine-tuning's primary metric ({@code top1}, {@code mIoU}) and its latest value
+ * on the eval split, percent.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Progress(
@@ -26,6 +28,8 @@ public record Progress(
     String lastCheckpoint,
     Long skippedSamples,
     Long skippedSteps,
+    String evalMetric,
+    Double evalValue,
     String startedAt,
     String updatedAt,
     MemoryStats memory) {

@@ -53,6 +53,8 @@ public final class RunReporter {
   private long totalSteps;
   private long firstStep;
   private int epoch;
+  private String evalMetric;
+  private double evalValue = Double.NaN;
   private long lastStepNanos;
   private double stepSecondsEma = Double.NaN;
   private double imagesPerSecondEma = Double.NaN;
@@ -89,6 +91,8 @@ public final class RunReporter {
         new Progress(
             mode,
             phase.name(),
+            null,
+            null,
             null,
             null,
             null,
@@ -256,6 +260,12 @@ public final class RunReporter {
     republish();
   }
 
+  /** The latest eval-split value (percent) of fine-tuning's primary metric, for /progress. */
+  public synchronized void evaluated(String metric, double value) {
+    evalMetric = metric;
+    evalValue = value;
+  }
+
   public synchronized void epochDone(int completedEpochs) {
     alive();
     epoch = completedEpochs;
@@ -314,6 +324,8 @@ public final class RunReporter {
             lastCheckpoint,
             metrics.skippedSamplesCount(),
             metrics.skippedStepsCount(),
+            evalMetric,
+            Progress.finite(evalValue),
             startedAt,
             Instant.now().toString(),
             MemoryStats.sample());

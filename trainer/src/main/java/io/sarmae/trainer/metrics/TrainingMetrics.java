@@ -152,15 +152,15 @@ public final class TrainingMetrics implements AutoCloseable {
     if (!evalRegistered) {
       gauge(
           "sarmae.train.eval.accuracy",
-          "Top-1 accuracy (ratio) on the eval split after the last epoch",
+          "Primary metric (ratio: top-1 accuracy, or mIoU for segmentation) on the eval split",
           evalAccuracy,
           tags);
       gauge(
           "sarmae.train.eval.best.accuracy",
-          "Best per-epoch top-1 accuracy (ratio) of the current repeat",
+          "Best per-epoch primary metric (ratio) of the current repeat",
           evalBestAccuracy,
           tags);
-      gauge("sarmae.train.eval.loss", "Cross-entropy on the eval split", evalLoss, tags);
+      gauge("sarmae.train.eval.loss", "Mean cross-entropy on the eval split", evalLoss, tags);
       Gauge.builder("sarmae.train.repeat", repeat, AtomicLong::get)
           .description("Current repeat (0-based) of a multi-seed fine-tuning run")
           .tags(tags)

@@ -103,16 +103,26 @@ class ContractConfigTest {
     assertThat(c.model.dropPath).isEqualTo(0.1);
     assertThat(c.model.mode).isEqualTo(FinetuneConfig.Mode.FINETUNE);
     assertThat(c.data.shots).isEqualTo(10);
+    // segmentation: mmseg's ViT UperNet configs (docs/segmentation.md)
+    assertThat(c.segmentation.channels).isEqualTo(512);
+    assertThat(c.segmentation.auxChannels).isEqualTo(256);
+    assertThat(c.segmentation.auxWeight).isEqualTo(0.4);
+    assertThat(c.segmentation.dropout).isEqualTo(0.1);
+    assertThat(c.segmentation.lossNorm).isEqualTo(FinetuneConfig.LossNorm.ALL_PIXELS);
+    assertThat(c.segmentation.ratioRange).containsExactly(0.5, 2.0);
+    assertThat(c.segmentation.catMaxRatio).isEqualTo(0.75);
+    assertThat(c.segmentation.inference).isEqualTo(FinetuneConfig.Inference.WHOLE);
+    assertThat(c.segmentation.binaryClass).isNull();
   }
 
   @Test
   void reservedTasksAreRefusedNamingTheKey() {
-    for (String task : List.of("segmentation", "detection")) {
-      assertThatThrownBy(() -> ConfigLoader.loadFinetune(null, List.of("task=" + task)))
-          .isInstanceOf(ConfigException.class)
-          .hasMessageContaining("task: '" + task + "' is reserved")
-          .hasMessageContaining("use classification");
-    }
+    assertThatThrownBy(() -> ConfigLoader.loadFinetune(null, List.of("task=detection")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("task: 'detection' is reserved")
+        .hasMessageContaining("use classification or segmentation");
+    assertThat(ConfigLoader.loadFinetune(null, List.of("task=segmentation")).task)
+        .isEqualTo(FinetuneConfig.Task.SEGMENTATION);
     assertThatThrownBy(() -> ConfigLoader.loadFinetune(null, List.of("task=depth")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("task");

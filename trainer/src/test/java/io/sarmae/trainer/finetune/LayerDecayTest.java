@@ -32,6 +32,18 @@ class LayerDecayTest {
     assertThat(LayerDecay.scale("pos_embed", 24, 0.75)).isCloseTo(7.53e-4, within(1e-6));
   }
 
+  /** The segmenter's names: encoder under backbone., neck and heads are the head group. */
+  @Test
+  void segmenterNamesDecayLikeTheEncoder() {
+    assertThat(LayerDecay.layerId("backbone.cls_token", 12)).isZero();
+    assertThat(LayerDecay.layerId("backbone.patch_embed.proj.weight", 12)).isZero();
+    assertThat(LayerDecay.layerId("backbone.blocks.4.attn.qkv.weight", 12)).isEqualTo(5);
+    assertThat(LayerDecay.layerId("neck.fpn1.0.weight", 12)).isEqualTo(13);
+    assertThat(LayerDecay.layerId("decode_head.conv_seg.weight", 12)).isEqualTo(13);
+    assertThat(LayerDecay.decays("backbone.pos_embed", 3)).isFalse();
+    assertThat(LayerDecay.decays("backbone.blocks.0.attn.qkv.weight", 2)).isTrue();
+  }
+
   @Test
   void everyClassifierParameterGetsItsGroup() {
     VitClassifier model =

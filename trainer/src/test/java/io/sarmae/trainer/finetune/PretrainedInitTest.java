@@ -12,6 +12,7 @@ import io.sarmae.trainer.config.ConfigException;
 import io.sarmae.trainer.model.MaskedAutoencoderViT;
 import io.sarmae.trainer.model.VitClassifier;
 import io.sarmae.trainer.model.VitSpec;
+import io.sarmae.trainer.model.seg.UperNetSegmenter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,6 +136,40 @@ class PretrainedInitTest {
       PretrainedInit.Report r =
           PretrainedInit.apply(model, src, "depth11.safetensors", List.of("blocks.11.*"));
       assertThat(r.missing()).contains("blocks.11.attn.qkv.weight", "head.weight");
+    }
+  }
+
+  /** The segmenter's encoder goes through the same path: names, resampling, coverage check. */
+  @Test
+  void theSegmentersEncoderLoadsThroughItsParameterMap() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      Map<String, NDArray> src = pretrainingTensors(m, 32);
+      UperNetSegmenter seg =
+          UperNetSegmenter.builder()
+              .setSpec(VitSpec.of("tiny", 64, 8, 3, 16, 1, 1))
+              .setNumClasses(6)
+              .optChannels(8)
+              .optAuxChannels(4)
+              .build();
+      seg.initialize(m);
+      Map<String, Parameter> encoder = seg.backbone().encoderStateDict();
+      PretrainedInit.Report r = PretrainedInit.apply(encoder, src, "mem", List.of());
+      assertThat(r.loaded()).hasSize(4 + 12 * 12);
+      assertThat(r.missing()).isEmpty();
+      assertThat(r.posEmbedResampled()).isEqualTo("4x4 -> 8x8");
+      assertThat(
+              seg.referenceStateDict()
+                  .get("backbone.blocks.5.mlp.fc1.weight")
+                  .getArray()
+                  .toFloatArray())
+          .isEqualTo(src.get("sar_encoder.blocks.5.mlp.fc1.weight").toFloatArray());
+
+      src.keySet().removeIf(k -> k.startsWith("sar_encoder.blocks.11."));
+      assertThatThrownBy(() -> PretrainedInit.apply(encoder, src, "d11", List.of()))
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("model.allowMissing");
+      assertThat(PretrainedInit.apply(encoder, src, "d11", List.of("blocks.11.*")).missing())
+          .contains("blocks.11.attn.qkv.weight");
     }
   }
 }
