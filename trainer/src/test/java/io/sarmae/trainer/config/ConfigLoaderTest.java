@@ -95,7 +95,10 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("optim.epochs: '2.5' is not a valid integer");
     // Fractions stay fine where a number is expected.
-    assertThat(ConfigLoader.parse("optim:\n  warmupEpochs: 1.5\nalignment:\n  randomTeacher: true\n").optim.warmupEpochs)
+    assertThat(
+            ConfigLoader.parse("optim:\n  warmupEpochs: 1.5\nalignment:\n  randomTeacher: true\n")
+                .optim
+                .warmupEpochs)
         .isEqualTo(1.5);
   }
 
@@ -115,7 +118,12 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("epochs: given twice in --set optim");
     // Repeating --set for one key is how overrides layer (the last one wins), not a duplicate.
-    assertThat(ConfigLoader.load(null, List.of("optim.epochs=1", "optim.epochs=2", "alignment.randomTeacher=true")).optim.epochs)
+    assertThat(
+            ConfigLoader.load(
+                    null,
+                    List.of("optim.epochs=1", "optim.epochs=2", "alignment.randomTeacher=true"))
+                .optim
+                .epochs)
         .isEqualTo(2);
   }
 
@@ -131,7 +139,9 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("checkpoint.resume: " + dir.resolve("chekpoint-7"))
         .hasMessageContaining("not an existing folder");
-    assertThat(ConfigLoader.load(null, List.of("checkpoint.resume=" + dir, "alignment.randomTeacher=true"))
+    assertThat(
+            ConfigLoader.load(
+                    null, List.of("checkpoint.resume=" + dir, "alignment.randomTeacher=true"))
                 .checkpoint
                 .resume)
         .isEqualTo(dir.toString());

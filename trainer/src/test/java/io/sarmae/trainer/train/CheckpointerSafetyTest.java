@@ -333,7 +333,9 @@ class CheckpointerSafetyTest {
           () -> ResumeCheck.require(ck, current(batch, 2, 12, false)), "optim.batchSize 64 -> 4");
       String model =
           ConfigLoader.toYaml(
-              ConfigLoader.load(null, List.of("model.size=small", "optim.epochs=2", "alignment.randomTeacher=true")));
+              ConfigLoader.load(
+                  null,
+                  List.of("model.size=small", "optim.epochs=2", "alignment.randomTeacher=true")));
       assertMismatch(
           () -> ResumeCheck.require(ck, current(model, 2, 6, false)), "model.size tiny -> small");
       assertMismatch(
