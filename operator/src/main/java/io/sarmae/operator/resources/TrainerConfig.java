@@ -95,6 +95,7 @@ public final class TrainerConfig {
     data.put("pairedRatio", d(dt.getPairedRatio(), Defaults.DATA_PAIRED_RATIO));
     data.put("workers", i(dt.getWorkers(), Defaults.DATA_WORKERS));
     data.put("prefetchBatches", i(dt.getPrefetchBatches(), Defaults.DATA_PREFETCH_BATCHES));
+    data.put("maxImagePixels", Defaults.TRAINER_MAX_IMAGE_PIXELS);
     data.put(
         "scaling", dt.getScaling() != null ? dt.getScaling().wireName() : Defaults.DATA_SCALING);
     data.put(
@@ -184,6 +185,7 @@ public final class TrainerConfig {
     Map<String, Object> ckpt = checkpoint(c, name, spec);
     ckpt.remove("everySteps"); // fine-tuning checkpoints per epoch only
     ckpt.remove("resumeFrom"); // pretraining only: SpecValidation refuses it on a fine-tune
+    ckpt.remove("resumeWeightsOnly"); // pretraining only
     observability(c, spec);
     return Yaml.render(c);
   }
@@ -243,6 +245,8 @@ public final class TrainerConfig {
     ckpt.put("keepLast", i(cs == null ? null : cs.getKeepLast(), Defaults.CHECKPOINT_KEEP_LAST));
     // Every start of a pod group continues from the newest complete checkpoint.
     ckpt.put("resume", "auto");
+    // A group restart always finds a full checkpoint of this run; never resume weights alone.
+    ckpt.put("resumeWeightsOnly", false);
     if (cs != null && cs.getResumeFrom() != null) {
       ckpt.put("resumeFrom", CHECKPOINT_MOUNT + "/" + cs.getResumeFrom());
     }
@@ -255,6 +259,9 @@ public final class TrainerConfig {
     obs.put("logEverySteps", i(spec.getLogEverySteps(), Defaults.JOB_LOG_EVERY_STEPS));
     obs.put("progressBar", "never");
     obs.put("logFormat", "json");
+    // /healthz turns 503 after this long without a finished step, so the liveness probe restarts
+    // a hung trainer.
+    obs.put("stallTimeoutSeconds", Defaults.TRAINER_STALL_TIMEOUT_SECONDS);
   }
 
   private static Map<String, Object> section(Map<String, Map<String, Object>> c, String name) {

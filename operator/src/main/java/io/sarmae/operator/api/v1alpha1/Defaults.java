@@ -191,6 +191,15 @@ public final class Defaults {
   /** JobSpecCommon.logEverySteps */
   public static final String JOB_LOG_EVERY_STEPS = "20";
 
+  /**
+   * Trainer keys the operator renders at the trainer's own defaults without a spec field (pinned to
+   * the trainer's generated full-config files by ContractDefaultsTest): the image pixel budget, the
+   * stalled-step liveness timeout and weights-only resume (pretraining).
+   */
+  public static final long TRAINER_MAX_IMAGE_PIXELS = 16_777_216L;
+
+  public static final int TRAINER_STALL_TIMEOUT_SECONDS = 1800;
+
   /** FinetuneOptim.epochs */
   public static final String FTOPTIM_EPOCHS = "50";
 
