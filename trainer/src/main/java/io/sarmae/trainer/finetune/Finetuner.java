@@ -4,6 +4,7 @@ import ai.djl.Device;
 import io.sarmae.trainer.config.ConfigException;
 import io.sarmae.trainer.config.FinetuneConfig;
 import io.sarmae.trainer.metrics.RunReporter;
+import io.sarmae.trainer.train.Checkpointer;
 import io.sarmae.trainer.train.StopSignal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,8 +44,17 @@ public final class Finetuner {
 
   /** Runs every repeat (skipping finished ones) and writes {@code results.json}. */
   public FinetuneTask.Finished run() {
-    requireInit(config);
-    return run(FinetuneTask.open(config));
+    // One run per checkpoint folder, as in pretraining: a second trainer on the same
+    // checkpoint.dir is refused with exit 2 (CheckpointDirLocked) naming the holder.
+    try (AutoCloseable lock =
+        Checkpointer.lockFolder(Path.of(config.checkpoint.dir), config.run.id)) {
+      requireInit(config);
+      return run(FinetuneTask.open(config));
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("releasing the checkpoint.dir lock", e);
+    }
   }
 
   private <E extends FinetuneTask.Scores, R> FinetuneTask.Finished run(FinetuneTask<E, R> task) {

@@ -108,6 +108,15 @@ public final class Checkpointer implements AutoCloseable {
     return c;
   }
 
+  /**
+   * Takes the exclusive lock on {@code dir} alone (no checkpoint writer): fine-tuning holds it for
+   * the whole run while its repeats write under {@code dir/repeat-<k>}, so two trainers never share
+   * a fine-tuning checkpoint folder either. Refusal and stale-lock recovery as {@link #open}.
+   */
+  public static AutoCloseable lockFolder(Path dir, String runId) {
+    return CheckpointLock.acquire(dir, runId == null ? "" : runId);
+  }
+
   /** Releases the folder's lock, if this writer holds it. */
   @Override
   public void close() {

@@ -239,4 +239,15 @@ class FinetunerTest {
         .hasMessageContaining("aircraft (6)")
         .hasMessageContaining("vehicle (6)");
   }
+
+  @Test
+  void aSecondTrainerOnTheSameCheckpointFolderIsRefusedNamingTheHolder(@TempDir Path dir) {
+    FinetuneConfig c = config(dir);
+    try (Checkpointer holder = Checkpointer.open(Path.of(c.checkpoint.dir), 3, "uid-other")) {
+      assertThatThrownBy(() -> finetune(c, StopSignal.manual()))
+          .isInstanceOfSatisfying(
+              TrainerException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.CONFIG))
+          .hasMessageContaining("run id uid-other");
+    }
+  }
 }
