@@ -249,6 +249,32 @@ class CheckpointerSafetyTest {
   }
 
   @Test
+  void resumeFromContinuesAnotherRunOnlyUntilThisRunHasItsOwnCheckpoint(@TempDir Path dir)
+      throws Exception {
+    try (NDManager m = NDManager.newBaseManager()) {
+      Path theirs;
+      try (Checkpointer c = Checkpointer.open(dir, 3, "uid-old")) {
+        c.resume("auto", m);
+        theirs = save(c, m, 8);
+      }
+      Path mine;
+      try (Checkpointer c = Checkpointer.open(dir, 3, "uid-new")) {
+        // a re-created run: no checkpoint of its own yet, so it continues the one it names
+        assertThat(c.resume("auto", theirs.toString(), m))
+            .map(Checkpointer.Loaded::path)
+            .contains(theirs);
+        mine = save(c, m, 9);
+      }
+      try (Checkpointer c = Checkpointer.open(dir, 3, "uid-new")) {
+        // its next restart resumes its own newer checkpoint, not the named one again
+        assertThat(c.resume("auto", theirs.toString(), m))
+            .map(Checkpointer.Loaded::path)
+            .contains(mine);
+      }
+    }
+  }
+
+  @Test
   void aSecondTrainerOnTheSameFolderIsRefusedNamingTheHolder(@TempDir Path dir) {
     try (Checkpointer first = Checkpointer.open(dir, 3, "uid-a")) {
       assertThatThrownBy(() -> Checkpointer.open(dir, 3, "uid-b"))
