@@ -102,7 +102,7 @@ public abstract class JobSpecCommon {
   private Long seed;
 
   @JsonPropertyDescription(
-      "Intra-op CPU threads; 0 is the library default. Trainer key run.threads.")
+      "Intra-op CPU threads; 0 = derived: the CPU limit (else request) minus a decode share, or the trainer's own container CPU budget when resources give no CPU. Trainer key run.threads.")
   @Min(0)
   @Max(1024)
   @Default(Defaults.JOB_THREADS)
