@@ -88,7 +88,7 @@ public final class JobController {
               .orElse(Observed.PretrainState.missing());
     }
     Plan plan = Planner.plan(run, new Observed(pods, progress, ps), now, settings);
-    int writes = act(run, plan, onPodCreated);
+    int writes = act(run, plan, pods, onPodCreated);
     for (Plan.Event e : plan.events()) {
       events.record(run, e, now);
       writes++;
@@ -105,7 +105,7 @@ public final class JobController {
     return new Result(plan, changed, writes);
   }
 
-  private int act(HasMetadata run, Plan plan, Consumer<Pod> onPodCreated) {
+  private int act(HasMetadata run, Plan plan, List<Pod> observed, Consumer<Pod> onPodCreated) {
     int writes = 0;
     String ns = run.getMetadata().getNamespace();
     for (Plan.Action a : plan.actions()) {
@@ -116,6 +116,9 @@ public final class JobController {
         LOG.info(
             "{}/{}: deleting pods {} ({})", ns, run.getMetadata().getName(), d.names(), d.why());
         for (String name : d.names()) {
+          observed.stream()
+              .filter(p -> name.equals(p.getMetadata().getName()))
+              .forEach(p -> OwnDeletions.record(p.getMetadata().getUid()));
           client.pods().inNamespace(ns).withName(name).delete();
         }
       } else if (a instanceof Plan.DeleteResource) {

@@ -41,6 +41,7 @@ final class Ranks {
     for (RankStatus e : entries) {
       if (gone == null
           && e.getPodUid() != null
+          && !OwnDeletions.contains(e.getPodUid())
           && current.stream().noneMatch(p -> e.getPodUid().equals(p.getMetadata().getUid()))) {
         gone = e.getPod();
       }
@@ -79,6 +80,7 @@ final class Ranks {
   /** Whether {@code p} is terminating although this operator did not delete it. */
   boolean deletedByOthers(Pod p) {
     return Planner.terminating(p)
+        && !OwnDeletions.contains(p.getMetadata().getUid())
         && entries.stream()
             .anyMatch(
                 e ->
