@@ -18,6 +18,7 @@ import io.sarmae.trainer.model.LinearProbeHead;
 import io.sarmae.trainer.model.VitClassifier;
 import io.sarmae.trainer.model.VitSpec;
 import io.sarmae.trainer.runtime.MemoryStats;
+import io.sarmae.trainer.train.ModelFactory;
 import io.sarmae.trainer.train.StopSignal;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -184,15 +185,7 @@ public final class ClassificationTask implements FinetuneTask<Evaluation, Repeat
 
   /** The classifier a config describes (encoder spec from the ViT table). */
   public static VitClassifier buildModel(FinetuneConfig c, int classes) {
-    VitSpec spec =
-        VitSpec.of(
-            c.model.size.yamlName(),
-            c.model.imageSize,
-            c.model.patchSize,
-            c.model.inChannels,
-            16,
-            1,
-            1);
+    VitSpec spec = ModelFactory.spec(c);
     VitClassifier.Pool pool =
         c.model.pool == FinetuneConfig.Pool.AVG ? VitClassifier.Pool.AVG : VitClassifier.Pool.TOKEN;
     return c.model.mode == FinetuneConfig.Mode.LINPROBE

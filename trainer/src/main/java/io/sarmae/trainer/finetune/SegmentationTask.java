@@ -19,6 +19,7 @@ import io.sarmae.trainer.model.VitSpec;
 import io.sarmae.trainer.model.seg.SegmentationLoss;
 import io.sarmae.trainer.model.seg.SlidingWindow;
 import io.sarmae.trainer.model.seg.UperNetSegmenter;
+import io.sarmae.trainer.train.ModelFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -208,15 +209,7 @@ public final class SegmentationTask implements FinetuneTask<SegEvaluation, SegRe
 
   /** The segmenter a config describes for {@code classes} classes (not initialised). */
   public static UperNetSegmenter buildModel(FinetuneConfig c, int classes) {
-    VitSpec spec =
-        VitSpec.of(
-            c.model.size.yamlName(),
-            c.model.imageSize,
-            c.model.patchSize,
-            c.model.inChannels,
-            16,
-            1,
-            1);
+    VitSpec spec = ModelFactory.spec(c);
     return UperNetSegmenter.builder()
         .setSpec(spec)
         .setNumClasses(classes)

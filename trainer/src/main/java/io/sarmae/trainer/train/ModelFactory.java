@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import io.sarmae.trainer.config.ConfigException;
+import io.sarmae.trainer.config.FinetuneConfig;
 import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.model.Dinov3Spec;
 import io.sarmae.trainer.model.Dinov3Vit;
@@ -47,6 +48,21 @@ public final class ModelFactory {
         c.model.decoderDim,
         c.model.decoderDepth,
         c.model.decoderHeads);
+  }
+
+  /**
+   * The encoder spec of a fine-tuning config (every task's backbone). Fine-tuning has no decoder;
+   * its fields are placeholders (16-d, 1 block, 1 head) that no fine-tuning model reads.
+   */
+  public static VitSpec spec(FinetuneConfig c) {
+    return VitSpec.of(
+        c.model.size.yamlName(),
+        c.model.imageSize,
+        c.model.patchSize,
+        c.model.inChannels,
+        16,
+        1,
+        1);
   }
 
   /** Builds, initialises (engine RNG, so seeded) and loads optional weights. */
