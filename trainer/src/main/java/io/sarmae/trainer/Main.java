@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
       WeightsCommand.class,
       EmbedCommand.class,
       io.sarmae.trainer.bench.StepBenchmark.class,
+      io.sarmae.trainer.bench.AttentionBenchmark.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

@@ -12,6 +12,7 @@ import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.dist.ProcessGroup;
 import io.sarmae.trainer.model.SarmaePretrainModel;
 import io.sarmae.trainer.model.VitSpec;
+import io.sarmae.trainer.ops.Attention;
 import io.sarmae.trainer.pretrain.StepInputs;
 import io.sarmae.trainer.pretrain.TrainStep;
 import io.sarmae.trainer.train.Gradients;
@@ -84,6 +85,15 @@ public final class StepBenchmark implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0")
   long seed;
 
+  @Option(names = "--device", defaultValue = "cpu", description = "cpu|gpu (the first GPU).")
+  String device;
+
+  @Option(
+      names = "--attention",
+      defaultValue = "plain",
+      description = "Attention kernel: plain (DJL matmul + softmax) or fused (ops bridge).")
+  String attention;
+
   @Option(
       names = "--phases",
       description =
@@ -112,12 +122,13 @@ public final class StepBenchmark implements Callable<Integer> {
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
 
     TrainerConfig config = config();
+    Attention.use(config.model.attention);
     // WORLD_SIZE > 1 (the pods' environment): each step also sums the gradients over the ranks,
     // timed on its own, as the training loop does.
     Rendezvous rendezvous = Rendezvous.fromEnv(System.getenv());
     ProcessGroup group = rendezvous.connect(config.distributed);
     Engine.getInstance().setRandomSeed((int) (seed & 0x7fffffff));
-    Device[] devices = {Device.cpu()};
+    Device[] devices = {"gpu".equals(device) ? Device.gpu() : Device.cpu()};
     VitSpec spec = ModelFactory.spec(config);
     try (NDManager root = NDManager.newBaseManager(devices[0])) {
       SarmaePretrainModel model = ModelFactory.pretrainModel(config, root);
@@ -187,6 +198,7 @@ public final class StepBenchmark implements Callable<Integer> {
       json.append(",\"batch\":").append(batch);
       json.append(",\"image\":").append(image);
       json.append(",\"alignment\":").append(alignment);
+      json.append(",\"attention\":\"").append(Attention.kernel().yamlName()).append('"');
       json.append(",\"world\":").append(group.worldSize());
       json.append(",\"rank\":").append(group.rank());
       if (group.isDistributed()) {
@@ -256,6 +268,7 @@ public final class StepBenchmark implements Callable<Integer> {
     c.model.size = TrainerConfig.ModelSize.valueOf(size.toUpperCase(Locale.ROOT));
     c.model.imageSize = image;
     c.model.patchSize = patch;
+    c.model.attention = TrainerConfig.AttentionKernel.valueOf(attention.toUpperCase(Locale.ROOT));
     // Reference decoder and masking (§1.1) and optimiser (§5.1) are the config defaults; state
     // them so the benchmark does not drift if a default changes.
     c.model.decoderDim = 512;

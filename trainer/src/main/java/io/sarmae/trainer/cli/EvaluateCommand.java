@@ -23,6 +23,7 @@ import io.sarmae.trainer.finetune.SegmentationTask;
 import io.sarmae.trainer.metrics.TerminationMessage;
 import io.sarmae.trainer.model.VitClassifier;
 import io.sarmae.trainer.model.seg.UperNetSegmenter;
+import io.sarmae.trainer.ops.Attention;
 import io.sarmae.trainer.train.CheckpointState;
 import io.sarmae.trainer.train.Checkpointer;
 import io.sarmae.trainer.train.Devices;
@@ -117,6 +118,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       }
     }
     String splitName = split != null ? split : cfg.data.evalSplit;
+    Attention.use(cfg.model.attention);
     if (cfg.task == FinetuneConfig.Task.SEGMENTATION) {
       return segmentation(cfg, splitName);
     }

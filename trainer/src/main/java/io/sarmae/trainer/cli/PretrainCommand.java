@@ -4,6 +4,7 @@ import ai.djl.Device;
 import io.sarmae.trainer.config.ConfigLoader;
 import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.dist.ProcessGroup;
+import io.sarmae.trainer.ops.Attention;
 import io.sarmae.trainer.pretrain.Pretrainer;
 import io.sarmae.trainer.runtime.PodFit;
 import io.sarmae.trainer.train.Devices;
@@ -65,6 +66,7 @@ public final class PretrainCommand implements Callable<Integer> {
     return RunHarness.run(
         run,
         reporter -> {
+          Attention.use(cfg.model.attention);
           Device[] devices = Devices.select(cfg.run.device);
           StopSignal stop = StopSignal.install();
           ProcessGroup group = rendezvous.connect(cfg.distributed);

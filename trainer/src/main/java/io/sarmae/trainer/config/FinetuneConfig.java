@@ -50,6 +50,9 @@ public final class FinetuneConfig {
     public Pool pool = Pool.AVG;
     public double dropPath = 0.1;
 
+    /** The attention kernel of the ViT encoder: docs/performance.md. */
+    public TrainerConfig.AttentionKernel attention = TrainerConfig.AttentionKernel.AUTO;
+
     /**
      * Pretrained weights: a pretraining checkpoint folder of this trainer ({@code
      * checkpoint-*}/{@code final}) or a safetensors/npz file with timm/MAE names. Unset trains from

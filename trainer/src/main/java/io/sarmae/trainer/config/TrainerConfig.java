@@ -45,6 +45,9 @@ public final class TrainerConfig {
     public double maskRatio = 0.75;
     public boolean normPixLoss = false;
 
+    /** The attention kernel of every ViT (encoder, decoder, teacher): docs/performance.md. */
+    public AttentionKernel attention = AttentionKernel.AUTO;
+
     /**
      * Globs of encoder tensors that {@code checkpoint.initWeights} may lack or hold in another
      * shape (they keep their random initialisation); any other gap is an error.
@@ -183,6 +186,16 @@ public final class TrainerConfig {
     default String yamlName() {
       return ((Enum<?>) this).name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
+  }
+
+  /** {@code model.attention}: the attention kernel of every ViT ({@code ops.Attention}). */
+  public enum AttentionKernel implements ConfigEnum {
+    /** FUSED when the ops bridge loads (verified libtorch, bridge built), else PLAIN (logged). */
+    AUTO,
+    /** DJL's matmul + softmax (the N x N attention matrix is materialised and kept). */
+    PLAIN,
+    /** libtorch's own scaled_dot_product_attention through the ops bridge (libsarmae_ops.so). */
+    FUSED
   }
 
   public enum Device implements ConfigEnum {

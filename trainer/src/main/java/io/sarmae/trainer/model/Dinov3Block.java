@@ -12,6 +12,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
+import io.sarmae.trainer.ops.Attention;
 import java.util.Map;
 
 /**
@@ -112,10 +113,16 @@ public final class Dinov3Block extends FixedShapeBlock {
     NDArray q = rope(qkvHeads.get(0), sin, cos); // (B, h, N, hd)
     NDArray k = rope(qkvHeads.get(1), sin, cos); // (B, h, N, hd)
     NDArray v = qkvHeads.get(2); // (B, h, N, hd)
-    NDArray scaleT = z.getManager().create(scale).toType(z.getDataType(), false);
-    NDArray attn = q.mul(scaleT).matMul(k.transpose(0, 1, 3, 2)).softmax(-1); // (B, h, N, N)
+    NDArray mixed;
+    if (Attention.fused()) {
+      mixed = Attention.fusedAttention(q, k, v, scale); // (B, h, N, hd)
+    } else {
+      NDArray scaleT = z.getManager().create(scale).toType(z.getDataType(), false);
+      NDArray attn = q.mul(scaleT).matMul(k.transpose(0, 1, 3, 2)).softmax(-1); // (B, h, N, N)
+      mixed = attn.matMul(v); // (B, h, N, hd)
+    }
     NDArray out =
-        attn.matMul(v) // (B, h, N, hd)
+        mixed
             .transpose(0, 2, 1, 3) // (B, N, h, hd)
             .reshape(batch, tokens, dim); // (B, N, d)
     return proj.apply(ps, out, training); // (B, N, d)

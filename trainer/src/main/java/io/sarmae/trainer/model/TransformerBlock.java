@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import io.sarmae.trainer.ops.Attention;
 import java.util.Map;
 
 /**
@@ -85,10 +86,16 @@ public final class TransformerBlock extends UnaryBlock {
     NDArray v = qkvHeads.get(2).reshape(batch * heads, tokens, headDim); // (B*h, N, hd)
     // The scale is a tensor on the activation's manager: a Java number here would be wrapped in
     // a temporary that can be freed before backward (TOOLCHAIN.md).
-    NDArray scaleT = z.getManager().create(scale).toType(z.getDataType(), false);
-    NDArray attn = q.mul(scaleT).batchMatMul(k.transpose(0, 2, 1)).softmax(-1); // (B*h, N, N)
+    NDArray mixed;
+    if (Attention.fused()) {
+      mixed = Attention.fusedAttention(q, k, v, scale); // (B*h, N, hd)
+    } else {
+      NDArray scaleT = z.getManager().create(scale).toType(z.getDataType(), false);
+      NDArray attn = q.mul(scaleT).batchMatMul(k.transpose(0, 2, 1)).softmax(-1); // (B*h, N, N)
+      mixed = attn.batchMatMul(v); // (B*h, N, hd)
+    }
     NDArray out =
-        attn.batchMatMul(v) // (B*h, N, hd)
+        mixed
             .reshape(batch, heads, tokens, headDim) // (B, h, N, hd)
             .transpose(0, 2, 1, 3) // (B, N, h, hd)
             .reshape(batch, tokens, dim); // (B, N, d)

@@ -1,0 +1,23 @@
+package io.sarmae.trainer.ops;
+
+/**
+ * The JNI entry points of {@code libsarmae_ops.so} (src/main/native/sarmae_ops.cpp). Load the
+ * library through {@link OpsLibrary#load} first. Tensor arguments are DJL's PyTorch handles ({@code
+ * PtNDArray#getHandle}); a returned handle is a new tensor that the caller wraps in a {@code
+ * PtNDArray}, whose manager frees it.
+ */
+final class OpsNative {
+  private OpsNative() {}
+
+  /** Bumped whenever a signature below changes; {@link OpsLibrary} checks it after loading. */
+  static final int ABI_VERSION = 1;
+
+  static native int abiVersion();
+
+  /**
+   * {@code at::scaled_dot_product_attention(q, k, v, attn_mask=None, dropout_p=0, is_causal,
+   * scale)}: {@code softmax(q k^T * scale) v} over the last two dimensions, recorded into autograd.
+   */
+  static native long scaledDotProductAttention(
+      long q, long k, long v, double scale, boolean causal);
+}
