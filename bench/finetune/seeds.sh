@@ -6,16 +6,17 @@
 # (seeds_summary.py: t-interval over pretraining seeds).
 #
 # Arms (ARMS):
-#   scratch  no pretraining: the classifier's encoder is freshly initialised from the fine-tuning
-#            seed (the trainer's ViT init: trunc-normal 0.02 linears, sin-cos position embedding),
-#            so it is one run, the same for every pretraining seed;
+#   scratch  no pretraining: the classifier is initialised as MAE initialises a ViT (Xavier-uniform
+#            linears and patch embedding, zero biases, cls token N(0, 0.02), fixed 2-D sin-cos
+#            position embedding, head trunc-normal 2e-5), seeded by the fine-tuning seed
+#            (run.seed + k), so it is one run, paired with every pretraining seed;
 #   mae      MAE pretraining (noise.enabled=false, alignment off);
 #   sare     MAE + SARE speckle injection (noise.enabled=true, alignment off);
 #   sarc     SARE + SARC alignment to a FIXED RANDOM TEACHER (alignment.randomTeacher=true, no
 #            optical weights: the stem teacher is a seeded random patch projection + LayerNorm).
 #            The chips have no optical image, so this arm's data pairs every chip with itself
 #            (chips-paired/OPT -> the same files as chips-paired/SAR): the alignment target is a
-#            random projection of the clean-of-injected-noise SAR chip. It measures what aligning
+#            random projection of the SAR chip without SARE's injected speckle. It measures what aligning
 #            to a random teacher does, not what SARC with a real optical teacher does.
 # Pretraining data: SCENES unlabelled target chips (synth-data --kind classification, seed
 # CHIPS_SEED, labels discarded), as run.sh's PRETRAIN_DATA=chips. Each pretraining arm uses
