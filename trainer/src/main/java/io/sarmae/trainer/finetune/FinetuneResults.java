@@ -11,8 +11,8 @@ import java.util.Map;
  * docs/trainer-contract.md}, "Fine-tuning"). Standard deviations are <em>population</em> standard
  * deviations ({@code numpy.std}, ddof 0), as the reference's {@code exp_record.npy} (§6.8). {@code
  * mode} is {@code finetune} or {@code linprobe}; files written before it existed lack it and read
- * as null (they are fine-tuning results). {@code resplit} is {@code data.resplit} ({@code perRepeat}
- * or {@code fixed}); files written before it existed lack it and were {@code perRepeat}.
+ * as null (they are fine-tuning results). {@code resplit} is {@code data.resplit} ({@code
+ * perRepeat} or {@code fixed}); files written before it existed lack it and were {@code perRepeat}.
  */
 public record FinetuneResults(
     int format,

@@ -19,8 +19,8 @@ import java.util.List;
  *
  * @param protocol {@code all}, {@code kshot} or {@code fraction}
  * @param seed the seed that drew the subset ({@code run.seed} under {@code data.resplit: fixed},
- *     {@code run.seed + k} under {@code perRepeat}); the repeat's training seed is {@code run.seed +
- *     k} either way
+ *     {@code run.seed + k} under {@code perRepeat}); the repeat's training seed is {@code run.seed
+ *     + k} either way
  * @param shots k for {@code kshot}, else null
  * @param fraction for {@code fraction}, else null
  * @param resplit {@code data.resplit}: {@code perRepeat} or {@code fixed} (null in manifests
@@ -60,6 +60,7 @@ public record Manifest(
         samples,
         FinetuneConfig.Resplit.PER_REPEAT.yamlName());
   }
+
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

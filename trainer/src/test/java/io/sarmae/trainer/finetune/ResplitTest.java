@@ -142,9 +142,7 @@ class ResplitTest {
         segmentationManifests(segmentation(dir.resolve("fixed"), "data.resplit=fixed"));
     assertThat(fixed).extracting(SegManifest::seed).containsOnly(7L);
     assertThat(fixed).extracting(SegManifest::resplit).containsOnly("fixed");
-    assertThat(fixed)
-        .extracting(SegManifest::stems)
-        .containsOnly(per.get(0).stems());
+    assertThat(fixed).extracting(SegManifest::stems).containsOnly(per.get(0).stems());
   }
 
   @Test
@@ -157,8 +155,7 @@ class ResplitTest {
   }
 
   @Test
-  void lrScalesWithTheBatchActuallyUsedAndResultsRecordResplit(@TempDir Path dir)
-      throws Exception {
+  void lrScalesWithTheBatchActuallyUsedAndResultsRecordResplit(@TempDir Path dir) throws Exception {
     // 2-shot x 6 classes = 12 images < optim.batchSize 64: one step per epoch with a batch of 12,
     // so the peak lr is blr * 12 / 256, not blr * 64 / 256. No warmup: the first step is the peak.
     FinetuneConfig c =

@@ -40,6 +40,7 @@ public record SegManifest(
       List<String> stems) {
     this(format, protocol, seed, images, fraction, split, classes, stems, "perRepeat");
   }
+
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
