@@ -49,6 +49,7 @@ def path_of(work, flat, arm, seed):
 def per_seed_means(work, flat, arm, seeds):
     """{metric: [mean over repeats for each seed]}, plus the repeat count per seed."""
     out = {name: [] for name, _ in METRICS}
+    out.update({"sd " + name: [] for name, _ in METRICS})
     counts = []
     for seed in seeds:
         p = path_of(work, flat, arm, seed)
@@ -59,6 +60,7 @@ def per_seed_means(work, flat, arm, seeds):
         counts.append(len(reps))
         for name, get in METRICS:
             out[name].append(statistics.fmean(get(r) for r in reps))
+            out["sd " + name].append(statistics.pstdev(get(r) for r in reps))
     return out, counts
 
 
@@ -91,9 +93,8 @@ def main():
         for name, _ in METRICS:
             v = data[arm][name]
             if arm == "scratch":
-                cells = f"{v[0]:.2f} (no pretraining seed; same run for all)"
                 print(f"| {arm} | {name} | " + " | ".join(f"{x:.2f}" for x in v)
-                      + f" | {cells} |")
+                      + f" | {v[0]:.2f} (one run, no pretraining seed) |")
             else:
                 print(f"| {arm} | {name} | " + " | ".join(f"{x:.2f}" for x in v)
                       + f" | {fmt(*t_interval(v))} |")
@@ -114,6 +115,11 @@ def main():
             print(f"| {x} − {y} | {name} | " + " | ".join(f"{v:+.2f}" for v in d)
                   + f" | {fmt(*t_interval(d))} |")
     print()
+    print("Within one encoder: population std over the fine-tuning repeats (splits and training"
+          " seeds), mean over pretraining seeds:")
+    for arm in arms:
+        print(f"  {arm:8} " + ", ".join(
+            f"{name} {statistics.fmean(data[arm]['sd ' + name]):.2f}" for name, _ in METRICS))
     print("repeats per run: " + ", ".join(
         f"{arm} {data[arm]['_counts']}" for arm in arms))
 
