@@ -16,14 +16,16 @@
 #            optical weights: the stem teacher is a seeded random patch projection + LayerNorm).
 #            The chips have no optical image, so this arm's data pairs every chip with itself
 #            (chips-paired/OPT -> the same files as chips-paired/SAR): the alignment target is a
-#            random projection of the SAR chip without SARE's injected speckle. It measures what aligning
-#            to a random teacher does, not what SARC with a real optical teacher does.
-# Pretraining data: SCENES unlabelled target chips (synth-data --kind classification, seed
-# CHIPS_SEED, labels discarded), as run.sh's PRETRAIN_DATA=chips. Each pretraining arm uses
-# run.seed=<seed>; fine-tuning always uses run.seed=FT_SEED with REPEATS repeats.
+#            random projection of the SAR chip without SARE's injected speckle. It measures what
+#            aligning to a random teacher does, not what SARC with a real optical teacher does.
+# Pretraining data: unlabelled target chips (synth-data --kind classification, seed CHIPS_SEED,
+# labels discarded), as run.sh's PRETRAIN_DATA=chips, but only the PNG ones are listed (the
+# generator writes about 10 % as 16-bit TIFF; SCENES=4096 gives 3,690 PNG chips). Each
+# pretraining uses run.seed=<seed>; fine-tuning always uses run.seed=FT_SEED with REPEATS repeats.
 # Three runs go at a time (JOBS); everything at nice 19 with one intra-op thread. Example (the run
-# docs/results.md reports):
-#   SEEDS="1 2 3" SCENES=4096 PRETRAIN_EPOCHS=4 FT_EPOCHS=30 REPEATS=3 \
+# docs/results.md reports; seed 3 ran as a second invocation with SEEDS=3 ARMS="mae sare sarc" in
+# the same folder, at the same time, to fit the time):
+#   SEEDS="1 2 3" SCENES=4096 PRETRAIN_EPOCHS=4 FT_EPOCHS=20 EVAL_EVERY=10 REPEATS=3 JOBS=3 \
 #     bench/finetune/seeds.sh /tmp/fid17-seeds
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -43,7 +45,7 @@ EVAL_PER_CLASS=${EVAL_PER_CLASS:-20}
 SHOTS=${SHOTS:-10}
 REPEATS=${REPEATS:-3}
 FT_SEED=${FT_SEED:-0}
-FT_EPOCHS=${FT_EPOCHS:-30}
+FT_EPOCHS=${FT_EPOCHS:-20}
 FT_BATCH=${FT_BATCH:-20}
 FT_LR=${FT_LR:-1e-3}
 EVAL_EVERY=${EVAL_EVERY:-10}

@@ -4,8 +4,9 @@
 # SAR land-cover scenes, mmsegmentation layout), small images, from scratch and from each
 # pretrained encoder of each seed in SEEDS. WORK is the seeds.sh work folder (its
 # pretrain-<arm>-s<seed>/ckpt/final are read); results go to WORK/seg-<arm>[-s<seed>]/.
-# Example (docs/results.md):
-#   SEEDS="1 2 3" ARMS="scratch mae sare sarc" SEG_EPOCHS=20 bench/finetune/seg.sh /tmp/fid17-seeds
+# Example (the run docs/results.md reports):
+#   SEEDS="1 2 3" ARMS="scratch mae sare" SEG_EPOCHS=15 REPEATS=1 JOBS=2 \
+#     bench/finetune/seg.sh /tmp/fid17-seeds
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin="$here/../../trainer/bin/sarmae-trainer"
@@ -20,7 +21,7 @@ SEG_EVAL=${SEG_EVAL:-24}
 SEG_EPOCHS=${SEG_EPOCHS:-20}
 SEG_BATCH=${SEG_BATCH:-8}
 SEG_LR=${SEG_LR:-1e-3}
-REPEATS=${REPEATS:-2}
+REPEATS=${REPEATS:-1}
 JOBS=${JOBS:-3}
 cd "$work"
 export bin MODEL SIZE PATCH SEG_EPOCHS SEG_BATCH SEG_LR REPEATS
