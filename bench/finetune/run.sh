@@ -16,7 +16,8 @@
 # images from the classification generator with another seed (CHIPS_SEED, default 3; it must
 # differ from the labelled benchmark's LABELLED_SEED, default 1, so no Val/Test image is seen in
 # pretraining), labels discarded, laid out as SAR-1M (chips/SAR -> the generator's Train/ folder,
-# chips/unpaired.json listing every image). The run docs/results.md reports as conclusive:
+# chips/unpaired.json listing every image). The run docs/results.md reports (one pretraining seed
+# per arm; bench/finetune/seeds.sh runs several):
 #   THREADS=1 PATCH=8 PRETRAIN_DATA=chips SCENES=8192 PRETRAIN_EPOCHS=20 FT_EPOCHS=50 \
 #     EVAL_EVERY=10 bench/finetune/run.sh /tmp/exp4/main
 set -euo pipefail

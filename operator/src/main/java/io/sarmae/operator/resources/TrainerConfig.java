@@ -165,6 +165,9 @@ public final class TrainerConfig {
     if (p.getFraction() != null) {
       data.put("fraction", p.getFraction());
     }
+    if (p.getResplit() != null) {
+      data.put("resplit", p.getResplit().wireName());
+    }
     FinetuneOptim o = spec.getOptim() != null ? spec.getOptim() : new FinetuneOptim();
     Map<String, Object> optim = section(c, "optim");
     optim.put("epochs", i(o.getEpochs(), Defaults.FTOPTIM_EPOCHS));

@@ -149,4 +149,20 @@ class TrainerConfigTest {
     String set = TrainerConfig.renderFinetune("ft", "uid-ft", ft.getSpec(), "/w");
     assertThat(set).contains("  blr: 0.05\n").contains("  weightDecay: 0.001\n");
   }
+
+  @Test
+  void protocolResplitRendersDataResplitOnlyWhenSet() {
+    var ft = Fixtures.finetune40();
+    String unset = TrainerConfig.renderFinetune("ft", "uid-ft", ft.getSpec(), "/w");
+    // unset: the trainer's default (perRepeat) applies; nothing rendered
+    assertThat(unset).doesNotContain("resplit");
+
+    ft.getSpec().getProtocol().setResplit(io.sarmae.operator.api.v1alpha1.Resplit.FIXED);
+    String fixed = TrainerConfig.renderFinetune("ft", "uid-ft", ft.getSpec(), "/w");
+    assertThat(fixed).contains("  resplit: fixed\n").contains("  protocol: kshot\n");
+
+    ft.getSpec().getProtocol().setResplit(io.sarmae.operator.api.v1alpha1.Resplit.PER_REPEAT);
+    String per = TrainerConfig.renderFinetune("ft", "uid-ft", ft.getSpec(), "/w");
+    assertThat(per).contains("  resplit: perRepeat\n");
+  }
 }

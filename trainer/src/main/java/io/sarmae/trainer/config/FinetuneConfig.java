@@ -1,6 +1,7 @@
 package io.sarmae.trainer.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -77,6 +78,14 @@ public final class FinetuneConfig {
     public Protocol protocol = Protocol.ALL;
     public int shots = 10;
     public double fraction = 0.3;
+
+    /**
+     * Whether the {@code kshot}/{@code fraction} subset is drawn again for every repeat (seed
+     * {@code run.seed + k}, the default) or once from {@code run.seed} and shared by every repeat,
+     * which then differ only in the training seed (the paper's one split folder).
+     */
+    public Resplit resplit = Resplit.PER_REPEAT;
+
     public TrainerConfig.Scaling scaling = TrainerConfig.Scaling.PERCENTILE;
 
     /** As {@code data.maxImagePixels} of pretraining: larger images are skipped and counted. */
@@ -232,6 +241,20 @@ public final class FinetuneConfig {
     FRACTION
   }
 
+  /** How the labelled subset of the {@code kshot} and {@code fraction} protocols is drawn. */
+  public enum Resplit implements TrainerConfig.ConfigEnum {
+    /** A new subset per repeat, drawn with seed {@code run.seed + k} (default). */
+    PER_REPEAT,
+    /** One subset, drawn with {@code run.seed}, for every repeat (the reference's protocol). */
+    FIXED;
+
+    @JsonValue
+    @Override
+    public String yamlName() {
+      return this == PER_REPEAT ? "perRepeat" : "fixed";
+    }
+  }
+
   public enum InputNormalization implements TrainerConfig.ConfigEnum {
     /** {@code 2x - 1}, the [-1, 1] range pretraining fed the encoder (default). */
     SYMMETRIC,
@@ -241,6 +264,21 @@ public final class FinetuneConfig {
 
   /** {@code lr} if given, else {@code blr * batchSize / 256} (reference §6.6). */
   public double peakLr() {
-    return optim.lr != null ? optim.lr : optim.blr * optim.batchSize / 256.0;
+    return peakLr(optim.batchSize);
+  }
+
+  /**
+   * The peak lr for the batch a repeat actually trains with: {@code lr} if given (an absolute lr,
+   * used as is), else {@code blr * usedBatch / 256}. A k-shot subset smaller than {@code
+   * optim.batchSize} trains with batches of the subset's size, so the linear scaling rule scales
+   * with that, not with the configured batch.
+   */
+  public double peakLr(int usedBatch) {
+    return optim.lr != null ? optim.lr : optim.blr * usedBatch / 256.0;
+  }
+
+  /** The seed that draws repeat {@code k}'s labelled subset under {@code data.resplit}. */
+  public long splitSeed(int k) {
+    return data.resplit == Resplit.FIXED ? run.seed : run.seed + k;
   }
 }

@@ -143,19 +143,22 @@ public final class ClassificationTask implements FinetuneTask<Evaluation, Repeat
 
   @Override
   public Repeat<Evaluation> repeat(int k, long seed) {
-    List<ImageFolder.Sample> subset = subset(config.data, train, seed);
+    // data.resplit: fixed draws every repeat's subset with run.seed; seed still trains repeat k.
+    long splitSeed = config.splitSeed(k);
+    List<ImageFolder.Sample> subset = subset(config.data, train, splitSeed);
     String manifestName = "split-repeat" + k + ".json";
     boolean kShot = config.data.protocol == FinetuneConfig.Protocol.KSHOT;
     boolean fraction = config.data.protocol == FinetuneConfig.Protocol.FRACTION;
     new Manifest(
             Manifest.FORMAT,
             config.data.protocol.yamlName(),
-            seed,
+            splitSeed,
             kShot ? config.data.shots : null,
             fraction ? config.data.fraction : null,
             config.data.trainSplit,
             train.classes(),
-            subset)
+            subset,
+            config.data.resplit.yamlName())
         .write(Path.of(config.run.outputDir).resolve(manifestName));
     LabelledImages images =
         LabelledImages.decode(
@@ -394,7 +397,8 @@ public final class ClassificationTask implements FinetuneTask<Evaluation, Repeat
             config.model.init,
             results,
             FinetuneResults.aggregate(results),
-            MemoryStats.sample());
+            MemoryStats.sample(),
+            config.data.resplit.yamlName());
     out.write(outputDir.resolve("results.json"));
     ResultsPlot.write(out, outputDir.resolve("results.png"));
     FinetuneResults.Aggregate a = out.aggregate();

@@ -11,7 +11,8 @@ import java.util.Map;
  * docs/trainer-contract.md}, "Fine-tuning"). Standard deviations are <em>population</em> standard
  * deviations ({@code numpy.std}, ddof 0), as the reference's {@code exp_record.npy} (§6.8). {@code
  * mode} is {@code finetune} or {@code linprobe}; files written before it existed lack it and read
- * as null (they are fine-tuning results).
+ * as null (they are fine-tuning results). {@code resplit} is {@code data.resplit} ({@code
+ * perRepeat} or {@code fixed}); files written before it existed lack it and were {@code perRepeat}.
  */
 public record FinetuneResults(
     int format,
@@ -24,7 +25,8 @@ public record FinetuneResults(
     String init,
     List<RepeatResult> repeats,
     Aggregate aggregate,
-    MemoryStats memory) {
+    MemoryStats memory,
+    String resplit) {
 
   public static final int FORMAT = 1;
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.TrainerException;
+import io.sarmae.trainer.config.FinetuneConfig;
 import io.sarmae.trainer.data.ImageFolder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,8 +18,13 @@ import java.util.List;
  * the class names, and every image with its label (paths relative to {@code data.path}).
  *
  * @param protocol {@code all}, {@code kshot} or {@code fraction}
+ * @param seed the seed that drew the subset ({@code run.seed} under {@code data.resplit: fixed},
+ *     {@code run.seed + k} under {@code perRepeat}); the repeat's training seed is {@code run.seed
+ *     + k} either way
  * @param shots k for {@code kshot}, else null
  * @param fraction for {@code fraction}, else null
+ * @param resplit {@code data.resplit}: {@code perRepeat} or {@code fixed} (null in manifests
+ *     written before the key existed, which were all {@code perRepeat})
  */
 public record Manifest(
     int format,
@@ -28,9 +34,33 @@ public record Manifest(
     Double fraction,
     String split,
     List<String> classes,
-    List<ImageFolder.Sample> samples) {
+    List<ImageFolder.Sample> samples,
+    String resplit) {
 
   public static final int FORMAT = 1;
+
+  /** Without {@code resplit}: a manifest of the {@code perRepeat} draw. */
+  public Manifest(
+      int format,
+      String protocol,
+      long seed,
+      Integer shots,
+      Double fraction,
+      String split,
+      List<String> classes,
+      List<ImageFolder.Sample> samples) {
+    this(
+        format,
+        protocol,
+        seed,
+        shots,
+        fraction,
+        split,
+        classes,
+        samples,
+        FinetuneConfig.Resplit.PER_REPEAT.yamlName());
+  }
+
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

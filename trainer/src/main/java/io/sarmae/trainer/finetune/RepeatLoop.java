@@ -29,6 +29,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -140,8 +141,22 @@ final class RepeatLoop<E extends FinetuneTask.Scores> {
       checkpointer = new Checkpointer(ckDir, config.checkpoint.keepLast);
       bestCheckpointer = new Checkpointer(ckDir.resolve("best"), 1);
       int[] start = resume(root);
+      // The linear scaling rule uses the batch the repeat trains with: a k-shot subset smaller
+      // than optim.batchSize trains with batches of its own size.
+      double peakLr = config.peakLr(batch);
+      if (batch < config.optim.batchSize) {
+        LOG.info(
+            "Repeat {}: {} training images < optim.batchSize {}, so batches of {}; peak lr {}",
+            k,
+            data.size(),
+            config.optim.batchSize,
+            batch,
+            config.optim.lr != null
+                ? String.format(Locale.ROOT, "%.3g (optim.lr, absolute, not scaled)", peakLr)
+                : String.format(Locale.ROOT, "%.3g = optim.blr * %d / 256", peakLr, batch));
+      }
       LrSchedule lrs =
-          new LrSchedule(config.peakLr(), config.optim.minLr, config.optim.warmupEpochs, epochs);
+          new LrSchedule(peakLr, config.optim.minLr, config.optim.warmupEpochs, epochs);
       reporter.start(
           epochs * repeats,
           stepsPerRepeat * repeats,

@@ -12,7 +12,8 @@ import java.util.function.Function;
  * {@code results.json} of {@code task: segmentation}: every repeat and mean &plusmn; population std
  * over repeats (as {@link FinetuneResults}) of mIoU (last and best epoch, the primary metric),
  * mAcc, aAcc, each class's IoU and the binary IoU; a class whose IoU is undefined in a repeat is
- * left out of that class's statistic.
+ * left out of that class's statistic. {@code resplit} is {@code data.resplit} ({@code perRepeat} or
+ * {@code fixed}; absent in files written before the key existed, which were {@code perRepeat}).
  */
 public record SegResults(
     int format,
@@ -23,7 +24,8 @@ public record SegResults(
     List<String> classes,
     String init,
     List<SegRepeatResult> repeats,
-    Aggregate aggregate) {
+    Aggregate aggregate,
+    String resplit) {
 
   public static final int FORMAT = 1;
 

@@ -167,18 +167,21 @@ public final class SegmentationTask implements FinetuneTask<SegEvaluation, SegRe
 
   @Override
   public Repeat<SegEvaluation> repeat(int k, long seed) {
-    List<SegDataset.Sample> subset = subset(config.data, train, seed);
+    // data.resplit: fixed draws every repeat's subset with run.seed; seed still trains repeat k.
+    long splitSeed = config.splitSeed(k);
+    List<SegDataset.Sample> subset = subset(config.data, train, splitSeed);
     String manifestName = "split-repeat" + k + ".json";
     FinetuneConfig.Protocol p = config.data.protocol;
     new SegManifest(
             SegManifest.FORMAT,
             p == FinetuneConfig.Protocol.KSHOT ? "kimages" : p.yamlName(),
-            seed,
+            splitSeed,
             p == FinetuneConfig.Protocol.KSHOT ? config.data.shots : null,
             p == FinetuneConfig.Protocol.FRACTION ? config.data.fraction : null,
             config.data.trainSplit,
             train.classes().names(),
-            subset.stream().map(SegDataset.Sample::stem).toList())
+            subset.stream().map(SegDataset.Sample::stem).toList(),
+            config.data.resplit.yamlName())
         .write(Path.of(config.run.outputDir).resolve(manifestName));
     List<SegImage> images = new ArrayList<>();
     for (SegDataset.Sample s : subset) {
@@ -456,7 +459,8 @@ public final class SegmentationTask implements FinetuneTask<SegEvaluation, SegRe
             classes(),
             config.model.init,
             results,
-            SegResults.aggregate(results, classes()));
+            SegResults.aggregate(results, classes()),
+            config.data.resplit.yamlName());
     out.write(outputDir.resolve("results.json"));
     ResultsPlot.write(out, outputDir.resolve("results.png"));
     SegResults.Aggregate a = out.aggregate();

@@ -37,6 +37,7 @@ class RecipeTest {
     {"model.dropPath", "0.1", "§6.9 --drop_path"},
     {"data.trainSplit", "Train", "§6.1"},
     {"data.evalSplit", "Val", "§6.1"},
+    {"data.resplit", "fixed", "§6.3 one split folder, repeats vary the seed"},
     {"data.normalization", "reference", "§6.2 [0, 1], no mean/std"},
     {"data.evalEveryEpochs", "1", "§6.9 --eval_freq"},
     {"augment.hflip", "false", "§6.2 no augmentation"},

@@ -38,6 +38,10 @@ public class Protocol {
   @Max(1)
   private Double fraction;
 
+  @JsonPropertyDescription(
+      "kshot and fraction: perRepeat draws a new labelled subset for every repeat (seed run.seed + k); fixed draws one subset and every repeat trains on it, differing only in the training seed (the paper's protocol: one split folder). Unset leaves the trainer's default, perRepeat; all ignores it. Changing it changes results. Trainer key data.resplit.")
+  private Resplit resplit;
+
   public ProtocolType getType() {
     return type;
   }
@@ -60,5 +64,13 @@ public class Protocol {
 
   public void setFraction(Double fraction) {
     this.fraction = fraction;
+  }
+
+  public Resplit getResplit() {
+    return resplit;
+  }
+
+  public void setResplit(Resplit resplit) {
+    this.resplit = resplit;
   }
 }

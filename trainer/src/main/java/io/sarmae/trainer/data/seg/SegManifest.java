@@ -11,7 +11,9 @@ import java.util.List;
 
 /**
  * The labelled training subset of one segmentation repeat ({@code split-repeat<k>.json}): protocol
- * ({@code all}, {@code kimages}, {@code fraction}), seed, parameters, classes and the stems drawn.
+ * ({@code all}, {@code kimages}, {@code fraction}), the seed that drew it, parameters, classes, the
+ * stems drawn and {@code data.resplit} ({@code perRepeat} or {@code fixed}; null in manifests
+ * written before the key existed, which were all {@code perRepeat}).
  */
 public record SegManifest(
     int format,
@@ -21,9 +23,24 @@ public record SegManifest(
     Double fraction,
     String split,
     List<String> classes,
-    List<String> stems) {
+    List<String> stems,
+    String resplit) {
 
   public static final int FORMAT = 1;
+
+  /** Without {@code resplit}: a manifest of the {@code perRepeat} draw. */
+  public SegManifest(
+      int format,
+      String protocol,
+      long seed,
+      Integer images,
+      Double fraction,
+      String split,
+      List<String> classes,
+      List<String> stems) {
+    this(format, protocol, seed, images, fraction, split, classes, stems, "perRepeat");
+  }
+
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
