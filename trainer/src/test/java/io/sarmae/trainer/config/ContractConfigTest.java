@@ -116,11 +116,9 @@ class ContractConfigTest {
   }
 
   @Test
-  void reservedTasksAreRefusedNamingTheKey() {
-    assertThatThrownBy(() -> ConfigLoader.loadFinetune(null, List.of("task=detection")))
-        .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("task: 'detection' is reserved")
-        .hasMessageContaining("use classification or segmentation");
+  void unknownTasksAreRefusedNamingTheKey() {
+    assertThat(ConfigLoader.loadFinetune(null, List.of("task=detection")).task)
+        .isEqualTo(FinetuneConfig.Task.DETECTION);
     assertThat(ConfigLoader.loadFinetune(null, List.of("task=segmentation")).task)
         .isEqualTo(FinetuneConfig.Task.SEGMENTATION);
     assertThatThrownBy(() -> ConfigLoader.loadFinetune(null, List.of("task=depth")))
