@@ -227,7 +227,7 @@ public final class FinetuneConfigValidator extends RangeChecks {
                 + " is not a multiple of the largest detection stride "
                 + max
                 + " (detection.strides); use e.g. "
-                + Math.max(max, c.model.imageSize / max * max));
+                + (c.model.imageSize + max - 1) / max * max);
       }
     }
     between("detection.channels", d.channels, 1, 4096);
