@@ -144,6 +144,10 @@ public final class SynthDetectionData {
       for (int c = 0; c < clusters; c++) {
         int cx = rng.nextInt(s);
         int cy = rng.nextInt(s);
+        for (int t = 0; t < 30 && !land[cy * s + cx]; t++) {
+          cx = rng.nextInt(s);
+          cy = rng.nextInt(s);
+        }
         if (!land[cy * s + cx]) {
           continue;
         }
@@ -151,7 +155,13 @@ public final class SynthDetectionData {
         for (int p = 0; p < pts; p++) {
           int px = cx + (int) Math.round(rng.nextGaussian() * 0.03 * s);
           int py = cy + (int) Math.round(rng.nextGaussian() * 0.03 * s);
-          dot(clutter, s, px, py, 2.0 + 3.0 * rng.nextDouble());
+          int blob = 1 + rng.nextInt(Math.max(1, s / 64) + 2);
+          double v = 2.0 + 3.0 * rng.nextDouble();
+          for (int dy = 0; dy < blob; dy++) {
+            for (int dx = 0; dx < blob; dx++) {
+              dot(clutter, s, px + dx, py + dy, v);
+            }
+          }
         }
       }
     }
