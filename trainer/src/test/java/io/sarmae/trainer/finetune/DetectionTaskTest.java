@@ -6,11 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sarmae.trainer.config.ConfigException;
 import io.sarmae.trainer.config.ConfigLoader;
 import io.sarmae.trainer.config.FinetuneConfig;
 import io.sarmae.trainer.data.det.SynthDetectionData;
 import io.sarmae.trainer.data.seg.SegManifest;
+import io.sarmae.trainer.eval.det.CocoDetection;
+import io.sarmae.trainer.eval.export.CocoResultsJson;
+import io.sarmae.trainer.eval.export.DotaTask1Files;
 import io.sarmae.trainer.metrics.RunReporter;
 import io.sarmae.trainer.metrics.TrainingMetrics;
 import io.sarmae.trainer.train.StopSignal;
@@ -112,7 +117,8 @@ class DetectionTaskTest {
   }
 
   @Test
-  void orientedFinetuneScoresDotaStyle(@TempDir Path dir) {
+  void orientedFinetuneScoresDotaStyleAndEvaluateSavesPredictions(@TempDir Path dir)
+      throws Exception {
     FinetuneConfig c =
         config(
             dir,
@@ -129,6 +135,28 @@ class DetectionTaskTest {
     assertThat(last.ap75()).isNull();
     assertThat(last.mAP()).isBetween(0.0, 100.0);
     assertThat(r.repeats().get(0).trainImages()).isEqualTo(16);
+
+    // evaluate --save-predictions on the best (= last) checkpoint reproduces the eval score and
+    // writes the COCO results, the DOTA task-1 files and pictures
+    Path preds = dir.resolve("preds");
+    int code =
+        new picocli.CommandLine(new io.sarmae.trainer.cli.EvaluateCommand(TinyGridDetector::new))
+            .execute(
+                "--checkpoint",
+                r.repeats().get(0).bestCheckpoint(),
+                "--save-predictions",
+                preds.toString(),
+                "--out",
+                dir.resolve("eval.json").toString());
+    assertThat(code).isZero();
+    JsonNode ev = new ObjectMapper().readTree(dir.resolve("eval.json").toFile());
+    assertThat(ev.at("/evaluation/metric").asText()).isEqualTo("dota");
+    assertThat(ev.at("/evaluation/mAP").asDouble()).isEqualTo(last.mAP());
+    List<CocoDetection> coco = CocoResultsJson.read(preds.resolve("coco_results.json"));
+    assertThat(coco).isNotEmpty().allMatch(d -> d.categoryId() == 1 && d.imageId() <= 4);
+    assertThat(DotaTask1Files.read(preds.resolve("task1"), List.of("ship"))).hasSize(coco.size());
+    assertThat(preds.resolve("0000_boxes.png")).exists();
+    assertThat(preds.resolve("0003_boxes.png")).exists();
   }
 
   @Test
