@@ -17,8 +17,9 @@ import java.util.TreeMap;
  * Reads a COCO detection file ({@code images}, {@code annotations} with {@code bbox} {@code [x, y,
  * w, h]}, {@code category_id}, {@code iscrowd}, {@code area}; {@code categories}) as SARDet-100k
  * and SSDD's {@code coco_style} ship it. Classes are the categories in ascending id order; a crowd
- * annotation becomes an ignored box. Images are looked up under {@code root/images/SPLIT/}, then
- * {@code root/images/}, then {@code root/JPEGImages/}.
+ * annotation becomes an ignored box. The file is {@code root/annotations/SPLIT.json} (or {@code
+ * Annotations/}, SARDet-100k's spelling). Images are looked up under {@code root/images/SPLIT/},
+ * then {@code root/images/}, then {@code root/JPEGImages/}.
  */
 final class CocoJsonReader {
 
@@ -28,6 +29,9 @@ final class CocoJsonReader {
 
   static DetDataset open(Path root, String split, double minBoxSize) {
     Path file = root.resolve("annotations").resolve(split + ".json");
+    if (!Files.isRegularFile(file)) {
+      file = root.resolve("Annotations").resolve(split + ".json"); // SARDet-100k's spelling
+    }
     if (!Files.isRegularFile(file)) {
       throw new DataException(
           "data.path: "
