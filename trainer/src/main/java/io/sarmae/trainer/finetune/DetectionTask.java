@@ -75,10 +75,7 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
   private final ImageDecoder decoder;
   private final DetectorFactory factory;
   private final DetAugment augment;
-  private final Map<String, Split> evalSplits = new LinkedHashMap<>();
-
-  /** A decoded evaluation split. */
-  record Split(DetDataset dataset, List<DetImage> images, long skipped) {}
+  private final Map<String, DetDataset> evalSplits = new LinkedHashMap<>();
 
   private DetectionTask(
       FinetuneConfig config, DetDataset train, ImageDecoder decoder, DetectorFactory factory) {
@@ -96,7 +93,10 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
     return open(config, FCOS);
   }
 
-  /** Opens the training split and decodes the eval and test splits. */
+  /**
+   * Opens the training split and the eval and test splits (annotations parsed and checked; pixels
+   * are decoded when an image is used, so a dataset need not fit in memory).
+   */
   public static DetectionTask open(FinetuneConfig config, DetectorFactory factory) {
     DetectionTask task =
         new DetectionTask(
@@ -108,14 +108,14 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
       task.split(split);
     }
     LOG.info(
-        "Detection dataset {} ({}): {} classes {}, {} {} images, {} {} images",
+        "Detection dataset {} ({}): {} classes {}, {} {} images, {} {} images (decoded on use)",
         config.data.path,
         config.detection.format.yamlName(),
         task.classes().size(),
         task.classes(),
         task.train.samples().size(),
         config.data.trainSplit,
-        task.evalSplits.get(config.data.evalSplit).images().size(),
+        task.evalSplits.get(config.data.evalSplit).samples().size(),
         config.data.evalSplit);
     return task;
   }
@@ -142,14 +142,12 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
         ImageDecoder.Scaling.valueOf(c.data.scaling.name()), c.data.maxImagePixels);
   }
 
-  /** The decoded split {@code name} (read on first use). */
-  Split split(String name) {
+  /** The split {@code name}, opened on first use. */
+  DetDataset split(String name) {
     return evalSplits.computeIfAbsent(
         name,
         n -> {
           DetDataset ds = n.equals(train.split()) ? train : dataset(config, n);
-          long[] skipped = {0};
-          List<DetImage> images = load(ds, ds.samples(), skipped);
           if (!ds.classes().names().equals(classes())) {
             throw new DataException(
                 "data.path: split "
@@ -160,33 +158,18 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
                     + classes()
                     + "; all splits must share one class list");
           }
-          return new Split(ds, images, skipped[0]);
+          return ds;
         });
   }
 
-  /** Decodes samples, skipping (and counting) unreadable images. */
-  private List<DetImage> load(DetDataset ds, List<DetDataset.Sample> samples, long[] skipped) {
-    List<DetImage> images = new ArrayList<>();
-    for (DetDataset.Sample s : samples) {
-      try {
-        images.add(ds.load(s, decoder, config.model.inChannels));
-      } catch (IOException e) {
-        skipped[0]++;
-        LOG.warn("Skipping unreadable image {}: {}", s.image(), e.getMessage());
-      }
+  /** Decodes one sample, or null (logged) when its image cannot be read. */
+  private DetImage load(DetDataset ds, DetDataset.Sample s) {
+    try {
+      return ds.load(s, decoder, config.model.inChannels);
+    } catch (IOException e) {
+      LOG.warn("Skipping unreadable image {}: {}", s.image(), e.getMessage());
+      return null;
     }
-    if (images.isEmpty()) {
-      throw new DataException(
-          "data.path: none of the " + samples.size() + " images of " + ds.split() + " is readable");
-    }
-    if (ds.degenerate() > 0) {
-      LOG.warn(
-          "{}: {} boxes skipped (smaller than detection.minBoxSize {} px after clipping)",
-          ds.split(),
-          ds.degenerate(),
-          config.detection.minBoxSize);
-    }
-    return images;
   }
 
   public List<String> classes() {
@@ -287,17 +270,16 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
             classes(),
             subset.stream().map(DetDataset.Sample::id).toList())
         .write(Path.of(config.run.outputDir).resolve(manifestName));
-    long[] skipped = {0};
-    List<DetImage> images = load(train, subset, skipped);
+    DetectorModel[] model = {null};
     return new Repeat<>() {
       @Override
       public int size() {
-        return images.size();
+        return subset.size();
       }
 
       @Override
       public long skipped() {
-        return skipped[0];
+        return model[0] == null ? 0 : model[0].unreadable.size();
       }
 
       @Override
@@ -307,7 +289,8 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
 
       @Override
       public Model<DetEvaluation> model(NDManager root) {
-        return new DetectorModel(images, root);
+        model[0] = new DetectorModel(subset, root);
+        return model[0];
       }
     };
   }
@@ -328,30 +311,45 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
   /** Scores {@code det} on split {@code split} (decoded on first use). */
   public DetEvaluation evaluate(
       Detector det, ParameterStore ps, String split, PredictionSink sink) {
-    Split s = split(split);
-    return evaluate(det, ps, s.dataset(), s.images(), s.skipped(), split, sink);
+    DetDataset ds = split(split);
+    return evaluate(det, ps, ds, ds.samples(), split, sink);
   }
 
   /**
-   * Scores a detector on decoded images without augmentation: each image letterboxed to {@code
-   * model.imageSize}, batches of {@code data.evalBatchSize}, detections scaled back to the image's
-   * own pixels, then one evaluation over every image of the split.
+   * Scores a detector on a split without augmentation: each image decoded (unreadable ones skipped
+   * and counted) and letterboxed to {@code model.imageSize}, batches of {@code data.evalBatchSize},
+   * detections scaled back to the image's own pixels, then one evaluation over every image of the
+   * split.
    */
   DetEvaluation evaluate(
       Detector det,
       ParameterStore ps,
       DetDataset ds,
-      List<DetImage> images,
-      long skipped,
+      List<DetDataset.Sample> samples,
       String split,
       PredictionSink sink) {
+    long degenerateBefore = ds.degenerate();
+    long skipped = 0;
+    List<Truth> images = new ArrayList<>();
     int size = config.model.imageSize;
     int bs = config.data.evalBatchSize;
     Device device = ps.getManager().getDevice();
     List<List<Detection>> all = new ArrayList<>();
     double lossSum = 0;
-    for (int from = 0; from < images.size(); from += bs) {
-      List<DetImage> chunk = images.subList(from, Math.min(images.size(), from + bs));
+    for (int from = 0; from < samples.size(); from += bs) {
+      List<DetImage> chunk = new ArrayList<>();
+      for (DetDataset.Sample s : samples.subList(from, Math.min(samples.size(), from + bs))) {
+        DetImage im = load(ds, s);
+        if (im == null) {
+          skipped++;
+        } else {
+          chunk.add(im);
+          images.add(new Truth(im.id(), im.imageId(), im.boxes(), im.areas()));
+        }
+      }
+      if (chunk.isEmpty()) {
+        continue;
+      }
       List<DetImage> boxed = new ArrayList<>();
       double[] scales = new double[chunk.size()];
       for (int i = 0; i < chunk.size(); i++) {
@@ -376,11 +374,28 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
         }
       }
     }
-    double loss = images.isEmpty() ? Double.NaN : lossSum / images.size();
+    double loss = lossSum / Math.max(1, images.size());
+    if (images.isEmpty()) {
+      throw new DataException(
+          "data.path: none of the " + samples.size() + " images of " + split + " is readable");
+    }
+    long degenerate = ds.degenerate() - degenerateBefore;
+    if (degenerate > 0 || skipped > 0) {
+      LOG.warn(
+          "{}: {} unreadable images skipped; {} boxes skipped (smaller than detection.minBoxSize"
+              + " {} px after clipping)",
+          split,
+          skipped,
+          degenerate,
+          config.detection.minBoxSize);
+    }
     return oriented()
-        ? dota(ds, images, all, loss, skipped, split)
-        : coco(ds, images, all, loss, skipped, split);
+        ? dota(images, all, loss, skipped, degenerate, split)
+        : coco(images, all, loss, skipped, degenerate, split);
   }
+
+  /** An evaluated image's ground truth (its pixels are not kept). */
+  private record Truth(String id, long imageId, List<GtBox> boxes, double[] areas) {}
 
   /** A detection in the coordinates of the image before {@link DetAugment#letterbox}. */
   static Detection unscale(Detection d, double scale) {
@@ -399,11 +414,11 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
   }
 
   private DetEvaluation coco(
-      DetDataset ds,
-      List<DetImage> images,
+      List<Truth> images,
       List<List<Detection>> dets,
       double loss,
       long skipped,
+      long degenerate,
       String split) {
     List<Long> ids = new ArrayList<>();
     List<CocoAnnotation> gt = new ArrayList<>();
@@ -411,7 +426,7 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
     int k = classes().size();
     int[] objects = new int[k];
     for (int i = 0; i < images.size(); i++) {
-      DetImage im = images.get(i);
+      Truth im = images.get(i);
       ids.add(im.imageId());
       for (int j = 0; j < im.boxes().size(); j++) {
         GtBox b = im.boxes().get(j);
@@ -471,15 +486,15 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
         perClass,
         loss,
         skipped,
-        ds.degenerate());
+        degenerate);
   }
 
   private DetEvaluation dota(
-      DetDataset ds,
-      List<DetImage> images,
+      List<Truth> images,
       List<List<Detection>> dets,
       double loss,
       long skipped,
+      long degenerate,
       String split) {
     List<String> names = classes();
     List<String> ids = new ArrayList<>();
@@ -487,7 +502,7 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
     List<DotaDetection> dt = new ArrayList<>();
     int[] objects = new int[names.size()];
     for (int i = 0; i < images.size(); i++) {
-      DetImage im = images.get(i);
+      Truth im = images.get(i);
       ids.add(im.id());
       for (GtBox b : im.boxes()) {
         if (!b.ignore()) {
@@ -545,18 +560,22 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
         perClass,
         loss,
         skipped,
-        ds.degenerate());
+        degenerate);
   }
 
   /** One repeat's detector on its labelled subset. */
   private final class DetectorModel implements Model<DetEvaluation> {
-    private final List<DetImage> images;
+    private final List<DetDataset.Sample> samples;
+
+    /** Indices into {@code samples} whose image could not be read (replaced by the next one). */
+    private final java.util.Set<Integer> unreadable = new java.util.HashSet<>();
+
     private final Detector det;
     private final PretrainedInit.Report init;
     private final Device device;
 
-    DetectorModel(List<DetImage> images, NDManager root) {
-      this.images = images;
+    DetectorModel(List<DetDataset.Sample> samples, NDManager root) {
+      this.samples = samples;
       this.device = root.getDevice();
       this.det = buildModel(root);
       if (config.model.init != null) {
@@ -597,7 +616,7 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
         ParameterStore ps, NDManager step, int[] order, int b, int batch, SplittableRandom rng) {
       List<DetImage> crops = new ArrayList<>();
       for (int i = 0; i < batch; i++) {
-        crops.add(augment.apply(images.get(order[(b * batch + i) % order.length]), rng));
+        crops.add(augment.apply(image(order[(b * batch + i) % order.length]), rng));
       }
       NDArray in = batch(step, crops, device); // (B,C,S,S)
       List<List<GtBox>> targets = crops.stream().map(DetImage::boxes).toList();
@@ -610,6 +629,30 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
         @Override
         public void taken(ParameterStore ps) {}
       };
+    }
+
+    /**
+     * Decodes sample {@code idx}; an unreadable image is counted once and replaced by the next
+     * readable sample (the same one on every pass, so a run stays reproducible).
+     */
+    private DetImage image(int idx) {
+      for (int k = 0; k < samples.size(); k++) {
+        int j = (idx + k) % samples.size();
+        if (unreadable.contains(j)) {
+          continue;
+        }
+        DetImage im = load(train, samples.get(j));
+        if (im != null) {
+          return im;
+        }
+        unreadable.add(j);
+      }
+      throw new DataException(
+          "data.path: none of the "
+              + samples.size()
+              + " training images of "
+              + train.split()
+              + " is readable");
     }
 
     @Override

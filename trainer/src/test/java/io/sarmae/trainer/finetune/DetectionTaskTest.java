@@ -189,6 +189,32 @@ class DetectionTaskTest {
   }
 
   @Test
+  void unreadableImagesAreSkippedAndCounted(@TempDir Path dir) throws Exception {
+    Path copy = dir.resolve("data");
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(data)) {
+      for (Path f : files.toList()) {
+        Path t = copy.resolve(data.relativize(f).toString());
+        if (java.nio.file.Files.isDirectory(f)) {
+          java.nio.file.Files.createDirectories(t);
+        } else {
+          java.nio.file.Files.copy(f, t);
+        }
+      }
+    }
+    java.nio.file.Files.writeString(copy.resolve("images/val/0002.png"), "broken");
+    FinetuneConfig c =
+        config(dir, "data.path=" + copy, "model.imageSize=32", "detection.strides=[8, 16, 32]");
+    DetectionTask task = DetectionTask.forEvaluation(c, "val", (v, d, p, m) -> null);
+    try (NDManager root = NDManager.newBaseManager(Device.cpu())) {
+      DetEvaluation ev =
+          task.evaluate(new OracleDetector(false, 8), new ParameterStore(root, false), "val", null);
+      assertThat(ev.images()).isEqualTo(3);
+      assertThat(ev.skipped()).isEqualTo(1);
+      assertThat(ev.mAP()).isCloseTo(100.0, Offset.offset(1e-9));
+    }
+  }
+
+  @Test
   void theProductionDetectorIsNamedWhenMissing(@TempDir Path dir) {
     FinetuneConfig c = config(dir);
     assertThatThrownBy(
