@@ -256,84 +256,117 @@ public final class FcosDetector extends FixedShapeBlock implements Detector {
     }
     List<List<Detection>> result = new ArrayList<>();
     for (int b = 0; b < batch; b++) {
-      List<double[]> boxes = new ArrayList<>();
-      List<RotatedBox> obbs = new ArrayList<>();
-      List<Double> scores = new ArrayList<>();
-      List<Integer> classes = new ArrayList<>();
+      float[][] c = new float[strides.length][];
+      float[][] r = new float[strides.length][];
+      float[][] ce = new float[strides.length][];
+      float[][] an = new float[strides.length][];
       for (int l = 0; l < strides.length; l++) {
-        int st = strides[l];
-        int gh = FcosTargets.ceilDiv(height, st);
-        int gw = FcosTargets.ceilDiv(width, st);
-        int hw = gh * gw;
-        float[] c = cls.get(l);
-        List<int[]> cand = new ArrayList<>(); // (point, class)
-        List<Float> candScore = new ArrayList<>();
-        for (int cl = 0; cl < k; cl++) {
-          int base = (b * k + cl) * hw;
-          for (int p = 0; p < hw; p++) {
-            float v = c[base + p];
-            if (v > det.scoreThreshold()) {
-              cand.add(new int[] {p, cl});
-              candScore.add(v);
-            }
-          }
-        }
-        Integer[] order = new Integer[cand.size()];
-        for (int i = 0; i < order.length; i++) {
-          order[i] = i;
-        }
-        java.util.Arrays.sort(order, (i, j) -> Float.compare(candScore.get(j), candScore.get(i)));
-        int keep = Math.min(order.length, det.topKPerLevel());
-        float[] r = reg.get(l);
-        float[] ce = ctr.get(l);
-        float[] an = ang.get(l);
-        for (int i = 0; i < keep; i++) {
-          int[] pc = cand.get(order[i]);
-          int p = pc[0];
-          double px = (p % gw + 0.5) * st;
-          double py = (p / gw + 0.5) * st;
-          double[] d = new double[4];
-          for (int j = 0; j < 4; j++) {
-            d[j] = r[(b * 4 + j) * hw + p] * (double) st;
-          }
-          double score = candScore.get(order[i]);
-          if (det.centerness()) {
-            score *= ce[b * hw + p];
-          }
-          if (det.oriented()) {
-            RotatedBox box = BoxCoder.decode(px, py, d, an[b * hw + p]);
-            obbs.add(box);
-            boxes.add(box.bounds());
-          } else {
-            double[] xyxy = BoxCoder.decode(px, py, d);
-            xyxy[0] = clamp(xyxy[0], width);
-            xyxy[1] = clamp(xyxy[1], height);
-            xyxy[2] = clamp(xyxy[2], width);
-            xyxy[3] = clamp(xyxy[3], height);
-            boxes.add(xyxy);
-          }
-          scores.add(score);
-          classes.add(pc[1]);
-        }
+        int hw = FcosTargets.ceilDiv(height, strides[l]) * FcosTargets.ceilDiv(width, strides[l]);
+        c[l] = java.util.Arrays.copyOfRange(cls.get(l), b * k * hw, (b + 1) * k * hw);
+        r[l] = java.util.Arrays.copyOfRange(reg.get(l), b * 4 * hw, (b + 1) * 4 * hw);
+        ce[l] = java.util.Arrays.copyOfRange(ctr.get(l), b * hw, (b + 1) * hw);
+        an[l] =
+            det.oriented() ? java.util.Arrays.copyOfRange(ang.get(l), b * hw, (b + 1) * hw) : null;
       }
-      double[] sc = scores.stream().mapToDouble(Double::doubleValue).toArray();
-      int[] cl = classes.stream().mapToInt(Integer::intValue).toArray();
-      int[] kept =
-          det.oriented()
-              ? Nms.rotated(
-                  obbs.toArray(new RotatedBox[0]), sc, cl, det.nmsIou(), det.maxPerImage())
-              : Nms.horizontal(
-                  boxes.toArray(new double[0][]), sc, cl, det.nmsIou(), det.maxPerImage());
-      List<Detection> dets = new ArrayList<>();
-      for (int i : kept) {
-        double[] bx = boxes.get(i);
-        dets.add(
-            new Detection(
-                cl[i], sc[i], bx[0], bx[1], bx[2], bx[3], det.oriented() ? obbs.get(i) : null));
-      }
-      result.add(dets);
+      result.add(postProcess(det, height, width, c, r, ce, an));
     }
     return result;
+  }
+
+  /**
+   * Post-processing of one image (mmdet 3.x FCOS {@code predict_by_feat}): per level, the (point,
+   * class) pairs whose class probability is above {@code scoreThreshold}, the {@code topKPerLevel}
+   * most probable of them; their score is the class probability times the centerness probability
+   * (when enabled); boxes decoded ({@link BoxCoder}; horizontal boxes clipped to the image); then
+   * class-wise NMS ({@link Nms#horizontal} or, oriented, {@link Nms#rotated} with exact rotated
+   * IoU) at {@code nmsIou}, keeping {@code maxPerImage}, best first.
+   *
+   * @param cls per level {@code [K][h*w]} class probabilities (sigmoid)
+   * @param reg per level {@code [4][h*w]} distances l, t, r, b in stride units
+   * @param ctr per level {@code [h*w]} centerness probabilities
+   * @param angle per level {@code [h*w]} angles (radians), or null when horizontal
+   */
+  public static List<Detection> postProcess(
+      DetectorSpec det,
+      int height,
+      int width,
+      float[][] cls,
+      float[][] reg,
+      float[][] ctr,
+      float[][] angle) {
+    int[] strides = det.strides();
+    int k = det.numClasses();
+    List<double[]> boxes = new ArrayList<>();
+    List<RotatedBox> obbs = new ArrayList<>();
+    List<Double> scores = new ArrayList<>();
+    List<Integer> classes = new ArrayList<>();
+    for (int l = 0; l < strides.length; l++) {
+      int st = strides[l];
+      int gw = FcosTargets.ceilDiv(width, st);
+      int hw = FcosTargets.ceilDiv(height, st) * gw;
+      float[] c = cls[l];
+      List<int[]> cand = new ArrayList<>(); // (point, class)
+      List<Float> candScore = new ArrayList<>();
+      for (int cl = 0; cl < k; cl++) {
+        for (int p = 0; p < hw; p++) {
+          float v = c[cl * hw + p];
+          if (v > det.scoreThreshold()) {
+            cand.add(new int[] {p, cl});
+            candScore.add(v);
+          }
+        }
+      }
+      Integer[] order = new Integer[cand.size()];
+      for (int i = 0; i < order.length; i++) {
+        order[i] = i;
+      }
+      // stable: equal probabilities keep (class, point) order
+      java.util.Arrays.sort(order, (i, j) -> Float.compare(candScore.get(j), candScore.get(i)));
+      int keep = Math.min(order.length, det.topKPerLevel());
+      for (int i = 0; i < keep; i++) {
+        int[] pc = cand.get(order[i]);
+        int p = pc[0];
+        double px = (p % gw + 0.5) * st;
+        double py = (p / gw + 0.5) * st;
+        double[] d = new double[4];
+        for (int j = 0; j < 4; j++) {
+          d[j] = reg[l][j * hw + p] * (double) st;
+        }
+        double score = candScore.get(order[i]);
+        if (det.centerness()) {
+          score *= ctr[l][p];
+        }
+        if (det.oriented()) {
+          RotatedBox box = BoxCoder.decode(px, py, d, angle[l][p]);
+          obbs.add(box);
+          boxes.add(box.bounds());
+        } else {
+          double[] xyxy = BoxCoder.decode(px, py, d);
+          xyxy[0] = clamp(xyxy[0], width);
+          xyxy[1] = clamp(xyxy[1], height);
+          xyxy[2] = clamp(xyxy[2], width);
+          xyxy[3] = clamp(xyxy[3], height);
+          boxes.add(xyxy);
+        }
+        scores.add(score);
+        classes.add(pc[1]);
+      }
+    }
+    double[] sc = scores.stream().mapToDouble(Double::doubleValue).toArray();
+    int[] cl = classes.stream().mapToInt(Integer::intValue).toArray();
+    int[] kept =
+        det.oriented()
+            ? Nms.rotated(obbs.toArray(new RotatedBox[0]), sc, cl, det.nmsIou(), det.maxPerImage())
+            : Nms.horizontal(
+                boxes.toArray(new double[0][]), sc, cl, det.nmsIou(), det.maxPerImage());
+    List<Detection> dets = new ArrayList<>();
+    for (int i : kept) {
+      double[] bx = boxes.get(i);
+      dets.add(
+          new Detection(
+              cl[i], sc[i], bx[0], bx[1], bx[2], bx[3], det.oriented() ? obbs.get(i) : null));
+    }
+    return dets;
   }
 
   private static double clamp(double v, int max) {
