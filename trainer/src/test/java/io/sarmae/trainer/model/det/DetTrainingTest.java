@@ -15,15 +15,22 @@ import io.sarmae.trainer.data.det.GtBox;
 import io.sarmae.trainer.eval.geom.HorizontalBoxes;
 import io.sarmae.trainer.eval.geom.RotatedBox;
 import io.sarmae.trainer.model.VitSpec;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
  * Gradients flow through the whole detector (backbone with drop path, pyramid, GroupNorm head,
  * focal / GIoU / centerness / angle losses): a tiny FCOS fits two hand-made images with one bright
  * box each, the loss falls, and {@code detect} finds each box (IoU > 0.5, rotated IoU when
- * oriented).
+ * oriented); and the oriented run is bit-identical and finite in a 64 MiB-heap JVM that collects
+ * garbage before every backward (the scalar-operand trap of TOOLCHAIN.md).
  */
 class DetTrainingTest {
 
@@ -62,7 +69,15 @@ class DetTrainingTest {
     return true;
   }
 
-  static float[] train(boolean oriented) {
+  /** The losses of a run and the detections after it. */
+  record Run(float[] losses, List<List<Detection>> detections, RotatedBox[] truth) {}
+
+  /**
+   * Trains a tiny detector {@code steps} Adam steps on the two images; {@code gcBeforeBackward}
+   * collects garbage before every backward (the scalar-operand trap of TOOLCHAIN.md would then free
+   * a temporary that backward still needs).
+   */
+  static Run train(boolean oriented, int steps, boolean gcBeforeBackward) {
     RotatedBox[] truth =
         oriented
             ? new RotatedBox[] {
@@ -105,7 +120,6 @@ class DetTrainingTest {
       model.setRandom(new SplittableRandom(3));
       model.initialize(root);
       Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed(2e-3f)).build();
-      int steps = 40;
       float[] losses = new float[steps];
       for (int step = 0; step < steps; step++) {
         try (NDManager sm = root.newSubManager()) {
@@ -113,6 +127,9 @@ class DetTrainingTest {
           ParameterStore ps = new ParameterStore(sm, false);
           try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             Detector.Losses l = model.loss(ps, imgs, targets);
+            if (gcBeforeBackward) {
+              System.gc();
+            }
             gc.backward(l.total());
             losses[step] = l.total().getFloat();
           }
@@ -127,22 +144,24 @@ class DetTrainingTest {
       }
       try (NDManager sm = root.newSubManager()) {
         NDArray imgs = sm.create(pixels, new Shape(2, 1, SIZE, SIZE));
-        List<List<Detection>> dets = model.detect(new ParameterStore(sm, false), imgs);
-        for (int b = 0; b < 2; b++) {
-          assertThat(dets.get(b)).as("detections of image %d", b).isNotEmpty();
-          Detection best = dets.get(b).get(0);
-          assertThat(best.category()).isEqualTo(b);
-          double iou =
-              oriented
-                  ? RotatedBox.iou(best.obb(), truth[b])
-                  : HorizontalBoxes.iouXyxy(
-                      new double[] {best.x1(), best.y1(), best.x2(), best.y2()}, truth[b].bounds());
-          assertThat(iou)
-              .as("IoU of the best detection in image %d: %s", b, best)
-              .isGreaterThan(0.5);
-        }
+        return new Run(losses, model.detect(new ParameterStore(sm, false), imgs), truth);
       }
-      return losses;
+    }
+  }
+
+  static void assertFindsTheBoxes(Run run, boolean oriented) {
+    for (int b = 0; b < 2; b++) {
+      List<Detection> dets = run.detections().get(b);
+      assertThat(dets).as("detections of image %d", b).isNotEmpty();
+      Detection best = dets.get(0);
+      assertThat(best.category()).isEqualTo(b);
+      RotatedBox truth = run.truth()[b];
+      double iou =
+          oriented
+              ? RotatedBox.iou(best.obb(), truth)
+              : HorizontalBoxes.iouXyxy(
+                  new double[] {best.x1(), best.y1(), best.x2(), best.y2()}, truth.bounds());
+      assertThat(iou).as("IoU of the best detection in image %d: %s", b, best).isGreaterThan(0.5);
     }
   }
 
@@ -163,11 +182,69 @@ class DetTrainingTest {
 
   @Test
   void aTinyHorizontalFcosFindsTheBoxes() {
-    assertFalls(train(false));
+    Run run = train(false, 40, false);
+    assertFalls(run.losses());
+    assertFindsTheBoxes(run, false);
   }
 
   @Test
   void aTinyOrientedFcosFindsTheRotatedBoxes() {
-    assertFalls(train(true));
+    Run run = train(true, 40, false);
+    assertFalls(run.losses());
+    assertFindsTheBoxes(run, true);
+  }
+
+  /**
+   * The oriented run (every loss term) in a 64 MiB-heap JVM that collects garbage before every
+   * backward gives bit-identical, finite losses.
+   */
+  @Test
+  void smallHeapRunIsFiniteAndBitIdentical() throws Exception {
+    int steps = 6;
+    float[] expected = train(true, steps, false).losses();
+    String java =
+        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    List<String> command =
+        List.of(
+            java,
+            "-Xmx64m",
+            "-Dai.djl.offline=true",
+            "-Dai.djl.pytorch.num_threads=1",
+            "-Dai.djl.pytorch.num_interop_threads=1",
+            "-cp",
+            System.getProperty("java.class.path"),
+            DetTrainingTest.class.getName(),
+            Integer.toString(steps));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    List<String> output = new ArrayList<>();
+    try (BufferedReader reader =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+        output.add(line);
+      }
+    }
+    assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).as(String.join("\n", output)).isZero();
+    String line = output.stream().filter(l -> l.startsWith("LOSSES ")).findFirst().orElseThrow();
+    String[] bits = line.substring("LOSSES ".length()).split(" ");
+    float[] actual = new float[bits.length];
+    for (int i = 0; i < bits.length; i++) {
+      actual[i] = Float.intBitsToFloat(Integer.parseInt(bits[i]));
+    }
+    for (float loss : actual) {
+      assertThat(loss).isFinite();
+    }
+    assertThat(actual).containsExactly(expected);
+  }
+
+  /** Entry of the small-heap run: prints the losses' float bits. */
+  public static void main(String[] args) {
+    float[] losses = train(true, Integer.parseInt(args[0]), true).losses();
+    StringBuilder sb = new StringBuilder("LOSSES");
+    for (float l : losses) {
+      sb.append(' ').append(Float.floatToIntBits(l));
+    }
+    System.out.println(sb);
   }
 }
