@@ -24,8 +24,21 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "seg"))
-from make_fixtures import Backbone, LayerNorm2d, randomize  # noqa: E402
 from safetensors_writer import write_safetensors  # noqa: E402
+
+
+def _segmentation_reference():
+    """bench/seg/make_fixtures.py under another module name (this file has the same name)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "seg_make_fixtures", os.path.join(HERE, "..", "seg", "make_fixtures.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_seg = _segmentation_reference()
+Backbone, LayerNorm2d, randomize = _seg.Backbone, _seg.LayerNorm2d, _seg.randomize
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
     HERE, "..", "..", "trainer", "src", "test", "resources", "det")
