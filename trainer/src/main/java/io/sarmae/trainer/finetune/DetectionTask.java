@@ -30,6 +30,7 @@ import io.sarmae.trainer.model.VitSpec;
 import io.sarmae.trainer.model.det.Detection;
 import io.sarmae.trainer.model.det.Detector;
 import io.sarmae.trainer.model.det.DetectorSpec;
+import io.sarmae.trainer.model.det.FcosDetector;
 import io.sarmae.trainer.train.ModelFactory;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -55,14 +56,14 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
   private static final Logger LOG = LoggerFactory.getLogger(DetectionTask.class);
 
   /**
-   * The production detector (FCOS on the ViTDet simple feature pyramid, {@code
-   * model/det/FcosDetector}). Not part of this build yet: asking for it is a configuration error.
+   * The production detector: FCOS on the ViTDet simple feature pyramid ({@link FcosDetector},
+   * docs/detection.md), initialised on the manager.
    */
   public static final DetectorFactory FCOS =
       (spec, det, dropPath, manager) -> {
-        throw new ConfigException(
-            "task: detection needs the FCOS detector (model/det/FcosDetector), which this build"
-                + " does not include yet; use task classification or segmentation");
+        FcosDetector d = new FcosDetector(spec, det, dropPath);
+        d.initialize(manager);
+        return d;
       };
 
   /** Receives each evaluated image with its detections in original pixels. */
@@ -620,6 +621,10 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
       }
       NDArray in = batch(step, crops, device); // (B,C,S,S)
       List<List<GtBox>> targets = crops.stream().map(DetImage::boxes).toList();
+      if (det instanceof FcosDetector fcos) {
+        // drop path draws from the step's seeded stream, so a resumed run continues exactly
+        fcos.setRandom(rng);
+      }
       return new Step() {
         @Override
         public NDArray loss(ParameterStore ps) {

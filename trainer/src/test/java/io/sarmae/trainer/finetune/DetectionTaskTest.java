@@ -1,14 +1,12 @@
 package io.sarmae.trainer.finetune;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sarmae.trainer.config.ConfigException;
 import io.sarmae.trainer.config.ConfigLoader;
 import io.sarmae.trainer.config.FinetuneConfig;
 import io.sarmae.trainer.data.det.SynthDetectionData;
@@ -214,17 +212,67 @@ class DetectionTaskTest {
     }
   }
 
+  /**
+   * The production path end to end: {@code sarmae-trainer finetune} with {@code task: detection}
+   * builds the FCOS detector, loads a ViT-Tiny pretraining checkpoint into its encoder, trains a
+   * few steps on the synthetic ships and writes {@code results.json}; {@code evaluate
+   * --save-predictions} reads the checkpoint back.
+   */
   @Test
-  void theProductionDetectorIsNamedWhenMissing(@TempDir Path dir) {
-    FinetuneConfig c = config(dir);
-    assertThatThrownBy(
-            () -> {
-              DetectionTask t = DetectionTask.open(c);
-              try (NDManager root = NDManager.newBaseManager(Device.cpu())) {
-                t.buildModel(root);
-              }
-            })
-        .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("FcosDetector");
+  void fcosFinetunesFromPretrainingThroughTheCli(@TempDir Path dir) throws Exception {
+    Path pretrained = FinetunerTest.writePretrainingCheckpoint(dir.resolve("pre"), 64);
+    List<String> args = new ArrayList<>(List.of("finetune"));
+    for (String set :
+        List.of(
+            "task=detection",
+            "model.size=tiny",
+            "model.imageSize=64",
+            "model.patchSize=8",
+            "model.inChannels=3",
+            "model.init=" + pretrained,
+            "data.path=" + data,
+            "data.trainSplit=train",
+            "data.evalSplit=val",
+            "data.scaling=range",
+            "data.evalBatchSize=4",
+            "data.protocol=fraction",
+            "data.fraction=0.25",
+            "detection.strides=[8, 16, 32, 64]",
+            "detection.channels=16",
+            "detection.headConvs=1",
+            "optim.epochs=1",
+            "optim.batchSize=4",
+            "optim.lr=1e-3",
+            "optim.warmupEpochs=0",
+            "run.outputDir=" + dir.resolve("out"),
+            "checkpoint.dir=" + dir.resolve("ckpt"),
+            "observability.port=0")) {
+      args.add("--set");
+      args.add(set);
+    }
+    assertThat(io.sarmae.trainer.Main.run(args.toArray(String[]::new))).isZero();
+    DetResults r = DetResults.read(dir.resolve("out/results.json"));
+    DetRepeatResult rep = r.repeats().get(0);
+    assertThat(r.metric()).isEqualTo("coco");
+    assertThat(rep.trainImages()).isEqualTo(4);
+    assertThat(rep.init().loaded()).isPositive();
+    assertThat(rep.history()).hasSize(1);
+    assertThat(Double.isFinite(rep.history().get(0).trainLoss())).isTrue();
+    assertThat(rep.last().mAP()).isBetween(0.0, 100.0);
+    assertThat(rep.last().images()).isEqualTo(4);
+
+    Path preds = dir.resolve("preds");
+    assertThat(
+            io.sarmae.trainer.Main.run(
+                "evaluate",
+                "--checkpoint",
+                rep.bestCheckpoint(),
+                "--save-predictions",
+                preds.toString()))
+        .isZero();
+    JsonNode ev = new ObjectMapper().readTree(dir.resolve("out/evaluation-val.json").toFile());
+    assertThat(ev.at("/evaluation/mAP").asDouble()).isEqualTo(rep.last().mAP());
+    assertThat(preds.resolve("coco_results.json")).exists();
+    assertThat(preds.resolve("0000_boxes.png")).exists();
   }
 }
