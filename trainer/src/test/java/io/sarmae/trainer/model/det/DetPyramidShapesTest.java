@@ -2,6 +2,7 @@ package io.sarmae.trainer.model.det;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -117,6 +118,17 @@ class DetPyramidShapesTest {
     assertThat(model.encoderStateDict().keySet()).contains("pos_embed", "blocks.0.attn.qkv.weight");
     try (NDManager m = NDManager.newBaseManager()) {
       model.initialize(m);
+      // FCOS init: classification prior p = 0.01, per-level scales 1, GN affine 1 / 0
+      float[] prior = model.named().get("head.conv_cls.bias").getArray().toFloatArray();
+      assertThat(prior).hasSize(4);
+      for (float b : prior) {
+        assertThat(b).isCloseTo((float) -Math.log(99), within(1e-6f));
+      }
+      assertThat(model.named().get("head.scales.2.scale").getArray().getFloat()).isEqualTo(1f);
+      assertThat(model.named().get("head.conv_reg.bias").getArray().toFloatArray())
+          .containsOnly(0f);
+      assertThat(model.named().get("head.cls_convs.0.gn.weight").getArray().toFloatArray())
+          .containsOnly(1f);
       ParameterStore ps = new ParameterStore(m, false);
       FcosHead.Output out =
           model.forward(ps, m.randomNormal(new Shape(1, 2, 64, 128)), false, null);
