@@ -16,12 +16,17 @@ import io.sarmae.trainer.data.ImageFolder;
 import io.sarmae.trainer.data.LabelledImages;
 import io.sarmae.trainer.data.seg.SegClasses;
 import io.sarmae.trainer.finetune.ClassificationTask;
+import io.sarmae.trainer.finetune.DetEvaluation;
+import io.sarmae.trainer.finetune.DetPredictions;
+import io.sarmae.trainer.finetune.DetectionTask;
+import io.sarmae.trainer.finetune.DetectorFactory;
 import io.sarmae.trainer.finetune.Evaluation;
 import io.sarmae.trainer.finetune.SegEvaluation;
 import io.sarmae.trainer.finetune.SegPredictions;
 import io.sarmae.trainer.finetune.SegmentationTask;
 import io.sarmae.trainer.metrics.TerminationMessage;
 import io.sarmae.trainer.model.VitClassifier;
+import io.sarmae.trainer.model.det.Detector;
 import io.sarmae.trainer.model.seg.UperNetSegmenter;
 import io.sarmae.trainer.ops.Attention;
 import io.sarmae.trainer.train.CheckpointState;
@@ -48,7 +53,8 @@ import picocli.CommandLine.Option;
     description =
         "Score a fine-tuning checkpoint on a dataset split and write evaluation-<split>.json:"
             + " classification top-1, per-class accuracy and confusion matrix; segmentation"
-            + " mIoU, mAcc, aAcc and per-class IoU/accuracy (optionally prediction PNGs).")
+            + " mIoU, mAcc, aAcc and per-class IoU/accuracy (optionally prediction PNGs);"
+            + " detection COCO AP/AR or DOTA mAP (optionally COCO/DOTA result files and pictures).")
 public final class EvaluateCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(EvaluateCommand.class);
 
@@ -90,8 +96,21 @@ public final class EvaluateCommand implements Callable<Integer> {
       paramLabel = "DIR",
       description =
           "task segmentation: write one index-mask PNG per evaluated image (same stem) and, for"
-              + " the first 4 images, <stem>_compare.png (input, ground truth, prediction).")
+              + " the first 4 images, <stem>_compare.png (input, ground truth, prediction); task"
+              + " detection: coco_results.json (COCO results format), task1/Task1_<class>.txt"
+              + " (DOTA, oriented only) and <id>_boxes.png for the first 4 images.")
   Path savePredictions;
+
+  /** Builds the detector of {@code task: detection} (a test passes a small one). */
+  private final DetectorFactory detectorFactory;
+
+  public EvaluateCommand() {
+    this(DetectionTask.FCOS);
+  }
+
+  public EvaluateCommand(DetectorFactory detectorFactory) {
+    this.detectorFactory = detectorFactory;
+  }
 
   /** Side-by-side pictures written by --save-predictions. */
   static final int COMPARE_IMAGES = 4;
@@ -122,8 +141,12 @@ public final class EvaluateCommand implements Callable<Integer> {
     if (cfg.task == FinetuneConfig.Task.SEGMENTATION) {
       return segmentation(cfg, splitName);
     }
+    if (cfg.task == FinetuneConfig.Task.DETECTION) {
+      return detection(cfg, splitName);
+    }
     if (savePredictions != null) {
-      throw new ConfigException("--save-predictions: only task segmentation writes predictions");
+      throw new ConfigException(
+          "--save-predictions: only tasks segmentation and detection write predictions");
     }
     ImageFolder folder = ImageFolder.scan(Path.of(cfg.data.path), splitName);
     Device device = Devices.select(cfg.run.device)[0];
@@ -273,6 +296,61 @@ public final class EvaluateCommand implements Callable<Integer> {
     extra.put("primaryMetric", "mIoU");
     extra.put("primary", ev.mIoU());
     extra.put("mIoU", ev.mIoU());
+    extra.put("images", ev.images());
+    TerminationMessage.write(
+        TerminationMessage.target(System.getenv()),
+        TerminationMessage.render(ExitCodes.OK, "Succeeded", "evaluation finished", extra));
+    return ExitCodes.OK;
+  }
+
+  /** {@code task: detection}: COCO or DOTA metrics over the split, optional prediction files. */
+  private int detection(FinetuneConfig cfg, String splitName) throws IOException {
+    DetectionTask task = DetectionTask.forEvaluation(cfg, splitName, detectorFactory);
+    Device device = Devices.select(cfg.run.device)[0];
+    DetEvaluation ev;
+    Engine.getInstance().setRandomSeed(0);
+    try (NDManager root = NDManager.newBaseManager(device)) {
+      Detector det = task.buildModel(root);
+      loadCheckpoint(root, det.named(), "the " + task.classes().size() + " classes of the dataset");
+      ParameterStore ps = new ParameterStore(root, false);
+      DetPredictions sink =
+          savePredictions == null
+              ? null
+              : new DetPredictions(
+                  savePredictions, task.datasetClasses(), cfg.detection.oriented, COMPARE_IMAGES);
+      ev = task.evaluate(det, ps, splitName, sink);
+      if (sink != null) {
+        sink.finish();
+      }
+    }
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("checkpoint", checkpoint.toString());
+    doc.put("task", cfg.task.yamlName());
+    doc.put("dataPath", cfg.data.path);
+    doc.put("format", cfg.detection.format.yamlName());
+    doc.put("classes", task.classes());
+    doc.put("evaluation", ev);
+    Path target =
+        out != null ? out : Path.of(cfg.run.outputDir).resolve("evaluation-" + splitName + ".json");
+    Files.createDirectories(target.toAbsolutePath().getParent());
+    new com.fasterxml.jackson.databind.ObjectMapper()
+        .writerWithDefaultPrettyPrinter()
+        .writeValue(target.toFile(), doc);
+    LOG.info(
+        String.format(
+            Locale.ROOT,
+            "%s on %s: mAP %.2f %% (%s, %d images, %d unreadable) -> %s",
+            checkpoint,
+            splitName,
+            ev.mAP(),
+            ev.metric(),
+            ev.images(),
+            ev.skipped(),
+            target));
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put("primaryMetric", "mAP");
+    extra.put("primary", ev.mAP());
+    extra.put("mAP", ev.mAP());
     extra.put("images", ev.images());
     TerminationMessage.write(
         TerminationMessage.target(System.getenv()),

@@ -4,6 +4,7 @@ import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.config.ConfigException;
 import io.sarmae.trainer.data.SynthClassificationData;
 import io.sarmae.trainer.data.SynthData;
+import io.sarmae.trainer.data.det.SynthDetectionData;
 import io.sarmae.trainer.data.seg.SynthSegmentationData;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -55,15 +56,18 @@ public final class SynthDataCommand implements Callable<Integer> {
               + " labelled target benchmark in the ImageFolder layout (Train/, Val/, Test/,"
               + " TestSpeckle/), where --count is the number of training images per class;"
               + " segmentation: six-class SAR land-cover scenes in the mmsegmentation layout"
-              + " (img_dir/, ann_dir/, classes.txt, palette.txt), --count training scenes.")
+              + " (img_dir/, ann_dir/, classes.txt, palette.txt), --count training scenes;"
+              + " detection: sea-clutter scenes with ships, written in the COCO layout"
+              + " (annotations/<split>.json, images/<split>/) and the DOTA layout"
+              + " (<split>/labelTxt/, classes.txt) at once, --count training scenes.")
   String kind;
 
   @Option(
       names = "--eval-count",
       defaultValue = "100",
       description =
-          "classification: images per class in Val/, Test/ and TestSpeckle/; segmentation:"
-              + " scenes in val/ and test/ (default ${DEFAULT-VALUE}).")
+          "classification: images per class in Val/, Test/ and TestSpeckle/; segmentation and"
+              + " detection: scenes in val/ and test/ (default ${DEFAULT-VALUE}).")
   int evalCount;
 
   @Override
@@ -72,11 +76,15 @@ public final class SynthDataCommand implements Callable<Integer> {
       generateClassification(out, count, evalCount, imageSize, seed);
     } else if ("segmentation".equals(kind)) {
       generateSegmentation(out, count, evalCount, imageSize, seed);
+    } else if ("detection".equals(kind)) {
+      generateDetection(out, count, evalCount, imageSize, seed);
     } else if ("scenes".equals(kind)) {
       generate(out, count, pairedFraction, imageSize, seed);
     } else {
       throw new ConfigException(
-          "--kind: '" + kind + "' is not allowed; use scenes, classification or segmentation");
+          "--kind: '"
+              + kind
+              + "' is not allowed; use scenes, classification, segmentation or detection");
     }
     return ExitCodes.OK;
   }
@@ -123,6 +131,30 @@ public final class SynthDataCommand implements Callable<Integer> {
         size,
         size,
         s.classes(),
+        s.root(),
+        (System.nanoTime() - start) / 1_000_000);
+    return s;
+  }
+
+  static SynthDetectionData.Summary generateDetection(
+      Path out, int train, int eval, int size, long seed) throws IOException {
+    if (train < 1 || eval < 1) {
+      throw new ConfigException("--count and --eval-count must be >= 1");
+    }
+    if (size < 32 || size > 4096) {
+      throw new ConfigException("--image-size: " + size + " is out of range, allowed 32..4096");
+    }
+    long start = System.nanoTime();
+    SynthDetectionData.Summary s = SynthDetectionData.generate(out, train, eval, size, seed);
+    LOG.info(
+        "Wrote {} train / {} val / {} test {}x{} ship scenes ({} ships; COCO and DOTA labels) to"
+            + " {} in {} ms",
+        s.train(),
+        s.val(),
+        s.test(),
+        size,
+        size,
+        s.ships(),
         s.root(),
         (System.nanoTime() - start) / 1_000_000);
     return s;

@@ -31,6 +31,7 @@ public final class FinetuneConfig {
   public Repeats repeats = new Repeats();
   public Checkpoint checkpoint = new Checkpoint();
   public Segmentation segmentation = new Segmentation();
+  public Detection detection = new Detection();
   public TrainerConfig.Observability observability = new TrainerConfig.Observability();
 
   /**
@@ -192,6 +193,76 @@ public final class FinetuneConfig {
     public Integer binaryClass;
   }
 
+  /**
+   * Keys of {@code task: detection} (FCOS on the ViTDet simple feature pyramid, docs/detection.md);
+   * ignored by other tasks. The detector keys are named exactly as the fields of {@code
+   * model/det/DetectorSpec} and default to {@code DetectorSpec.defaults} (the class count comes
+   * from the dataset); the rest select the annotation format, the augmentation and the DOTA AP
+   * definition. The input side is {@code model.imageSize} (images are resized keeping their aspect
+   * ratio and padded to a square); {@code augment.*} does not apply.
+   */
+  public static final class Detection {
+    private static final io.sarmae.trainer.model.det.DetectorSpec D =
+        io.sarmae.trainer.model.det.DetectorSpec.defaults(1, false);
+
+    /** Annotation format of {@code data.path}: coco, dota or voc (layouts in docs/detection.md). */
+    public DetFormat format = DetFormat.COCO;
+
+    /** Predict oriented (le90) boxes, scored DOTA-style; needs {@code format: dota}. */
+    public boolean oriented = false;
+
+    public List<Integer> strides =
+        new ArrayList<>(java.util.Arrays.stream(D.strides()).boxed().toList());
+    public int channels = D.channels();
+    public int headConvs = D.headConvs();
+    public boolean centerness = D.centerness();
+    public boolean centerSampling = D.centerSampling();
+    public double centerRadius = D.centerRadius();
+    public double focalAlpha = D.focalAlpha();
+    public double focalGamma = D.focalGamma();
+    public double boxLossWeight = D.boxLossWeight();
+    public double angleLossWeight = D.angleLossWeight();
+    public double scoreThreshold = D.scoreThreshold();
+    public int topKPerLevel = D.topKPerLevel();
+
+    /** Class-wise NMS IoU; unset: 0.5 for horizontal boxes, 0.1 (rotated) for oriented ones. */
+    public Double nmsIou;
+
+    public int maxPerImage = D.maxPerImage();
+
+    /** A box narrower or lower than this (pixels) after clipping is skipped and counted. */
+    public double minBoxSize = 1.0;
+
+    /** Horizontal flip probability. */
+    public double hflip = 0.5;
+
+    /** Vertical flip probability. */
+    public double vflip = 0.0;
+
+    /** Probability of a 90, 180 or 270 degree rotation. */
+    public double rot90 = 0.0;
+
+    /** Probability of a random crop (boxes whose centre leaves the crop are dropped). */
+    public double crop = 0.0;
+
+    /** Smallest crop side as a fraction of the image side. */
+    public double cropScaleMin = 0.6;
+
+    /** DOTA AP definition (oriented only): VOC 2007 11-point (devkit default) or all-point. */
+    public ApMethod apMethod = ApMethod.VOC07;
+  }
+
+  public enum DetFormat implements TrainerConfig.ConfigEnum {
+    COCO,
+    DOTA,
+    VOC
+  }
+
+  public enum ApMethod implements TrainerConfig.ConfigEnum {
+    VOC07,
+    ALL_POINT
+  }
+
   public enum LossNorm implements TrainerConfig.ConfigEnum {
     /** Divide by all pixels, ignored ones included (mmseg avg_non_ignore=False). */
     ALL_PIXELS,
@@ -223,7 +294,7 @@ public final class FinetuneConfig {
     CLASSIFICATION,
     /** Semantic segmentation (Table 3): ViT + UperNet on an mmsegmentation-layout dataset. */
     SEGMENTATION,
-    /** Object detection (Table 2): reserved, refused until implemented. */
+    /** Object detection (Table 2): FCOS on the ViTDet pyramid, COCO / DOTA / VOC datasets. */
     DETECTION
   }
 

@@ -14,11 +14,7 @@ public final class FinetuneConfigValidator extends RangeChecks {
 
   private void check(FinetuneConfig c) {
     if (c.task == FinetuneConfig.Task.DETECTION) {
-      problems.add(
-          "task: '"
-              + c.task.yamlName()
-              + "' is reserved and not implemented in this version; use classification or"
-              + " segmentation");
+      checkDetection(c);
     }
     if (c.task == FinetuneConfig.Task.SEGMENTATION) {
       checkSegmentation(c);
@@ -200,6 +196,71 @@ public final class FinetuneConfigValidator extends RangeChecks {
               + c.model.imageSize
               + " (the segmentation crop) is too small, allowed >= 32 (the stride-32 pyramid"
               + " level needs a pixel)");
+    }
+  }
+
+  /** Pyramid strides the detector can build (ViTDet's simple pyramid from a stride-16 map). */
+  private static final java.util.Set<Integer> STRIDES = java.util.Set.of(4, 8, 16, 32, 64);
+
+  /** The {@code detection.*} keys and what detection needs of the shared ones. */
+  private void checkDetection(FinetuneConfig c) {
+    FinetuneConfig.Detection d = c.detection;
+    boolean ascending = !d.strides.isEmpty();
+    for (int i = 0; i < d.strides.size(); i++) {
+      Integer s = d.strides.get(i);
+      if (s == null || !STRIDES.contains(s) || (i > 0 && s <= d.strides.get(i - 1))) {
+        ascending = false;
+      }
+    }
+    if (!ascending) {
+      problems.add(
+          "detection.strides: "
+              + d.strides
+              + " is not allowed; give ascending values from [4, 8, 16, 32, 64], e.g. [8, 16, 32,"
+              + " 64]");
+    } else {
+      int max = d.strides.get(d.strides.size() - 1);
+      if (c.model.imageSize % max != 0) {
+        problems.add(
+            "model.imageSize: "
+                + c.model.imageSize
+                + " is not a multiple of the largest detection stride "
+                + max
+                + " (detection.strides); use e.g. "
+                + (c.model.imageSize + max - 1) / max * max);
+      }
+    }
+    between("detection.channels", d.channels, 1, 4096);
+    between("detection.headConvs", d.headConvs, 0, 16);
+    leftOpen("detection.centerRadius", d.centerRadius, 0, 100);
+    closed("detection.focalAlpha", d.focalAlpha, 0, 1);
+    closed("detection.focalGamma", d.focalGamma, 0, 10);
+    closed("detection.boxLossWeight", d.boxLossWeight, 0, 100);
+    closed("detection.angleLossWeight", d.angleLossWeight, 0, 100);
+    rightOpen("detection.scoreThreshold", d.scoreThreshold, 0, 1);
+    between("detection.topKPerLevel", d.topKPerLevel, 1, 1_000_000);
+    if (d.nmsIou != null && !(d.nmsIou > 0 && d.nmsIou <= 1)) {
+      problems.add(
+          "detection.nmsIou: " + d.nmsIou + " is out of range, allowed (0, 1] (or leave it out)");
+    }
+    between("detection.maxPerImage", d.maxPerImage, 1, 100_000);
+    closed("detection.minBoxSize", d.minBoxSize, 0, 10_000);
+    closed("detection.hflip", d.hflip, 0, 1);
+    closed("detection.vflip", d.vflip, 0, 1);
+    closed("detection.rot90", d.rot90, 0, 1);
+    closed("detection.crop", d.crop, 0, 1);
+    leftOpen("detection.cropScaleMin", d.cropScaleMin, 0, 1);
+    if (d.oriented && d.format != FinetuneConfig.DetFormat.DOTA) {
+      problems.add(
+          "detection.oriented: true needs oriented annotations, but detection.format "
+              + d.format.yamlName()
+              + " has horizontal boxes only; use format dota or oriented false");
+    }
+    if (c.model.mode != FinetuneConfig.Mode.FINETUNE) {
+      problems.add(
+          "model.mode: '"
+              + c.model.mode.yamlName()
+              + "' is not available with task detection; use finetune");
     }
   }
 }

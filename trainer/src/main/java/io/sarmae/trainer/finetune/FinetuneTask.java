@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import io.sarmae.trainer.config.ConfigException;
 import io.sarmae.trainer.config.FinetuneConfig;
 import java.util.List;
 import java.util.Map;
@@ -42,19 +41,14 @@ import java.util.SplittableRandom;
  * @param <R> the task's record of one finished repeat
  */
 public sealed interface FinetuneTask<E extends FinetuneTask.Scores, R>
-    permits ClassificationTask, SegmentationTask {
+    permits ClassificationTask, SegmentationTask, DetectionTask {
 
   /** The task a config asks for, its data opened and checked. */
   static FinetuneTask<?, ?> open(FinetuneConfig config) {
     return switch (config.task) {
       case CLASSIFICATION -> ClassificationTask.open(config);
       case SEGMENTATION -> SegmentationTask.open(config);
-      case DETECTION ->
-          throw new ConfigException(
-              "task: '"
-                  + config.task.yamlName()
-                  + "' is reserved and not implemented in this version; use task: classification or"
-                  + " segmentation");
+      case DETECTION -> DetectionTask.open(config);
     };
   }
 

@@ -44,12 +44,21 @@ public final class Finetuner {
 
   /** Runs every repeat (skipping finished ones) and writes {@code results.json}. */
   public FinetuneTask.Finished run() {
+    return runLocked(null);
+  }
+
+  /**
+   * As {@link #run()} with a task opened by the caller (e.g. a detection task with a test
+   * detector), or the config's task when {@code task} is null.
+   */
+  FinetuneTask.Finished runLocked(FinetuneTask<?, ?> task) {
     // One run per checkpoint folder, as in pretraining: a second trainer on the same
     // checkpoint.dir is refused with exit 2 (CheckpointDirLocked) naming the holder.
     try (AutoCloseable lock =
         Checkpointer.lockFolder(Path.of(config.checkpoint.dir), config.run.id)) {
       requireInit(config);
-      return run(FinetuneTask.open(config));
+      FinetuneTask<?, ?> t = task != null ? task : FinetuneTask.open(config);
+      return run(t);
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {

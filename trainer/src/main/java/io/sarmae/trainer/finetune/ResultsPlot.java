@@ -91,7 +91,15 @@ public final class ResultsPlot {
                               .toList()))
               .toList();
       curves(g, "eval mIoU (%) per epoch", curves, 50, 40, 420, 360);
-      iouBars(g, results, 560, 40, 400, 360);
+      bars(
+          g,
+          "per-class IoU (%), last epoch, mean +/- std over repeats",
+          results.classes(),
+          results.aggregate().perClassIoU(),
+          560,
+          40,
+          400,
+          360);
       g.dispose();
       ImageIO.write(img, "png", file.toFile());
     } catch (IOException | RuntimeException | Error e) {
@@ -99,15 +107,63 @@ public final class ResultsPlot {
     }
   }
 
-  private static void iouBars(Graphics2D g, SegResults results, int x0, int y0, int w, int h) {
+  /**
+   * {@code results.png} of detection: eval mAP per epoch for each repeat, and each class's
+   * last-epoch AP as mean over repeats with a population-std whisker.
+   */
+  public static void write(DetResults results, Path file) {
+    System.setProperty("java.awt.headless", "true");
+    try {
+      BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
+      Graphics2D g = img.createGraphics();
+      g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+      g.setColor(Color.WHITE);
+      g.fillRect(0, 0, W, H);
+      g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+      List<Curve> curves =
+          results.repeats().stream()
+              .map(
+                  r ->
+                      new Curve(
+                          r.seed(),
+                          r.mAPLast(),
+                          r.history().stream()
+                              .map(e -> e.evaluated() ? e.evalMetric() : null)
+                              .toList()))
+              .toList();
+      curves(g, "eval mAP (%) per epoch", curves, 50, 40, 420, 360);
+      bars(
+          g,
+          "per-class AP (%), last epoch, mean +/- std over repeats",
+          results.classes(),
+          results.aggregate().perClassAp(),
+          560,
+          40,
+          400,
+          360);
+      g.dispose();
+      ImageIO.write(img, "png", file.toFile());
+    } catch (IOException | RuntimeException | Error e) {
+      LOG.warn("Cannot draw {}: {}", file, e.toString());
+    }
+  }
+
+  private static void bars(
+      Graphics2D g,
+      String title,
+      List<String> classes,
+      java.util.Map<String, FinetuneResults.Stat> stats,
+      int x0,
+      int y0,
+      int w,
+      int h) {
     g.setColor(Color.BLACK);
-    g.drawString("per-class IoU (%), last epoch, mean +/- std over repeats", x0, y0 - 15);
+    g.drawString(title, x0, y0 - 15);
     g.drawRect(x0, y0, w, h);
-    List<String> classes = results.classes();
     int n = Math.max(1, classes.size());
     int slot = w / n;
     for (int i = 0; i < classes.size(); i++) {
-      FinetuneResults.Stat st = results.aggregate().perClassIoU().get(classes.get(i));
+      FinetuneResults.Stat st = stats.get(classes.get(i));
       int x = x0 + i * slot + slot / 6;
       int bw = slot * 2 / 3;
       if (st != null && st.n() > 0) {

@@ -116,11 +116,15 @@ class ContractConfigTest {
   }
 
   @Test
-  void reservedTasksAreRefusedNamingTheKey() {
+  void unknownTasksAreRefusedNamingTheKey() {
+    assertThat(
+            ConfigLoader.loadFinetune(null, List.of("task=detection", "model.imageSize=256")).task)
+        .isEqualTo(FinetuneConfig.Task.DETECTION);
+    // the padded input must hold whole cells of the coarsest pyramid level
     assertThatThrownBy(() -> ConfigLoader.loadFinetune(null, List.of("task=detection")))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("task: 'detection' is reserved")
-        .hasMessageContaining("use classification or segmentation");
+        .hasMessageContaining("model.imageSize: 224 is not a multiple of the largest detection")
+        .hasMessageContaining("use e.g. 256");
     assertThat(ConfigLoader.loadFinetune(null, List.of("task=segmentation")).task)
         .isEqualTo(FinetuneConfig.Task.SEGMENTATION);
     assertThatThrownBy(() -> ConfigLoader.loadFinetune(null, List.of("task=depth")))

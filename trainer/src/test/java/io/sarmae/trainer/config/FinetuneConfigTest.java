@@ -87,6 +87,42 @@ class FinetuneConfigTest {
   }
 
   @Test
+  void detectionKeysAreDetectorSpecFieldsWithItsDefaultsAndCheckedByKey() {
+    FinetuneConfig c = ConfigLoader.parseFinetune("task: detection\nmodel:\n  imageSize: 256\n");
+    io.sarmae.trainer.model.det.DetectorSpec d =
+        io.sarmae.trainer.finetune.DetectionTask.detectorSpec(c, 3);
+    // one source of defaults: the config's keys map field by field onto DetectorSpec's
+    assertThat(d).isEqualTo(io.sarmae.trainer.model.det.DetectorSpec.defaults(3, false));
+    assertThat(c.detection.format).isEqualTo(FinetuneConfig.DetFormat.COCO);
+    FinetuneConfig o =
+        ConfigLoader.parseFinetune(
+            "task: detection\nmodel:\n  imageSize: 256\ndetection:\n  format: dota\n"
+                + "  oriented: true\n");
+    assertThat(io.sarmae.trainer.finetune.DetectionTask.detectorSpec(o, 1))
+        .isEqualTo(io.sarmae.trainer.model.det.DetectorSpec.defaults(1, true));
+    assertThat(io.sarmae.trainer.finetune.DetectionTask.detectorSpec(o, 1).nmsIou()).isEqualTo(0.1);
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.parseFinetune(
+                    "task: detection\nmodel:\n  imageSize: 256\ndetection:\n"
+                        + "  strides: [16, 8]\n  focalAlpha: 2\n  nmsIou: 0\n  crop: 1.5\n"
+                        + "  oriented: true\n  format: voc\n"))
+        .hasMessageContaining("detection.strides: [16, 8] is not allowed")
+        .hasMessageContaining("detection.focalAlpha: 2.0 is out of range")
+        .hasMessageContaining("detection.nmsIou: 0.0 is out of range")
+        .hasMessageContaining("detection.crop: 1.5 is out of range")
+        .hasMessageContaining("detection.oriented: true needs oriented annotations")
+        .hasMessageContaining("use format dota");
+    assertThatThrownBy(
+            () -> ConfigLoader.parseFinetune("task: detection\ndetection:\n  format: yolo\n"))
+        .hasMessageContaining("detection.format")
+        .hasMessageContaining("coco, dota, voc");
+    // detection keys are not checked for another task
+    assertThat(ConfigLoader.parseFinetune("detection:\n  strides: [16, 8]\n").detection.strides)
+        .containsExactly(16, 8);
+  }
+
+  @Test
   void rangesAndEnumsNameTheKey() {
     assertThatThrownBy(
             () -> ConfigLoader.parseFinetune("optim:\n  layerDecay: 1.5\nrepeats:\n  count: 0\n"))

@@ -118,7 +118,7 @@ public final class FeaturePyramid extends FixedShapeBlock {
   }
 
   /** LayerNorm over channels of a {@code (B, C, H, W)} map (timm's {@code LayerNorm2d}). */
-  static NDArray channelNorm(ParameterStore ps, Norm norm, NDArray x, boolean training) {
+  public static NDArray channelNorm(ParameterStore ps, Norm norm, NDArray x, boolean training) {
     return norm.apply(ps, x.transpose(0, 2, 3, 1), training).transpose(0, 3, 1, 2);
   }
 
@@ -163,21 +163,28 @@ public final class FeaturePyramid extends FixedShapeBlock {
   }
 
   /**
-   * {@code nn.ConvTranspose2d(D, D, kernel 2, stride 2)}, weight {@code (in, out, 2, 2)} as
-   * PyTorch, PyTorch's default init {@code U(+-1/sqrt(D * 4))} for weight and bias.
+   * {@code nn.ConvTranspose2d(in, out, kernel 2, stride 2)}, weight {@code (in, out, 2, 2)} as
+   * PyTorch, PyTorch's default init {@code U(+-1/sqrt(out * 4))} for weight and bias (PyTorch takes
+   * a transposed conv's fan-in from the weight's second axis).
    */
-  static final class Deconv2x extends FixedShapeBlock {
+  public static final class Deconv2x extends FixedShapeBlock {
     private final Parameter weight;
     private final Parameter bias;
 
     Deconv2x(int dim) {
+      this(dim, dim);
+    }
+
+    /** {@code in} to {@code out} channels (ViTDet halves the channels at each upsampling). */
+    public Deconv2x(int in, int out) {
+      int dim = out;
       float bound = (float) (1.0 / Math.sqrt(dim * 4.0));
       weight =
           addParameter(
               Parameter.builder()
                   .setName("weight")
                   .setType(Parameter.Type.WEIGHT)
-                  .optShape(new Shape(dim, dim, 2, 2))
+                  .optShape(new Shape(in, out, 2, 2))
                   .optInitializer(new UniformInitializer(bound))
                   .build());
       bias =
@@ -195,7 +202,7 @@ public final class FeaturePyramid extends FixedShapeBlock {
      * i, j] W[c, o, a, b] + bias[o]}, one matrix product (DJL's PyTorch engine does not implement
      * {@code conv2dTranspose}).
      */
-    NDArray apply(ParameterStore ps, NDArray x, boolean training) {
+    public NDArray apply(ParameterStore ps, NDArray x, boolean training) {
       Shape s = x.getShape();
       long batch = s.get(0);
       long in = s.get(1);
@@ -226,7 +233,9 @@ public final class FeaturePyramid extends FixedShapeBlock {
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
       Shape s = inputShapes[0];
-      return new Shape[] {new Shape(s.get(0), s.get(1), s.get(2) * 2, s.get(3) * 2)};
+      return new Shape[] {
+        new Shape(s.get(0), weight.getShape().get(1), s.get(2) * 2, s.get(3) * 2)
+      };
     }
 
     @Override

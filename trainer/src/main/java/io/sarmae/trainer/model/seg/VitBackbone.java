@@ -55,12 +55,13 @@ public final class VitBackbone extends FixedShapeBlock {
   private final List<TransformerBlock> blocks = new ArrayList<>();
 
   /**
-   * @param taps 0-based block indices whose outputs form the pyramid, ascending
+   * @param taps 0-based block indices whose outputs form the pyramid, ascending (segmentation taps
+   *     four blocks; the ViTDet detector only the last one)
    * @param dropPath maximal stochastic-depth rate (last block), 0 to disable
    */
   public VitBackbone(VitSpec spec, int[] taps, double dropPath) {
-    if (taps.length != 4) {
-      throw new IllegalArgumentException("need 4 tapped blocks, got " + Arrays.toString(taps));
+    if (taps.length < 1) {
+      throw new IllegalArgumentException("need at least 1 tapped block, got none");
     }
     for (int i = 0; i < taps.length; i++) {
       if (taps[i] < 0 || taps[i] >= spec.depth() || (i > 0 && taps[i] < taps[i - 1])) {
@@ -123,8 +124,8 @@ public final class VitBackbone extends FixedShapeBlock {
   }
 
   /**
-   * The tapped token maps {@code (B, C, H, W) -> 4 x (B, D, H/p, W/p)}; with {@code training} and a
-   * generator, stochastic depth as in {@code VitClassifier}.
+   * The tapped token maps {@code (B, C, H, W) -> taps x (B, D, H/p, W/p)}; with {@code training}
+   * and a generator, stochastic depth as in {@code VitClassifier}.
    */
   public List<NDArray> apply(
       ParameterStore ps, NDArray imgs, boolean training, RandomGenerator rng) {
@@ -202,7 +203,9 @@ public final class VitBackbone extends FixedShapeBlock {
     Shape map =
         new Shape(
             s.get(0), spec.embedDim(), s.get(2) / spec.patchSize(), s.get(3) / spec.patchSize());
-    return new Shape[] {map, map, map, map};
+    Shape[] out = new Shape[taps.length];
+    Arrays.fill(out, map);
+    return out;
   }
 
   /** The encoder's parameters under timm/MAE names, the same as {@code VitClassifier}'s. */

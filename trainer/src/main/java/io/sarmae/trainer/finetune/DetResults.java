@@ -1,0 +1,89 @@
+package io.sarmae.trainer.finetune;
+
+import io.sarmae.trainer.finetune.FinetuneResults.Stat;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * {@code results.json} of {@code task: detection}: every repeat and mean &plusmn; population std
+ * over repeats (as {@link FinetuneResults}) of mAP (last and best epoch, the primary metric), AP50,
+ * AP75, AP small/medium/large, AR@100 and each class's AP; a value undefined in a repeat is left
+ * out of its statistic.
+ */
+public record DetResults(
+    int format,
+    String task,
+    String primaryMetric,
+    String metric,
+    String apMethod,
+    String protocol,
+    String evalSplit,
+    List<String> classes,
+    String init,
+    List<DetRepeatResult> repeats,
+    Aggregate aggregate) {
+
+  public static final int FORMAT = 1;
+
+  /** Statistics over repeats of the last-epoch evaluation (and mAP at the best epoch). */
+  public record Aggregate(
+      Stat mAPLast,
+      Stat mAPBest,
+      Stat ap50,
+      Stat ap75,
+      Stat apSmall,
+      Stat apMedium,
+      Stat apLarge,
+      Stat ar100,
+      Map<String, Stat> perClassAp,
+      Map<String, Stat> tests) {}
+
+  static Aggregate aggregate(List<DetRepeatResult> repeats, List<String> classes) {
+    Map<String, Stat> perClass = new LinkedHashMap<>();
+    for (int c = 0; c < classes.size(); c++) {
+      int idx = c;
+      perClass.put(classes.get(c), stat(repeats, r -> r.last().perClass().get(idx).ap()));
+    }
+    Map<String, Stat> tests = new LinkedHashMap<>();
+    if (!repeats.isEmpty()) {
+      for (String split : repeats.get(0).tests().keySet()) {
+        tests.put(
+            split,
+            stat(repeats, r -> r.tests().containsKey(split) ? r.tests().get(split).mAP() : null));
+      }
+    }
+    return new Aggregate(
+        stat(repeats, DetRepeatResult::mAPLast),
+        stat(repeats, DetRepeatResult::mAPBest),
+        stat(repeats, r -> r.last().ap50()),
+        stat(repeats, r -> r.last().ap75()),
+        stat(repeats, r -> r.last().apSmall()),
+        stat(repeats, r -> r.last().apMedium()),
+        stat(repeats, r -> r.last().apLarge()),
+        stat(repeats, r -> r.last().ar100()),
+        perClass,
+        tests);
+  }
+
+  private static Stat stat(List<DetRepeatResult> repeats, Function<DetRepeatResult, Double> f) {
+    return Stat.of(
+        repeats.stream()
+            .map(f)
+            .filter(Objects::nonNull)
+            .mapToDouble(Double::doubleValue)
+            .filter(v -> !Double.isNaN(v))
+            .toArray());
+  }
+
+  public void write(Path file) {
+    FinetuneFiles.writeJson(file, this);
+  }
+
+  public static DetResults read(Path file) {
+    return FinetuneFiles.readJson(file, DetResults.class);
+  }
+}
