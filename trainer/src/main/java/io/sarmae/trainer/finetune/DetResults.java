@@ -12,7 +12,8 @@ import java.util.function.Function;
  * {@code results.json} of {@code task: detection}: every repeat and mean &plusmn; population std
  * over repeats (as {@link FinetuneResults}) of mAP (last and best epoch, the primary metric), AP50,
  * AP75, AP small/medium/large, AR@100 and each class's AP; a value undefined in a repeat is left
- * out of its statistic.
+ * out of its statistic. {@code resplit} is {@code data.resplit} ({@code perRepeat} or {@code
+ * fixed}): whether the ± also spans the labelled subsets.
  */
 public record DetResults(
     int format,
@@ -25,7 +26,8 @@ public record DetResults(
     List<String> classes,
     String init,
     List<DetRepeatResult> repeats,
-    Aggregate aggregate) {
+    Aggregate aggregate,
+    String resplit) {
 
   public static final int FORMAT = 1;
 

@@ -258,18 +258,21 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
 
   @Override
   public Repeat<DetEvaluation> repeat(int k, long seed) {
-    List<DetDataset.Sample> subset = subset(config.data, train, seed);
+    // data.resplit: fixed draws every repeat's subset with run.seed; seed still trains repeat k.
+    long splitSeed = config.splitSeed(k);
+    List<DetDataset.Sample> subset = subset(config.data, train, splitSeed);
     String manifestName = "split-repeat" + k + ".json";
     FinetuneConfig.Protocol p = config.data.protocol;
     new SegManifest(
             SegManifest.FORMAT,
             p == FinetuneConfig.Protocol.KSHOT ? "kimages" : p.yamlName(),
-            seed,
+            splitSeed,
             p == FinetuneConfig.Protocol.KSHOT ? config.data.shots : null,
             p == FinetuneConfig.Protocol.FRACTION ? config.data.fraction : null,
             config.data.trainSplit,
             classes(),
-            subset.stream().map(DetDataset.Sample::id).toList())
+            subset.stream().map(DetDataset.Sample::id).toList(),
+            config.data.resplit.yamlName())
         .write(Path.of(config.run.outputDir).resolve(manifestName));
     DetectorModel[] model = {null};
     return new Repeat<>() {
@@ -711,7 +714,8 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
             classes(),
             config.model.init,
             results,
-            DetResults.aggregate(results, classes()));
+            DetResults.aggregate(results, classes()),
+            config.data.resplit.yamlName());
     out.write(outputDir.resolve("results.json"));
     ResultsPlot.write(out, outputDir.resolve("results.png"));
     DetResults.Aggregate a = out.aggregate();
