@@ -856,6 +856,8 @@ public final class Planner {
       p.setEtaSeconds(rep.etaSeconds());
       p.setEta(rep.etaSeconds() == null ? null : Timestamps.human(rep.etaSeconds()));
       p.setLastCheckpoint(rep.lastCheckpoint());
+      p.setEvalMetric(rep.evalMetric());
+      p.setEvalValue(round(rep.evalValue(), 2));
       boolean advanced =
           rep.step() != null && (prev.getStep() == null || rep.step() > prev.getStep());
       p.setStepAdvancedAt(advanced ? nowText : prev.getStepAdvancedAt());
@@ -1123,7 +1125,9 @@ public final class Planner {
         && Objects.equals(a.getLr(), b.getLr())
         && Objects.equals(a.getImagesPerSecond(), b.getImagesPerSecond())
         && Objects.equals(a.getEtaSeconds(), b.getEtaSeconds())
-        && Objects.equals(a.getLastCheckpoint(), b.getLastCheckpoint());
+        && Objects.equals(a.getLastCheckpoint(), b.getLastCheckpoint())
+        && Objects.equals(a.getEvalMetric(), b.getEvalMetric())
+        && Objects.equals(a.getEvalValue(), b.getEvalValue());
   }
 
   static Double round(Double v, int places) {

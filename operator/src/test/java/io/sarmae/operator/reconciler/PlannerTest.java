@@ -157,6 +157,59 @@ class PlannerTest {
   }
 
   @Test
+  void aFinetunesLatestEvaluationIsOnItsProgress() {
+    World w = started(Fixtures.tinyPretrain());
+    ProgressReport r = report(120L, 0.52);
+    w.progress =
+        new ProgressReport(
+            "finetune",
+            r.phase(),
+            r.epoch(),
+            r.epochs(),
+            r.step(),
+            r.totalSteps(),
+            r.percent(),
+            r.loss(),
+            null,
+            null,
+            r.lr(),
+            r.imagesPerSecond(),
+            r.etaSeconds(),
+            null,
+            r.startedAt(),
+            r.updatedAt(),
+            "mIoU",
+            35.123456);
+    w.pass(T0.plusSeconds(30));
+    assertThat(w.status().getProgress().getEvalMetric()).isEqualTo("mIoU");
+    assertThat(w.status().getProgress().getEvalValue()).isEqualTo(35.12);
+    assertIdle(w, T0.plusSeconds(90));
+    // A new evaluation is a change worth a status write.
+    w.progress =
+        new ProgressReport(
+            "finetune",
+            r.phase(),
+            r.epoch(),
+            r.epochs(),
+            r.step(),
+            r.totalSteps(),
+            r.percent(),
+            r.loss(),
+            null,
+            null,
+            r.lr(),
+            r.imagesPerSecond(),
+            r.etaSeconds(),
+            null,
+            r.startedAt(),
+            r.updatedAt(),
+            "mIoU",
+            36.0);
+    w.pass(T0.plusSeconds(120));
+    assertThat(w.status().getProgress().getEvalValue()).isEqualTo(36.0);
+  }
+
+  @Test
   void watchdogRestartsAGroupWhoseStepStopped() {
     var r = Fixtures.tinyPretrain(); // progressDeadlineSeconds 600
     World w = started(r);
