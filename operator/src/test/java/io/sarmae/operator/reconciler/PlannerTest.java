@@ -860,6 +860,29 @@ class PlannerTest {
   }
 
   @Test
+  void aDetectionFinetuneFailsOnceSayingThisOperatorVersionDoesNotRunIt() {
+    var ft = Fixtures.finetune40();
+    ft.getSpec().setTask(io.sarmae.operator.api.v1alpha1.FinetuneTask.DETECTION);
+    ft.getSpec().setTtlSecondsAfterFinished(null);
+    World w = new World(ft);
+    w.pretrain =
+        new Observed.PretrainState(true, Phase.SUCCEEDED, Planner.finalWeights(Fixtures.vitB()));
+    Plan plan = w.pass(T0);
+    assertThat(plan.actions()).isEmpty();
+    assertThat(w.pods).isEmpty();
+    assertThat(w.status().getPhase()).isEqualTo(Phase.FAILED);
+    assertThat(cond(w.status(), "Failed").getReason()).isEqualTo("InvalidSpec");
+    assertThat(cond(w.status(), "Failed").getMessage())
+        .contains(
+            "spec.task: detection is not supported by this operator version yet; use one of"
+                + " classification, segmentation");
+    assertThat(plan.events())
+        .singleElement()
+        .matches(e -> e.warning() && e.reason().equals("InvalidSpec"));
+    assertIdle(w, T0.plusSeconds(60));
+  }
+
+  @Test
   void invalidSpecFailsOnceWithoutRetry() {
     var r = Fixtures.tinyPretrain();
     r.getSpec().setReplicas(1001);
