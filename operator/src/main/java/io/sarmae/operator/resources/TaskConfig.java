@@ -7,6 +7,7 @@ import io.sarmae.operator.api.v1alpha1.Defaults;
 import io.sarmae.operator.api.v1alpha1.FinetuneTask;
 import io.sarmae.operator.api.v1alpha1.SarmaeFinetuneSpec;
 import io.sarmae.operator.api.v1alpha1.SegmentationSettings;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +33,12 @@ public sealed interface TaskConfig permits TaskConfig.Classification, TaskConfig
     };
   }
 
-  /** Tasks this operator version runs, as written in manifests. */
-  List<String> SUPPORTED = List.of("classification", "segmentation");
+  /** Tasks this operator version runs, as written in manifests (those {@link #of} knows). */
+  List<String> SUPPORTED =
+      Arrays.stream(FinetuneTask.values())
+          .filter(t -> of(t).isPresent())
+          .map(FinetuneTask::wireName)
+          .toList();
 
   /** {@code data.trainSplit} when the spec gives none. */
   String trainSplit();
