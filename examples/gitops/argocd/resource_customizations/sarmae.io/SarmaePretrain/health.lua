@@ -44,6 +44,19 @@ local function progress(status)
   return " (" .. table.concat(parts, ", ") .. ")"
 end
 
+-- A finished fine-tune's primary metric (top1 or mIoU, mean +- std over repeats, percent).
+local function result(status)
+  local r = status.result
+  if r == nil or r.primaryMetric == nil or r.primaryMean == nil then
+    return nil
+  end
+  local s = r.primaryMetric .. " " .. r.primaryMean
+  if r.primaryStd ~= nil then
+    s = s .. " +- " .. r.primaryStd
+  end
+  return s
+end
+
 local status = obj.status
 if status == nil or status.phase == nil then
   hs.status = "Progressing"
@@ -64,7 +77,10 @@ local stalled = condition(status, "Stalled")
 if phase == "Succeeded" then
   hs.status = "Healthy"
   local done = condition(status, "Succeeded")
-  hs.message = (done ~= nil and text(done.message)) or "Succeeded"
+  local metric = result(status)
+  hs.message = (done ~= nil and text(done.message))
+    or (metric ~= nil and ("Succeeded: " .. metric))
+    or "Succeeded"
 elseif phase == "Failed" then
   hs.status = "Degraded"
   local failed = condition(status, "Failed")

@@ -2,6 +2,9 @@ package io.sarmae.operator.reconciler;
 
 import io.sarmae.operator.api.v1alpha1.AlignmentSettings;
 import io.sarmae.operator.api.v1alpha1.Defaults;
+import io.sarmae.operator.api.v1alpha1.FinetuneDataset;
+import io.sarmae.operator.api.v1alpha1.FinetuneMode;
+import io.sarmae.operator.api.v1alpha1.FinetuneTask;
 import io.sarmae.operator.api.v1alpha1.JobSpecCommon;
 import io.sarmae.operator.api.v1alpha1.ModelSettings;
 import io.sarmae.operator.api.v1alpha1.NoiseSettings;
@@ -9,6 +12,7 @@ import io.sarmae.operator.api.v1alpha1.Protocol;
 import io.sarmae.operator.api.v1alpha1.ProtocolType;
 import io.sarmae.operator.api.v1alpha1.SarmaeFinetuneSpec;
 import io.sarmae.operator.api.v1alpha1.SarmaePretrainSpec;
+import io.sarmae.operator.api.v1alpha1.SegmentationSettings;
 import io.sarmae.operator.api.v1alpha1.SpecRules;
 import io.sarmae.operator.api.v1alpha1.WeightsRef;
 import io.sarmae.operator.resources.Effective;
@@ -55,6 +59,51 @@ final class CelMirror {
         dotdot("spec.dataset.path", f.getDataset().getPath(), errors);
       }
       protocol(f.getProtocol(), errors);
+      if (f.getDataset() != null
+          && f.getDataset().getTestSplits() != null
+          && !f.getDataset().getTestSplits().stream()
+              .allMatch(t -> t != null && t.matches(FinetuneDataset.SPLIT_PATTERN))) {
+        errors.add("spec.dataset.testSplits: " + FinetuneDataset.SPLIT_MESSAGE);
+      }
+      segmentation(f, errors);
+    }
+  }
+
+  /** The rules of {@code task: segmentation} ({@link SarmaeFinetuneSpec}'s SEG_* constants). */
+  static void segmentation(SarmaeFinetuneSpec f, List<String> errors) {
+    boolean seg = f.getTask() == FinetuneTask.SEGMENTATION;
+    SegmentationSettings s = f.getSegmentation();
+    if (s != null && !seg) {
+      errors.add("spec: " + SarmaeFinetuneSpec.SEG_SETTINGS_MESSAGE);
+    }
+    if (seg && f.getMode() != null && f.getMode() != FinetuneMode.FINETUNE) {
+      errors.add("spec: " + SarmaeFinetuneSpec.SEG_MODE_MESSAGE);
+    }
+    if (seg
+        && f.getOptim() != null
+        && f.getOptim().getBatchSize() != null
+        && f.getOptim().getBatchSize() < 2) {
+      errors.add("spec: " + SarmaeFinetuneSpec.SEG_BATCH_MESSAGE);
+    }
+    Integer crop = f.getModel() != null ? f.getModel().getImageSize() : null;
+    if (seg && crop != null && crop < 32) {
+      errors.add("spec: " + SarmaeFinetuneSpec.SEG_CROP_MESSAGE);
+    }
+    if (s == null) {
+      return;
+    }
+    if (s.getSlideStride() != null
+        && s.getSlideStride()
+            > (crop != null ? crop : Integer.parseInt(Defaults.MODEL_IMAGE_SIZE))) {
+      errors.add("spec: " + SarmaeFinetuneSpec.SEG_STRIDE_MESSAGE);
+    }
+    if (Effective.d(s.getRatioMin(), Defaults.SEG_RATIO_MIN)
+        > Effective.d(s.getRatioMax(), Defaults.SEG_RATIO_MAX)) {
+      errors.add("spec.segmentation: " + SegmentationSettings.RATIO_MESSAGE);
+    }
+    if (s.getClassWeights() != null
+        && !s.getClassWeights().stream().allMatch(w -> w != null && w >= 0 && w <= 1e6)) {
+      errors.add("spec.segmentation.classWeights: " + SegmentationSettings.CLASS_WEIGHTS_MESSAGE);
     }
   }
 

@@ -32,6 +32,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -751,6 +752,11 @@ public final class Planner {
         result.setTop1Mean(tm.top1Mean());
         result.setTop1Std(tm.top1Std());
         result.setTop1(tm.top1());
+        result.setPrimaryMetric(tm.primaryMetric());
+        result.setPrimaryMean(tm.primaryMean());
+        result.setPrimaryStd(tm.primaryStd());
+        result.setPrimary(tm.primary());
+        result.setResults(tm.results());
         result.setMessage(tm.message());
       }
       if (result.getCheckpoint() == null) {
@@ -785,9 +791,13 @@ public final class Planner {
           again
               ? "already finished: this run's final model existed before these pods started; "
                   + result.getCheckpoint()
-              : result.getTop1Mean() != null
+              : result.getPrimaryMean() != null
                   ? String.format(
-                      "finished: top-1 %.2f ± %.2f", result.getTop1Mean(), nzd(result.getTop1Std()))
+                      Locale.ROOT,
+                      "finished: %s %.2f ± %.2f",
+                      result.getPrimaryMetric(),
+                      result.getPrimaryMean(),
+                      nzd(result.getPrimaryStd()))
                   : "finished; final model at " + result.getCheckpoint();
       scheduled = true;
       scheduledReason = "AllPodsScheduled";
@@ -846,6 +856,8 @@ public final class Planner {
       p.setEtaSeconds(rep.etaSeconds());
       p.setEta(rep.etaSeconds() == null ? null : Timestamps.human(rep.etaSeconds()));
       p.setLastCheckpoint(rep.lastCheckpoint());
+      p.setEvalMetric(rep.evalMetric());
+      p.setEvalValue(round(rep.evalValue(), 2));
       boolean advanced =
           rep.step() != null && (prev.getStep() == null || rep.step() > prev.getStep());
       p.setStepAdvancedAt(advanced ? nowText : prev.getStepAdvancedAt());
@@ -1113,7 +1125,9 @@ public final class Planner {
         && Objects.equals(a.getLr(), b.getLr())
         && Objects.equals(a.getImagesPerSecond(), b.getImagesPerSecond())
         && Objects.equals(a.getEtaSeconds(), b.getEtaSeconds())
-        && Objects.equals(a.getLastCheckpoint(), b.getLastCheckpoint());
+        && Objects.equals(a.getLastCheckpoint(), b.getLastCheckpoint())
+        && Objects.equals(a.getEvalMetric(), b.getEvalMetric())
+        && Objects.equals(a.getEvalValue(), b.getEvalValue());
   }
 
   static Double round(Double v, int places) {

@@ -12,6 +12,7 @@ import io.sarmae.operator.api.v1alpha1.SarmaePretrainSpec;
 import io.sarmae.operator.resources.Children;
 import io.sarmae.operator.resources.Effective;
 import io.sarmae.operator.resources.Names;
+import io.sarmae.operator.resources.TaskConfig;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -53,6 +54,13 @@ public final class SpecValidation {
         return List.of("spec is required");
       }
       SarmaeFinetuneSpec fs = f.getSpec();
+      if (fs.getTask() != null && TaskConfig.of(fs.getTask()).isEmpty()) {
+        errors.add(
+            "spec.task: "
+                + fs.getTask().wireName()
+                + " is not supported by this operator version yet; use one of "
+                + String.join(", ", TaskConfig.SUPPORTED));
+      }
       if ((fs.getFromPretrain() == null) == (fs.getPretrainedWeights() == null)) {
         errors.add("spec: set exactly one of fromPretrain and pretrainedWeights");
       }

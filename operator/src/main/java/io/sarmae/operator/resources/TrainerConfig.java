@@ -11,6 +11,7 @@ import io.sarmae.operator.api.v1alpha1.DistributedSettings;
 import io.sarmae.operator.api.v1alpha1.FinetuneDataset;
 import io.sarmae.operator.api.v1alpha1.FinetuneMode;
 import io.sarmae.operator.api.v1alpha1.FinetuneOptim;
+import io.sarmae.operator.api.v1alpha1.FinetuneTask;
 import io.sarmae.operator.api.v1alpha1.JobSpecCommon;
 import io.sarmae.operator.api.v1alpha1.ModelSettings;
 import io.sarmae.operator.api.v1alpha1.NoiseSettings;
@@ -143,6 +144,13 @@ public final class TrainerConfig {
    */
   public static String renderFinetune(
       String name, String runId, SarmaeFinetuneSpec spec, String pretrainedWeightsPath) {
+    FinetuneTask task = spec.getTask() != null ? spec.getTask() : FinetuneTask.CLASSIFICATION;
+    TaskConfig tc =
+        TaskConfig.of(task)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "task " + task.wireName() + " is not supported by this operator version"));
     Map<String, Map<String, Object>> c = new LinkedHashMap<>();
     run(c, name, runId, spec, PodSizing.threads(spec));
     ModelSettings m = spec.getModel() != null ? spec.getModel() : new ModelSettings();
@@ -156,6 +164,11 @@ public final class TrainerConfig {
     FinetuneDataset ds = spec.getDataset() != null ? spec.getDataset() : new FinetuneDataset();
     Map<String, Object> data = section(c, "data");
     data.put("path", join(DATA_MOUNT, Effective.or(ds.getPath(), "")));
+    data.put("trainSplit", Effective.or(ds.getTrainSplit(), tc.trainSplit()));
+    data.put("evalSplit", Effective.or(ds.getEvalSplit(), tc.evalSplit()));
+    if (ds.getTestSplits() != null) {
+      data.put("testSplits", List.copyOf(ds.getTestSplits()));
+    }
     Protocol p = spec.getProtocol() != null ? spec.getProtocol() : new Protocol();
     // The CRD spells data.protocol as the trainer does: all | kshot | fraction.
     data.put("protocol", (p.getType() != null ? p.getType() : ProtocolType.ALL).wireName());
@@ -184,13 +197,16 @@ public final class TrainerConfig {
     if (o.getWeightDecay() != null || !probe) {
       optim.put("weightDecay", d(o.getWeightDecay(), Defaults.FTOPTIM_WEIGHT_DECAY));
     }
+    optim.put("layerDecay", d(o.getLayerDecay(), Defaults.FTOPTIM_LAYER_DECAY));
+    tc.render(c, spec);
     section(c, "repeats").put("count", i(spec.getRepeats(), Defaults.FINETUNE_REPEATS));
     Map<String, Object> ckpt = checkpoint(c, name, spec);
     ckpt.remove("everySteps"); // fine-tuning checkpoints per epoch only
     ckpt.remove("resumeFrom"); // pretraining only: SpecValidation refuses it on a fine-tune
     ckpt.remove("resumeWeightsOnly"); // pretraining only
     observability(c, spec);
-    return Yaml.render(c);
+    // The one top-level scalar of the fine-tune config, first as in the trainer's full config.
+    return "task: " + Yaml.scalar(task.wireName()) + "\n" + Yaml.render(c);
   }
 
   /** The {@code model} section's encoder keys, which pretraining and fine-tuning share. */
@@ -294,10 +310,12 @@ public final class TrainerConfig {
 
     static String scalar(Object v) {
       if (v instanceof List<?> list) {
-        // A flow sequence of quoted scalars: globs hold '*', which plain YAML would misread.
+        // A flow sequence of numbers and quoted strings: globs hold '*', which plain YAML would
+        // misread.
         StringBuilder seq = new StringBuilder("[");
         for (Object item : list) {
-          seq.append(seq.length() > 1 ? ", " : "").append(quoted(String.valueOf(item)));
+          seq.append(seq.length() > 1 ? ", " : "")
+              .append(item instanceof Number ? scalar(item) : quoted(String.valueOf(item)));
         }
         return seq.append(']').toString();
       }

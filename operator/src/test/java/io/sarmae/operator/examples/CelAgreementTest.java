@@ -33,6 +33,10 @@ class CelAgreementTest {
     return CrdSchema.read(Fixtures.examples().resolve("finetune-fusar-40shot.yaml"));
   }
 
+  static JsonNode segmentation() {
+    return CrdSchema.read(Fixtures.examples().resolve("finetune-segmentation-airpolsarseg.yaml"));
+  }
+
   static JsonNode set(JsonNode manifest, String pointer, Object value) {
     JsonNode copy = manifest.deepCopy();
     int slash = pointer.lastIndexOf('/');
@@ -53,7 +57,57 @@ class CelAgreementTest {
   static Stream<Arguments> cases() {
     JsonNode p = pretrain();
     JsonNode f = finetune();
+    JsonNode g = segmentation();
     return Stream.of(
+        Arguments.of("valid segmentation", g, null),
+        Arguments.of(
+            "segmentation settings on a classification",
+            set(g, "/spec/task", "classification"),
+            "spec.segmentation is only valid with task: segmentation"),
+        Arguments.of(
+            "segmentation settings without a task",
+            set(g, "/spec/task", null),
+            "spec.segmentation is only valid with task: segmentation"),
+        Arguments.of(
+            "segmentation linear probe",
+            set(g, "/spec/mode", "linprobe"),
+            "mode linprobe is not available"),
+        Arguments.of(
+            "segmentation batch 1",
+            set(g, "/spec/optim/batchSize", 1),
+            "task segmentation needs optim.batchSize >= 2"),
+        Arguments.of(
+            "segmentation crop 16",
+            set(set(g, "/spec/model/imageSize", 16), "/spec/segmentation/slideStride", 8),
+            "task segmentation needs model.imageSize (the training crop) >= 32"),
+        Arguments.of(
+            "slide stride beyond the crop",
+            set(g, "/spec/segmentation/slideStride", 600),
+            "segmentation.slideStride must not exceed model.imageSize"),
+        Arguments.of(
+            "slide stride beyond the default crop",
+            set(set(g, "/spec/model/imageSize", null), "/spec/segmentation/slideStride", 300),
+            "segmentation.slideStride must not exceed model.imageSize"),
+        Arguments.of(
+            "ratio range reversed",
+            set(g, "/spec/segmentation/ratioMin", 1.5),
+            "segmentation.ratioMin must not exceed segmentation.ratioMax"),
+        Arguments.of(
+            "ratio min above the default max",
+            set(set(g, "/spec/segmentation/ratioMax", null), "/spec/segmentation/ratioMin", 3.0),
+            "segmentation.ratioMin must not exceed segmentation.ratioMax"),
+        Arguments.of(
+            "negative class weight",
+            set(g, "/spec/segmentation/classWeights", List.of(1.0, -0.5)),
+            "class weights are 0 to 1000000"),
+        Arguments.of(
+            "class weights",
+            set(g, "/spec/segmentation/classWeights", List.of(1.0, 0.5, 2.0, 1.0, 1.0, 1.0)),
+            null),
+        Arguments.of(
+            "test split with a slash",
+            set(g, "/spec/dataset/testSplits", List.of("test/a")),
+            "test splits are folder names"),
         Arguments.of("valid pretrain", p, null),
         Arguments.of("valid finetune", f, null),
         Arguments.of("name", set(p, "/metadata/name", "n".repeat(49)), "must be at most 48"),

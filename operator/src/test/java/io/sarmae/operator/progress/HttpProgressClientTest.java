@@ -39,6 +39,9 @@ class HttpProgressClientTest {
             out.write(b);
           }
         });
+    // Several threads: a request left sleeping by the timeout test must not hold up the next
+    // test's request behind it (the default executor is one thread).
+    server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
     server.start();
   }
 
@@ -71,6 +74,18 @@ class HttpProgressClientTest {
   }
 
   @Test
+  void aFinetunesEvaluationFieldsAreRead() {
+    code.set(200);
+    delayMillis.set(0L);
+    body.set(
+        "{\"mode\":\"finetune\",\"phase\":\"Training\",\"step\":12,"
+            + "\"evalMetric\":\"mIoU\",\"evalValue\":35.8}");
+    ProgressReport r = client.fetch("127.0.0.1", port()).orElseThrow();
+    assertThat(r.evalMetric()).isEqualTo("mIoU");
+    assertThat(r.evalValue()).isEqualTo(35.8);
+  }
+
+  @Test
   void absentFieldsStayNull() {
     code.set(200);
     delayMillis.set(0L);
@@ -78,6 +93,7 @@ class HttpProgressClientTest {
     ProgressReport r = client.fetch("127.0.0.1", port()).orElseThrow();
     assertThat(r.step()).isNull();
     assertThat(r.loss()).isNull();
+    assertThat(r.evalMetric()).isNull();
   }
 
   @Test

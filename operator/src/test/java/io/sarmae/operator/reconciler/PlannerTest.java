@@ -157,6 +157,59 @@ class PlannerTest {
   }
 
   @Test
+  void aFinetunesLatestEvaluationIsOnItsProgress() {
+    World w = started(Fixtures.tinyPretrain());
+    ProgressReport r = report(120L, 0.52);
+    w.progress =
+        new ProgressReport(
+            "finetune",
+            r.phase(),
+            r.epoch(),
+            r.epochs(),
+            r.step(),
+            r.totalSteps(),
+            r.percent(),
+            r.loss(),
+            null,
+            null,
+            r.lr(),
+            r.imagesPerSecond(),
+            r.etaSeconds(),
+            null,
+            r.startedAt(),
+            r.updatedAt(),
+            "mIoU",
+            35.123456);
+    w.pass(T0.plusSeconds(30));
+    assertThat(w.status().getProgress().getEvalMetric()).isEqualTo("mIoU");
+    assertThat(w.status().getProgress().getEvalValue()).isEqualTo(35.12);
+    assertIdle(w, T0.plusSeconds(90));
+    // A new evaluation is a change worth a status write.
+    w.progress =
+        new ProgressReport(
+            "finetune",
+            r.phase(),
+            r.epoch(),
+            r.epochs(),
+            r.step(),
+            r.totalSteps(),
+            r.percent(),
+            r.loss(),
+            null,
+            null,
+            r.lr(),
+            r.imagesPerSecond(),
+            r.etaSeconds(),
+            null,
+            r.startedAt(),
+            r.updatedAt(),
+            "mIoU",
+            36.0);
+    w.pass(T0.plusSeconds(120));
+    assertThat(w.status().getProgress().getEvalValue()).isEqualTo(36.0);
+  }
+
+  @Test
   void watchdogRestartsAGroupWhoseStepStopped() {
     var r = Fixtures.tinyPretrain(); // progressDeadlineSeconds 600
     World w = started(r);
@@ -807,6 +860,29 @@ class PlannerTest {
   }
 
   @Test
+  void aDetectionFinetuneFailsOnceSayingThisOperatorVersionDoesNotRunIt() {
+    var ft = Fixtures.finetune40();
+    ft.getSpec().setTask(io.sarmae.operator.api.v1alpha1.FinetuneTask.DETECTION);
+    ft.getSpec().setTtlSecondsAfterFinished(null);
+    World w = new World(ft);
+    w.pretrain =
+        new Observed.PretrainState(true, Phase.SUCCEEDED, Planner.finalWeights(Fixtures.vitB()));
+    Plan plan = w.pass(T0);
+    assertThat(plan.actions()).isEmpty();
+    assertThat(w.pods).isEmpty();
+    assertThat(w.status().getPhase()).isEqualTo(Phase.FAILED);
+    assertThat(cond(w.status(), "Failed").getReason()).isEqualTo("InvalidSpec");
+    assertThat(cond(w.status(), "Failed").getMessage())
+        .contains(
+            "spec.task: detection is not supported by this operator version yet; use one of"
+                + " classification, segmentation");
+    assertThat(plan.events())
+        .singleElement()
+        .matches(e -> e.warning() && e.reason().equals("InvalidSpec"));
+    assertIdle(w, T0.plusSeconds(60));
+  }
+
+  @Test
   void invalidSpecFailsOnceWithoutRetry() {
     var r = Fixtures.tinyPretrain();
     r.getSpec().setReplicas(1001);
@@ -893,8 +969,45 @@ class PlannerTest {
     w.pass(T0.plusSeconds(100));
     assertThat(w.status().getResult().getTop1Mean()).isEqualTo(89.3);
     assertThat(w.status().getResult().getTop1()).containsExactly(89.0, 89.6);
-    assertThat(cond(w.status(), "Succeeded").getMessage())
-        .isEqualTo("finished: top-1 89.30 ± 0.40");
+    // A trainer from before tasks sends top1* only: that is classification's primary metric.
+    assertThat(w.status().getResult().getPrimaryMetric()).isEqualTo("top1");
+    assertThat(w.status().getResult().getPrimaryMean()).isEqualTo(89.3);
+    assertThat(w.status().getResult().getPrimary()).containsExactly(89.0, 89.6);
+    assertThat(cond(w.status(), "Succeeded").getMessage()).isEqualTo("finished: top1 89.30 ± 0.40");
+  }
+
+  @Test
+  void segmentationResultsLandOnStatusUnderThePrimaryMetric() {
+    SarmaeFinetune ft = Fixtures.finetune40();
+    ft.getSpec().setTask(io.sarmae.operator.api.v1alpha1.FinetuneTask.SEGMENTATION);
+    ft.getSpec().getProtocol().setType(io.sarmae.operator.api.v1alpha1.ProtocolType.ALL);
+    ft.getSpec().getProtocol().setShots(null);
+    World w = new World(ft);
+    w.pretrain =
+        new Observed.PretrainState(true, Phase.SUCCEEDED, Planner.finalWeights(Fixtures.vitB()));
+    w.pass(T0);
+    w.mapPods(p -> Pods.running(p, "10.0.0.3"));
+    w.pass(T0.plusSeconds(10));
+    w.mapPods(
+        p ->
+            Pods.exited(
+                p,
+                0,
+                "Completed",
+                "{\"exitCode\":0,\"reason\":\"Succeeded\",\"message\":\"fine-tuning finished\","
+                    + "\"primaryMetric\":\"mIoU\",\"primaryMean\":41.25,\"primaryStd\":1.5,"
+                    + "\"mIoUMean\":41.25,\"mIoUStd\":1.5,\"mIoU\":[40.2,42.3],\"repeats\":2,"
+                    + "\"results\":\"/checkpoints/seg/output/results.json\"}"));
+    w.pass(T0.plusSeconds(100));
+    var result = w.status().getResult();
+    assertThat(result.getPrimaryMetric()).isEqualTo("mIoU");
+    assertThat(result.getPrimaryMean()).isEqualTo(41.25);
+    assertThat(result.getPrimaryStd()).isEqualTo(1.5);
+    assertThat(result.getPrimary()).containsExactly(40.2, 42.3);
+    assertThat(result.getResults()).isEqualTo("/checkpoints/seg/output/results.json");
+    assertThat(result.getTop1Mean()).isNull();
+    assertThat(w.status().getPhase()).isEqualTo(Phase.SUCCEEDED);
+    assertThat(cond(w.status(), "Succeeded").getMessage()).isEqualTo("finished: mIoU 41.25 ± 1.50");
   }
 
   @Test

@@ -144,7 +144,22 @@ class SpecValidationTest {
         Arguments.of(
             "kshot without shots",
             (Consumer<SarmaeFinetune>) f -> f.getSpec().getProtocol().setShots(null),
-            "protocol.shots is required for kshot"));
+            "protocol.shots is required for kshot"),
+        Arguments.of(
+            "detection is reserved: this operator version rejects it with the fix",
+            (Consumer<SarmaeFinetune>)
+                f -> f.getSpec().setTask(io.sarmae.operator.api.v1alpha1.FinetuneTask.DETECTION),
+            "spec.task: detection is not supported by this operator version yet; use one of"
+                + " classification, segmentation"),
+        Arguments.of(
+            "the segmentation example",
+            (Consumer<SarmaeFinetune>)
+                f ->
+                    f.setSpec(
+                        Fixtures.example(
+                                "finetune-segmentation-airpolsarseg.yaml", SarmaeFinetune.class)
+                            .getSpec()),
+            null));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -19,6 +19,29 @@ class TerminationMessageTest {
   }
 
   @Test
+  void thePrimaryMetricsValuesAreTheArrayItNames() {
+    var seg =
+        TerminationMessage.parse(
+            "{\"exitCode\":0,\"primaryMetric\":\"mIoU\",\"primaryMean\":41.2,"
+                + "\"primaryStd\":0.0,\"mIoU\":[41.2],\"top1\":[1.0],"
+                + "\"results\":\"/out/results.json\"}");
+    assertThat(seg.primaryMetric()).isEqualTo("mIoU");
+    assertThat(seg.primaryMean()).isEqualTo(41.2);
+    assertThat(seg.primary()).containsExactly(41.2);
+    assertThat(seg.results()).isEqualTo("/out/results.json");
+    var cls =
+        TerminationMessage.parse(
+            "{\"exitCode\":0,\"primaryMetric\":\"top1\",\"primaryMean\":80.1,"
+                + "\"primaryStd\":1.2,\"top1Mean\":80.1,\"top1Std\":1.2,\"top1\":[79.2,81.0]}");
+    assertThat(cls.primary()).containsExactly(79.2, 81.0);
+    assertThat(cls.top1Mean()).isEqualTo(80.1);
+    // Pretraining names no metric.
+    var pre = TerminationMessage.parse("{\"exitCode\":0,\"loss\":0.4}");
+    assertThat(pre.primaryMetric()).isNull();
+    assertThat(pre.primary()).isNull();
+  }
+
+  @Test
   void logTailFromFallbackToLogsOnErrorBecomesTheMessage() {
     var m = TerminationMessage.parse("Exception in thread main\n  at Foo.bar\n");
     assertThat(m.exitCode()).isNull();

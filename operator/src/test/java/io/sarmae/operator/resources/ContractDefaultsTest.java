@@ -88,6 +88,24 @@ class ContractDefaultsTest {
         .containsEntry("data.protocol", "all");
   }
 
+  /**
+   * A segmentation spec that sets nothing optional renders the trainer's {@code segmentation.*}
+   * defaults; only the split names differ, on purpose.
+   */
+  @Test
+  void segmentationDefaultsAreTheTrainers() throws Exception {
+    SarmaeFinetuneSpec spec = minimalFinetune();
+    spec.setTask(io.sarmae.operator.api.v1alpha1.FinetuneTask.SEGMENTATION);
+    String rendered = TrainerConfig.renderFinetune("x", "uid-x", spec, null);
+    Map<String, String> owned = new TreeMap<>(OPERATOR_OWNED);
+    owned.putAll(FINETUNE_OWNED);
+    owned.put("task", "the spec's task");
+    owned.put("data.trainSplit", "segmentation reads the mmsegmentation names: train");
+    owned.put("data.evalSplit", "segmentation reads the mmsegmentation names: val");
+    assertThat(mismatches(rendered, "finetune-full.yaml", owned)).isEmpty();
+    assertThat(flatten(rendered)).containsKeys("segmentation.channels", "segmentation.vflip");
+  }
+
   @Test
   void theComparisonSeesADrift() throws Exception {
     String rendered =

@@ -103,6 +103,106 @@ class TrainerConfigTest {
         .isEqualTo(java.util.List.of("head.*", "blocks.11.*"));
   }
 
+  /** Every key of the trainer's generated full fine-tune config ({@code task} is top-level). */
+  static Set<String> finetuneContractKeys() throws Exception {
+    return ContractDefaultsTest.flatten(Fixtures.read(Fixtures.contract("finetune-full.yaml")))
+        .keySet();
+  }
+
+  static io.sarmae.operator.api.v1alpha1.SarmaeFinetune segmentationExample() {
+    return Fixtures.example(
+        "finetune-segmentation-airpolsarseg.yaml",
+        io.sarmae.operator.api.v1alpha1.SarmaeFinetune.class);
+  }
+
+  @Test
+  void finetuneConfigsUseOnlyContractKeys() throws Exception {
+    Set<String> contract = finetuneContractKeys();
+    assertThat(contract).contains("task", "segmentation.channels", "data.trainSplit");
+    var cls = Fixtures.finetune40();
+    cls.getSpec().getDataset().setTestSplits(java.util.List.of("Test"));
+    Set<String> classification =
+        ContractDefaultsTest.flatten(
+                TrainerConfig.renderFinetune("c", "uid-c", cls.getSpec(), "/w"))
+            .keySet();
+    assertThat(contract).containsAll(classification);
+    assertThat(classification).noneMatch(k -> k.startsWith("segmentation."));
+
+    var seg = segmentationExample();
+    seg.getSpec().getSegmentation().setClassWeights(java.util.List.of(1.0, 2.0));
+    seg.getSpec()
+        .getSegmentation()
+        .setLossNorm(io.sarmae.operator.api.v1alpha1.SegLossNorm.WEIGHT_SUM);
+    Set<String> segmentation =
+        ContractDefaultsTest.flatten(
+                TrainerConfig.renderFinetune("s", "uid-s", seg.getSpec(), "/w"))
+            .keySet();
+    assertThat(contract).containsAll(segmentation);
+    // Every segmentation key the trainer has is one the CRD can set.
+    Set<String> segKeys = new TreeSet<>();
+    contract.stream().filter(k -> k.startsWith("segmentation.")).forEach(segKeys::add);
+    assertThat(segmentation).containsAll(segKeys);
+  }
+
+  @Test
+  void theSegmentationExampleRendersItsSettings() throws Exception {
+    var seg = segmentationExample();
+    String yaml =
+        TrainerConfig.renderFinetune(
+            seg.getMetadata().getName(),
+            seg.getMetadata().getUid(),
+            seg.getSpec(),
+            "/weights/pretrained/sarmae-vit-b/final");
+    Golden.assertMatches("finetune-segmentation-config.yaml", yaml);
+    Map<String, Object> flat = ContractDefaultsTest.flatten(yaml);
+    assertThat(flat)
+        .containsEntry("task", "segmentation")
+        .containsEntry("data.trainSplit", "train")
+        .containsEntry("data.evalSplit", "val")
+        .containsEntry("data.testSplits", java.util.List.of("test"))
+        .containsEntry("optim.layerDecay", 0.9)
+        .containsEntry("segmentation.ratioRange", java.util.List.of(0.75, 1.25))
+        .containsEntry("segmentation.inference", "slide")
+        .containsEntry("segmentation.slideStride", 384)
+        .containsEntry("segmentation.binaryClass", 3);
+  }
+
+  @Test
+  void segmentationDefaultsToTheMmsegSplitNamesUnlessTheSpecNamesThem() throws Exception {
+    var seg = segmentationExample();
+    seg.getSpec().getDataset().setTrainSplit(null);
+    seg.getSpec().getDataset().setEvalSplit(null);
+    seg.getSpec().setSegmentation(null);
+    Map<String, Object> flat =
+        ContractDefaultsTest.flatten(
+            TrainerConfig.renderFinetune("s", "uid-s", seg.getSpec(), null));
+    assertThat(flat)
+        .containsEntry("data.trainSplit", "train")
+        .containsEntry("data.evalSplit", "val")
+        .containsEntry("segmentation.channels", 512)
+        .containsEntry("segmentation.ratioRange", java.util.List.of(0.5, 2.0))
+        .doesNotContainKey("segmentation.binaryClass");
+    seg.getSpec().getDataset().setTrainSplit("training");
+    assertThat(TrainerConfig.renderFinetune("s", "uid-s", seg.getSpec(), null))
+        .contains("  trainSplit: training\n");
+  }
+
+  @Test
+  void aTaskThisOperatorDoesNotRunIsNeverRendered() {
+    var ft = Fixtures.finetune40();
+    ft.getSpec().setTask(io.sarmae.operator.api.v1alpha1.FinetuneTask.DETECTION);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> TrainerConfig.renderFinetune("d", "uid-d", ft.getSpec(), "/w"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("task detection is not supported");
+  }
+
+  @Test
+  void numbersInListsStayNumbers() {
+    assertThat(TrainerConfig.Yaml.scalar(java.util.List.of(0.5, 2.0))).isEqualTo("[0.5, 2.0]");
+    assertThat(TrainerConfig.Yaml.scalar(java.util.List.of("a*"))).isEqualTo("[\"a*\"]");
+  }
+
   @Test
   void scalarsAreUnambiguousYaml() {
     assertThat(TrainerConfig.Yaml.scalar(1.0E-4)).isEqualTo("0.0001");

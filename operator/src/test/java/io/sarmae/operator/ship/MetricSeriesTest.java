@@ -66,7 +66,7 @@ class MetricSeriesTest {
     Set<String> names = new TreeSet<>();
     Matcher m =
         Pattern.compile(
-                "(gauge|Gauge\\.builder|Counter\\.builder|Timer\\.builder)\\(\"(sarmae\\.[a-z.]+)\"")
+                "(gauge|Gauge\\.builder|Counter\\.builder|Timer\\.builder)\\(\\s*\"(sarmae\\.[a-z.]+)\"")
             .matcher(code);
     while (m.find()) {
       String base = m.group(2).replace('.', '_');

@@ -227,6 +227,54 @@ public final class Defaults {
   /** SarmaeFinetuneSpec.repeats */
   public static final String FINETUNE_REPEATS = "1";
 
+  /** SarmaeFinetuneSpec.task */
+  public static final String FINETUNE_TASK = "classification";
+
+  /** FinetuneOptim.layerDecay (the trainer's; MAE/BEiT segmentation recipes use 0.65) */
+  public static final String FTOPTIM_LAYER_DECAY = "0.75";
+
+  /** SegmentationSettings.channels */
+  public static final String SEG_CHANNELS = "512";
+
+  /** SegmentationSettings.auxChannels */
+  public static final String SEG_AUX_CHANNELS = "256";
+
+  /** SegmentationSettings.auxWeight */
+  public static final String SEG_AUX_WEIGHT = "0.4";
+
+  /** SegmentationSettings.dropout */
+  public static final String SEG_DROPOUT = "0.1";
+
+  /** SegmentationSettings.lossNorm */
+  public static final String SEG_LOSS_NORM = "all-pixels";
+
+  /** SegmentationSettings.scaleLong */
+  public static final String SEG_SCALE_LONG = "4.0";
+
+  /** SegmentationSettings.scaleShort */
+  public static final String SEG_SCALE_SHORT = "1.0";
+
+  /** SegmentationSettings.ratioMin */
+  public static final String SEG_RATIO_MIN = "0.5";
+
+  /** SegmentationSettings.ratioMax */
+  public static final String SEG_RATIO_MAX = "2.0";
+
+  /** SegmentationSettings.catMaxRatio */
+  public static final String SEG_CAT_MAX_RATIO = "0.75";
+
+  /** SegmentationSettings.hflip */
+  public static final String SEG_HFLIP = "0.5";
+
+  /** SegmentationSettings.vflip */
+  public static final String SEG_VFLIP = "0.5";
+
+  /** SegmentationSettings.inference */
+  public static final String SEG_INFERENCE = "whole";
+
+  /** SegmentationSettings.slideStride */
+  public static final String SEG_SLIDE_STRIDE = "0";
+
   /** FailurePolicy.retryableExitCodes when absent: the trainer contract's retryable codes. */
   public static final List<Integer> RETRYABLE_EXIT_CODES = List.of(1, 5);
 }

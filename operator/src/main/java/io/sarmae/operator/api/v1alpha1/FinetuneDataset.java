@@ -6,6 +6,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
 
 /** Labelled dataset for fine-tuning: a PersistentVolumeClaim mounted read-only at /data. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -29,6 +30,56 @@ public class FinetuneDataset {
   @Size(max = 1024)
   @ValidationRule(value = "!self.contains('..')", message = "must not contain '..'")
   private String path;
+
+  @JsonPropertyDescription(
+      "Folder of the training split: <path>/<trainSplit>/<class>/ for classification, <path>/img_dir/<trainSplit>/ and ann_dir/<trainSplit>/ for segmentation. Default Train for classification, train (the mmsegmentation layout) for segmentation. Trainer key data.trainSplit.")
+  @Pattern(SPLIT_PATTERN)
+  @Size(min = 1, max = 253)
+  private String trainSplit;
+
+  @JsonPropertyDescription(
+      "Folder of the split evaluated every epoch; it gives the curves and the best epoch. Default Val for classification, val for segmentation. Trainer key data.evalSplit.")
+  @Pattern(SPLIT_PATTERN)
+  @Size(min = 1, max = 253)
+  private String evalSplit;
+
+  @JsonPropertyDescription(
+      "Folders evaluated once with the last-epoch model (e.g. [Test] or [test]); results.json reports them. Default none. Trainer key data.testSplits.")
+  @Size(max = 16)
+  @ValidationRule(
+      value = "self.all(s, s.matches('" + SPLIT_PATTERN + "'))",
+      message = SPLIT_MESSAGE)
+  private List<String> testSplits;
+
+  /** A split is one folder name. */
+  public static final String SPLIT_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]*$";
+
+  public static final String SPLIT_MESSAGE =
+      "test splits are folder names (letters, digits, _ . -)";
+
+  public String getTrainSplit() {
+    return trainSplit;
+  }
+
+  public void setTrainSplit(String trainSplit) {
+    this.trainSplit = trainSplit;
+  }
+
+  public String getEvalSplit() {
+    return evalSplit;
+  }
+
+  public void setEvalSplit(String evalSplit) {
+    this.evalSplit = evalSplit;
+  }
+
+  public List<String> getTestSplits() {
+    return testSplits;
+  }
+
+  public void setTestSplits(List<String> testSplits) {
+    this.testSplits = testSplits;
+  }
 
   public String getName() {
     return name;

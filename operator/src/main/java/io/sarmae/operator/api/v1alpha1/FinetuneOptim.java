@@ -41,6 +41,21 @@ public class FinetuneOptim {
   @Default(Defaults.FTOPTIM_WARMUP_EPOCHS)
   private Double warmupEpochs;
 
+  @JsonPropertyDescription(
+      "Layer-wise learning-rate decay: block i of a depth-d encoder trains at lr x layerDecay^(d+1-i), the head at lr (the trainer's default 0.75, BEiT/MAE fine-tuning; their segmentation recipes use 0.65). Not used by mode linprobe. Trainer key optim.layerDecay.")
+  @Min(value = 0, inclusive = false)
+  @Max(1)
+  @Default(Defaults.FTOPTIM_LAYER_DECAY)
+  private Double layerDecay;
+
+  public Double getLayerDecay() {
+    return layerDecay;
+  }
+
+  public void setLayerDecay(Double layerDecay) {
+    this.layerDecay = layerDecay;
+  }
+
   public Integer getEpochs() {
     return epochs;
   }

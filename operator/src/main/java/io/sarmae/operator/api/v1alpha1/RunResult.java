@@ -24,7 +24,27 @@ public class RunResult {
   @JsonPropertyDescription("Final loss.")
   private Double loss;
 
-  @JsonPropertyDescription("Fine-tune: mean top-1 accuracy over repeats, in percent.")
+  @JsonPropertyDescription(
+      "Fine-tune: the task's primary metric, which selects the best epoch: top1 (classification) or mIoU (segmentation).")
+  private String primaryMetric;
+
+  @JsonPropertyDescription(
+      "Fine-tune: mean of the primary metric over repeats (last epoch), in percent.")
+  private Double primaryMean;
+
+  @JsonPropertyDescription(
+      "Fine-tune: standard deviation of the primary metric over repeats (sample std, 0 for one repeat).")
+  private Double primaryStd;
+
+  @JsonPropertyDescription("Fine-tune: the primary metric of each repeat (last epoch), in percent.")
+  private List<Double> primary;
+
+  @JsonPropertyDescription(
+      "Fine-tune: path of results.json inside the pod, on the checkpoint claim (checkpointClaim): per-repeat results, the per-class table (per-class IoU and accuracy for segmentation, the confusion matrix for classification) and mean ± std of every metric.")
+  private String results;
+
+  @JsonPropertyDescription(
+      "Fine-tune, classification: mean top-1 accuracy over repeats, in percent (also primaryMean).")
   private Double top1Mean;
 
   @JsonPropertyDescription("Fine-tune: standard deviation of top-1 over repeats.")
@@ -74,6 +94,46 @@ public class RunResult {
 
   public void setLoss(Double loss) {
     this.loss = loss;
+  }
+
+  public String getPrimaryMetric() {
+    return primaryMetric;
+  }
+
+  public void setPrimaryMetric(String primaryMetric) {
+    this.primaryMetric = primaryMetric;
+  }
+
+  public Double getPrimaryMean() {
+    return primaryMean;
+  }
+
+  public void setPrimaryMean(Double primaryMean) {
+    this.primaryMean = primaryMean;
+  }
+
+  public Double getPrimaryStd() {
+    return primaryStd;
+  }
+
+  public void setPrimaryStd(Double primaryStd) {
+    this.primaryStd = primaryStd;
+  }
+
+  public List<Double> getPrimary() {
+    return primary;
+  }
+
+  public void setPrimary(List<Double> primary) {
+    this.primary = primary;
+  }
+
+  public String getResults() {
+    return results;
+  }
+
+  public void setResults(String results) {
+    this.results = results;
   }
 
   public Double getTop1Mean() {

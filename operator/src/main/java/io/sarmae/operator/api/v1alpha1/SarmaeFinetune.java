@@ -31,10 +31,20 @@ import io.fabric8.kubernetes.model.annotation.Version;
     getDescription = "Completion in percent")
 @AdditionalPrinterColumn(name = "Epoch", jsonPath = ".status.progress.epoch", type = Type.INTEGER)
 @AdditionalPrinterColumn(
-    name = "Top-1",
-    jsonPath = ".status.result.top1Mean",
+    name = "Task",
+    jsonPath = ".spec.task",
+    type = Type.STRING,
+    getDescription = "classification or segmentation")
+@AdditionalPrinterColumn(
+    name = "Metric",
+    jsonPath = ".status.result.primaryMetric",
+    type = Type.STRING,
+    getDescription = "The task's primary metric: top1 or mIoU")
+@AdditionalPrinterColumn(
+    name = "Result",
+    jsonPath = ".status.result.primaryMean",
     type = Type.NUMBER,
-    getDescription = "Mean top-1 accuracy over repeats, in percent")
+    getDescription = "Mean of the primary metric over repeats, in percent")
 @AdditionalPrinterColumn(name = "ETA", jsonPath = ".status.progress.eta", type = Type.STRING)
 @AdditionalPrinterColumn(
     name = "Restarts",

@@ -19,8 +19,86 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(
     value = "has(self.fromPretrain) != has(self.pretrainedWeights)",
     message = "set exactly one of fromPretrain and pretrainedWeights")
+@ValidationRule(
+    value = SarmaeFinetuneSpec.SEG_SETTINGS_RULE,
+    message = SarmaeFinetuneSpec.SEG_SETTINGS_MESSAGE)
+@ValidationRule(
+    value = SarmaeFinetuneSpec.SEG_MODE_RULE,
+    message = SarmaeFinetuneSpec.SEG_MODE_MESSAGE)
+@ValidationRule(
+    value = SarmaeFinetuneSpec.SEG_BATCH_RULE,
+    message = SarmaeFinetuneSpec.SEG_BATCH_MESSAGE)
+@ValidationRule(
+    value = SarmaeFinetuneSpec.SEG_CROP_RULE,
+    message = SarmaeFinetuneSpec.SEG_CROP_MESSAGE)
+@ValidationRule(
+    value = SarmaeFinetuneSpec.SEG_STRIDE_RULE,
+    message = SarmaeFinetuneSpec.SEG_STRIDE_MESSAGE)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SarmaeFinetuneSpec extends JobSpecCommon {
+
+  // Cross-field rules of task: segmentation, the trainer's FinetuneConfigValidator checks that the
+  // schema can see (CelMirror repeats them with the same messages).
+  private static final String SEG = "has(self.task) && self.task == 'segmentation'";
+
+  public static final String SEG_SETTINGS_RULE = "!has(self.segmentation) || " + SEG;
+  public static final String SEG_SETTINGS_MESSAGE =
+      "spec.segmentation is only valid with task: segmentation";
+
+  public static final String SEG_MODE_RULE =
+      "!(" + SEG + ") || !has(self.mode) || self.mode == 'finetune'";
+  public static final String SEG_MODE_MESSAGE =
+      "task segmentation trains the whole model: mode linprobe is not available, use finetune";
+
+  public static final String SEG_BATCH_RULE =
+      "!("
+          + SEG
+          + ") || !has(self.optim) || !has(self.optim.batchSize) || self.optim.batchSize >= 2";
+  public static final String SEG_BATCH_MESSAGE =
+      "task segmentation needs optim.batchSize >= 2 (its BatchNorm layers need two images per"
+          + " batch)";
+
+  public static final String SEG_CROP_RULE =
+      "!("
+          + SEG
+          + ") || !has(self.model) || !has(self.model.imageSize) || self.model.imageSize >= 32";
+  public static final String SEG_CROP_MESSAGE =
+      "task segmentation needs model.imageSize (the training crop) >= 32: the stride-32 pyramid"
+          + " level needs a pixel";
+
+  public static final String SEG_STRIDE_RULE =
+      "!has(self.segmentation) || !has(self.segmentation.slideStride)"
+          + " || self.segmentation.slideStride <= (has(self.model) && has(self.model.imageSize)"
+          + " ? self.model.imageSize : "
+          + Defaults.MODEL_IMAGE_SIZE
+          + ")";
+  public static final String SEG_STRIDE_MESSAGE =
+      "segmentation.slideStride must not exceed model.imageSize (the window)";
+
+  @JsonPropertyDescription(
+      "The downstream task: classification (image-folder dataset, top-1; the default) or segmentation (ViT + UperNet on an mmsegmentation-layout dataset, mIoU; settings in spec.segmentation). detection is reserved: this operator version rejects it (condition Failed, reason InvalidSpec). Trainer key task.")
+  @Default(Defaults.FINETUNE_TASK)
+  private FinetuneTask task;
+
+  @JsonPropertyDescription(
+      "Settings of task segmentation (the trainer's segmentation.* keys); only valid with task: segmentation. The training crop is model.imageSize, the ignore label 255, the classes those of the dataset's classes.txt.")
+  private SegmentationSettings segmentation;
+
+  public FinetuneTask getTask() {
+    return task;
+  }
+
+  public void setTask(FinetuneTask task) {
+    this.task = task;
+  }
+
+  public SegmentationSettings getSegmentation() {
+    return segmentation;
+  }
+
+  public void setSegmentation(SegmentationSettings segmentation) {
+    this.segmentation = segmentation;
+  }
 
   @JsonPropertyDescription(
       "Name of a SarmaePretrain in the same namespace. The run waits (condition WaitingForPretrain) until it succeeds and then starts from its final checkpoint. Exactly one of fromPretrain and pretrainedWeights.")

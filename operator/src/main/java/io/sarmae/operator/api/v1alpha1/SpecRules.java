@@ -119,7 +119,11 @@ public final class SpecRules {
           + " && "
           + "(has(self.model) ? has(oldSelf.model) && self.model == oldSelf.model : !has(oldSelf.model))"
           + " && "
-          + "(has(self.optim) ? has(oldSelf.optim) && self.optim == oldSelf.optim : !has(oldSelf.optim))";
+          + "(has(self.optim) ? has(oldSelf.optim) && self.optim == oldSelf.optim : !has(oldSelf.optim))"
+          + " && "
+          + "(has(self.task) ? has(oldSelf.task) && self.task == oldSelf.task : !has(oldSelf.task))"
+          + " && "
+          + "(has(self.segmentation) ? has(oldSelf.segmentation) && self.segmentation == oldSelf.segmentation : !has(oldSelf.segmentation))";
 
   /**
    * CEL on a SarmaePretrain spec: alignment to a seeded random optical teacher needs consent. The

@@ -46,6 +46,30 @@ public class TrainingProgress {
   @JsonPropertyDescription("etaSeconds in human form (for example 2h13m).")
   private String eta;
 
+  @JsonPropertyDescription(
+      "Fine-tune: the task's primary metric (top1 or mIoU) of the latest evaluation, after the first one.")
+  private String evalMetric;
+
+  @JsonPropertyDescription(
+      "Fine-tune: the latest value of evalMetric on the eval split, in percent (current repeat).")
+  private Double evalValue;
+
+  public String getEvalMetric() {
+    return evalMetric;
+  }
+
+  public void setEvalMetric(String evalMetric) {
+    this.evalMetric = evalMetric;
+  }
+
+  public Double getEvalValue() {
+    return evalValue;
+  }
+
+  public void setEvalValue(Double evalValue) {
+    this.evalValue = evalValue;
+  }
+
   @JsonPropertyDescription("Path of the newest checkpoint inside the pod.")
   private String lastCheckpoint;
 
