@@ -2,6 +2,7 @@ package io.sarmae.operator.reconciler;
 
 import io.sarmae.operator.api.v1alpha1.AlignmentSettings;
 import io.sarmae.operator.api.v1alpha1.Defaults;
+import io.sarmae.operator.api.v1alpha1.DetectionSettings;
 import io.sarmae.operator.api.v1alpha1.FinetuneDataset;
 import io.sarmae.operator.api.v1alpha1.FinetuneMode;
 import io.sarmae.operator.api.v1alpha1.FinetuneTask;
@@ -66,6 +67,48 @@ final class CelMirror {
         errors.add("spec.dataset.testSplits: " + FinetuneDataset.SPLIT_MESSAGE);
       }
       segmentation(f, errors);
+      detection(f, errors);
+    }
+  }
+
+  /** The rules of {@code task: detection} ({@link SarmaeFinetuneSpec}'s DET_* constants). */
+  static void detection(SarmaeFinetuneSpec f, List<String> errors) {
+    boolean det = f.getTask() == FinetuneTask.DETECTION;
+    DetectionSettings s = f.getDetection();
+    if (s != null && !det) {
+      errors.add("spec: " + SarmaeFinetuneSpec.DET_SETTINGS_MESSAGE);
+    }
+    if (det && f.getMode() != null && f.getMode() != FinetuneMode.FINETUNE) {
+      errors.add("spec: " + SarmaeFinetuneSpec.DET_MODE_MESSAGE);
+    }
+    List<Integer> strides = s != null ? s.getStrides() : null;
+    boolean stridesOk = true;
+    if (strides != null) {
+      for (int k = 0; k < strides.size(); k++) {
+        Integer st = strides.get(k);
+        if (st == null
+            || !Defaults.DET_STRIDES_ALLOWED.contains(st)
+            || (k > 0 && strides.get(k - 1) != null && st <= strides.get(k - 1))) {
+          stridesOk = false;
+        }
+      }
+      if (!stridesOk || strides.isEmpty()) {
+        errors.add("spec.detection.strides: " + DetectionSettings.STRIDES_MESSAGE);
+      }
+    }
+    if (det && stridesOk) {
+      int largest =
+          strides != null && !strides.isEmpty()
+              ? strides.get(strides.size() - 1)
+              : Defaults.DET_STRIDES.get(Defaults.DET_STRIDES.size() - 1);
+      if (Effective.finetuneImageSize(f) % largest != 0) {
+        errors.add("spec: " + SarmaeFinetuneSpec.DET_SIZE_MESSAGE);
+      }
+    }
+    if (s != null
+        && Boolean.TRUE.equals(s.getOriented())
+        && s.getFormat() != io.sarmae.operator.api.v1alpha1.DetFormat.DOTA) {
+      errors.add("spec.detection: " + DetectionSettings.ORIENTED_MESSAGE);
     }
   }
 

@@ -41,6 +41,15 @@ public final class Effective {
     return section == null ? null : getter.apply(section);
   }
 
+  /**
+   * A fine-tune's {@code model.imageSize}: the spec's, else its task's default ({@link
+   * TaskConfig#defaultImageSize}: 512 for detection, whose strides 224 does not fit).
+   */
+  public static int finetuneImageSize(io.sarmae.operator.api.v1alpha1.SarmaeFinetuneSpec s) {
+    Integer size = s.getModel() != null ? s.getModel().getImageSize() : null;
+    return size != null ? size : Integer.parseInt(TaskConfig.forSpec(s).defaultImageSize());
+  }
+
   public static String image(JobSpecCommon s) {
     return or(s.getImage(), Defaults.JOB_IMAGE);
   }

@@ -165,7 +165,7 @@ public final class PodSizing {
             0,
             0,
             0,
-            i(m.getImageSize(), Defaults.MODEL_IMAGE_SIZE),
+            Effective.finetuneImageSize(spec),
             i(m.getPatchSize(), Defaults.MODEL_PATCH_SIZE),
             i(m.getInChannels(), Defaults.MODEL_IN_CHANNELS),
             0.0,

@@ -1,9 +1,11 @@
 package io.sarmae.operator.resources;
 
+import static io.sarmae.operator.resources.Effective.b;
 import static io.sarmae.operator.resources.Effective.d;
 import static io.sarmae.operator.resources.Effective.i;
 
 import io.sarmae.operator.api.v1alpha1.Defaults;
+import io.sarmae.operator.api.v1alpha1.DetectionSettings;
 import io.sarmae.operator.api.v1alpha1.FinetuneTask;
 import io.sarmae.operator.api.v1alpha1.SarmaeFinetuneSpec;
 import io.sarmae.operator.api.v1alpha1.SegmentationSettings;
@@ -19,7 +21,8 @@ import java.util.Optional;
  * its primary metric itself) is task-independent, so a new task (detection) is one more
  * implementation here and one more constant in {@link #of}.
  */
-public sealed interface TaskConfig permits TaskConfig.Classification, TaskConfig.Segmentation {
+public sealed interface TaskConfig
+    permits TaskConfig.Classification, TaskConfig.Segmentation, TaskConfig.Detection {
 
   /**
    * The task's rendering, or empty when this operator version does not support the task (the run is
@@ -29,7 +32,7 @@ public sealed interface TaskConfig permits TaskConfig.Classification, TaskConfig
     return switch (task == null ? FinetuneTask.CLASSIFICATION : task) {
       case CLASSIFICATION -> Optional.of(new Classification());
       case SEGMENTATION -> Optional.of(new Segmentation());
-      case DETECTION -> Optional.empty();
+      case DETECTION -> Optional.of(new Detection());
     };
   }
 
@@ -39,6 +42,24 @@ public sealed interface TaskConfig permits TaskConfig.Classification, TaskConfig
           .filter(t -> of(t).isPresent())
           .map(FinetuneTask::wireName)
           .toList();
+
+  /**
+   * The task of {@code spec} (classification when absent); every task this operator version runs,
+   * so callers after {@code SpecValidation} need no empty case.
+   */
+  static TaskConfig forSpec(SarmaeFinetuneSpec spec) {
+    FinetuneTask task = spec.getTask() != null ? spec.getTask() : FinetuneTask.CLASSIFICATION;
+    return of(task)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "task " + task.wireName() + " is not supported by this operator version"));
+  }
+
+  /** {@code model.imageSize} when the spec gives none. */
+  default String defaultImageSize() {
+    return Defaults.MODEL_IMAGE_SIZE;
+  }
 
   /** {@code data.trainSplit} when the spec gives none. */
   String trainSplit();
@@ -109,6 +130,66 @@ public sealed interface TaskConfig permits TaskConfig.Classification, TaskConfig
       if (s.getBinaryClass() != null) {
         seg.put("binaryClass", s.getBinaryClass());
       }
+    }
+  }
+
+  /**
+   * FCOS on the ViTDet pyramid: the split names of SSDD / RSAR / the synthetic benchmark (train,
+   * val), the {@code detection} section and an input side of 512 unless the spec sets one.
+   */
+  record Detection() implements TaskConfig {
+    @Override
+    public String defaultImageSize() {
+      return Defaults.DET_IMAGE_SIZE;
+    }
+
+    @Override
+    public String trainSplit() {
+      return "train";
+    }
+
+    @Override
+    public String evalSplit() {
+      return "val";
+    }
+
+    @Override
+    public void render(Map<String, Map<String, Object>> config, SarmaeFinetuneSpec spec) {
+      DetectionSettings s =
+          spec.getDetection() != null ? spec.getDetection() : new DetectionSettings();
+      Map<String, Object> det = config.computeIfAbsent("detection", k -> new LinkedHashMap<>());
+      det.put("format", s.getFormat() != null ? s.getFormat().wireName() : Defaults.DET_FORMAT);
+      det.put("oriented", b(s.getOriented(), Defaults.DET_ORIENTED));
+      det.put(
+          "strides",
+          s.getStrides() != null && !s.getStrides().isEmpty()
+              ? List.copyOf(s.getStrides())
+              : Defaults.DET_STRIDES);
+      det.put("channels", i(s.getChannels(), Defaults.DET_CHANNELS));
+      det.put("headConvs", i(s.getHeadConvs(), Defaults.DET_HEAD_CONVS));
+      det.put("centerness", b(s.getCenterness(), Defaults.DET_CENTERNESS));
+      det.put("centerSampling", b(s.getCenterSampling(), Defaults.DET_CENTER_SAMPLING));
+      det.put("centerRadius", d(s.getCenterRadius(), Defaults.DET_CENTER_RADIUS));
+      det.put("focalAlpha", d(s.getFocalAlpha(), Defaults.DET_FOCAL_ALPHA));
+      det.put("focalGamma", d(s.getFocalGamma(), Defaults.DET_FOCAL_GAMMA));
+      det.put("boxLossWeight", d(s.getBoxLossWeight(), Defaults.DET_BOX_LOSS_WEIGHT));
+      det.put("angleLossWeight", d(s.getAngleLossWeight(), Defaults.DET_ANGLE_LOSS_WEIGHT));
+      det.put("scoreThreshold", d(s.getScoreThreshold(), Defaults.DET_SCORE_THRESHOLD));
+      det.put("topKPerLevel", i(s.getTopKPerLevel(), Defaults.DET_TOP_K_PER_LEVEL));
+      if (s.getNmsIou() != null) {
+        // Absent: the trainer picks 0.5 (horizontal) or 0.1 (rotated) by detection.oriented.
+        det.put("nmsIou", s.getNmsIou());
+      }
+      det.put("maxPerImage", i(s.getMaxPerImage(), Defaults.DET_MAX_PER_IMAGE));
+      det.put("minBoxSize", d(s.getMinBoxSize(), Defaults.DET_MIN_BOX_SIZE));
+      det.put("hflip", d(s.getHflip(), Defaults.DET_HFLIP));
+      det.put("vflip", d(s.getVflip(), Defaults.DET_VFLIP));
+      det.put("rot90", d(s.getRot90(), Defaults.DET_ROT90));
+      det.put("crop", d(s.getCrop(), Defaults.DET_CROP));
+      det.put("cropScaleMin", d(s.getCropScaleMin(), Defaults.DET_CROP_SCALE_MIN));
+      det.put(
+          "apMethod",
+          s.getApMethod() != null ? s.getApMethod().wireName() : Defaults.DET_AP_METHOD);
     }
   }
 }

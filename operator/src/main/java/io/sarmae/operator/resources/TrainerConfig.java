@@ -145,16 +145,12 @@ public final class TrainerConfig {
   public static String renderFinetune(
       String name, String runId, SarmaeFinetuneSpec spec, String pretrainedWeightsPath) {
     FinetuneTask task = spec.getTask() != null ? spec.getTask() : FinetuneTask.CLASSIFICATION;
-    TaskConfig tc =
-        TaskConfig.of(task)
-            .orElseThrow(
-                () ->
-                    new IllegalArgumentException(
-                        "task " + task.wireName() + " is not supported by this operator version"));
+    TaskConfig tc = TaskConfig.forSpec(spec);
     Map<String, Map<String, Object>> c = new LinkedHashMap<>();
     run(c, name, runId, spec, PodSizing.threads(spec));
     ModelSettings m = spec.getModel() != null ? spec.getModel() : new ModelSettings();
     Map<String, Object> model = encoder(c, m);
+    model.put("imageSize", Effective.finetuneImageSize(spec));
     if (pretrainedWeightsPath != null) {
       model.put("init", pretrainedWeightsPath);
     }

@@ -37,6 +37,10 @@ class CelAgreementTest {
     return CrdSchema.read(Fixtures.examples().resolve("finetune-segmentation-airpolsarseg.yaml"));
   }
 
+  static JsonNode detection(String file) {
+    return CrdSchema.read(Fixtures.examples().resolve(file));
+  }
+
   static JsonNode set(JsonNode manifest, String pointer, Object value) {
     JsonNode copy = manifest.deepCopy();
     int slash = pointer.lastIndexOf('/');
@@ -58,7 +62,69 @@ class CelAgreementTest {
     JsonNode p = pretrain();
     JsonNode f = finetune();
     JsonNode g = segmentation();
+    JsonNode d = detection("finetune-detection-ssdd.yaml");
+    JsonNode r = detection("finetune-detection-rsar.yaml");
+    String size = "task detection needs model.imageSize to be a multiple of the largest detection";
     return Stream.of(
+        Arguments.of("valid horizontal detection", d, null),
+        Arguments.of("valid oriented detection", r, null),
+        Arguments.of(
+            "detection settings on a segmentation",
+            set(d, "/spec/task", "segmentation"),
+            "spec.detection is only valid with task: detection"),
+        Arguments.of(
+            "detection settings without a task",
+            set(d, "/spec/task", null),
+            "spec.detection is only valid with task: detection"),
+        Arguments.of(
+            "detection linear probe",
+            set(d, "/spec/mode", "linprobe"),
+            "task detection trains the whole model: mode linprobe is not available"),
+        Arguments.of(
+            "oriented boxes from COCO",
+            set(r, "/spec/detection/format", "coco"),
+            "detection.oriented: true needs oriented annotations"),
+        Arguments.of(
+            "oriented boxes with the default format",
+            set(r, "/spec/detection/format", null),
+            "detection.oriented: true needs oriented annotations"),
+        Arguments.of(
+            "input side no multiple of the largest given stride",
+            set(d, "/spec/model/imageSize", 600),
+            size),
+        Arguments.of(
+            "input side no multiple of the default largest stride",
+            set(d, "/spec/detection/strides", null),
+            size),
+        Arguments.of(
+            "the schema's 224 with the default strides",
+            set(set(d, "/spec/model/imageSize", 224), "/spec/detection/strides", null),
+            size),
+        Arguments.of(
+            "224 with a pyramid up to stride 32", set(d, "/spec/model/imageSize", 224), null),
+        Arguments.of(
+            "no model section: the task's 512",
+            set(set(d, "/spec/model", null), "/spec/detection/strides", null),
+            null),
+        Arguments.of(
+            "strides descending",
+            set(d, "/spec/detection/strides", List.of(32, 16, 8)),
+            "detection.strides must be strictly ascending"),
+        Arguments.of(
+            "a stride the pyramid cannot build",
+            set(d, "/spec/detection/strides", List.of(8, 12)),
+            "detection.strides must be strictly ascending"),
+        Arguments.of(
+            "a repeated stride",
+            set(d, "/spec/detection/strides", List.of(8, 8, 16)),
+            "detection.strides must be strictly ascending"),
+        Arguments.of(
+            "stride 4 to 64 at 512",
+            set(
+                set(d, "/spec/detection/strides", List.of(4, 8, 16, 32, 64)),
+                "/spec/model/imageSize",
+                512),
+            null),
         Arguments.of("valid segmentation", g, null),
         Arguments.of(
             "segmentation settings on a classification",

@@ -860,26 +860,43 @@ class PlannerTest {
   }
 
   @Test
-  void aDetectionFinetuneFailsOnceSayingThisOperatorVersionDoesNotRunIt() {
+  void aDetectionFinetuneRunsAndItsMapLandsOnStatusAsThePrimaryMetric() {
     var ft = Fixtures.finetune40();
     ft.getSpec().setTask(io.sarmae.operator.api.v1alpha1.FinetuneTask.DETECTION);
-    ft.getSpec().setTtlSecondsAfterFinished(null);
+    ft.getSpec().getProtocol().setType(io.sarmae.operator.api.v1alpha1.ProtocolType.ALL);
+    ft.getSpec().getProtocol().setShots(null);
+    ft.getSpec().getModel().setImageSize(null); // the task's default input side, 512
     World w = new World(ft);
     w.pretrain =
         new Observed.PretrainState(true, Phase.SUCCEEDED, Planner.finalWeights(Fixtures.vitB()));
-    Plan plan = w.pass(T0);
-    assertThat(plan.actions()).isEmpty();
-    assertThat(w.pods).isEmpty();
-    assertThat(w.status().getPhase()).isEqualTo(Phase.FAILED);
-    assertThat(cond(w.status(), "Failed").getReason()).isEqualTo("InvalidSpec");
-    assertThat(cond(w.status(), "Failed").getMessage())
-        .contains(
-            "spec.task: detection is not supported by this operator version yet; use one of"
-                + " classification, segmentation");
-    assertThat(plan.events())
-        .singleElement()
-        .matches(e -> e.warning() && e.reason().equals("InvalidSpec"));
-    assertIdle(w, T0.plusSeconds(60));
+    w.pass(T0);
+    assertThat(w.pods).hasSize(1);
+    assertThat(w.status().getConditions())
+        .noneMatch(c -> c.getType().equals("Failed") && "True".equals(c.getStatus()));
+    w.mapPods(p -> Pods.running(p, "10.0.0.3"));
+    w.pass(T0.plusSeconds(10));
+    // The termination message exactly as DetectionTask writes it (docs/trainer-contract.md).
+    w.mapPods(
+        p ->
+            Pods.exited(
+                p,
+                0,
+                "Completed",
+                "{\"exitCode\":0,\"reason\":\"Succeeded\",\"message\":\"fine-tuning finished\","
+                    + "\"primaryMetric\":\"mAP\",\"primaryMean\":63.5,\"primaryStd\":0.5,"
+                    + "\"mAPMean\":63.5,\"mAPStd\":0.5,\"mAPBestMean\":64.0,\"mAPBestStd\":0.25,"
+                    + "\"mAP\":[63.0,64.0],\"repeats\":2,"
+                    + "\"results\":\"/checkpoints/det/output/results.json\"}"));
+    w.pass(T0.plusSeconds(100));
+    var result = w.status().getResult();
+    assertThat(result.getPrimaryMetric()).isEqualTo("mAP");
+    assertThat(result.getPrimaryMean()).isEqualTo(63.5);
+    assertThat(result.getPrimaryStd()).isEqualTo(0.5);
+    assertThat(result.getPrimary()).containsExactly(63.0, 64.0);
+    assertThat(result.getResults()).isEqualTo("/checkpoints/det/output/results.json");
+    assertThat(result.getTop1Mean()).isNull();
+    assertThat(w.status().getPhase()).isEqualTo(Phase.SUCCEEDED);
+    assertThat(cond(w.status(), "Succeeded").getMessage()).isEqualTo("finished: mAP 63.50 ± 0.50");
   }
 
   @Test

@@ -146,11 +146,21 @@ class SpecValidationTest {
             (Consumer<SarmaeFinetune>) f -> f.getSpec().getProtocol().setShots(null),
             "protocol.shots is required for kshot"),
         Arguments.of(
-            "detection is reserved: this operator version rejects it with the fix",
+            "the SSDD detection example",
             (Consumer<SarmaeFinetune>)
-                f -> f.getSpec().setTask(io.sarmae.operator.api.v1alpha1.FinetuneTask.DETECTION),
-            "spec.task: detection is not supported by this operator version yet; use one of"
-                + " classification, segmentation"),
+                f ->
+                    f.setSpec(
+                        Fixtures.example("finetune-detection-ssdd.yaml", SarmaeFinetune.class)
+                            .getSpec()),
+            null),
+        Arguments.of(
+            "the RSAR detection example",
+            (Consumer<SarmaeFinetune>)
+                f ->
+                    f.setSpec(
+                        Fixtures.example("finetune-detection-rsar.yaml", SarmaeFinetune.class)
+                            .getSpec()),
+            null),
         Arguments.of(
             "the segmentation example",
             (Consumer<SarmaeFinetune>)

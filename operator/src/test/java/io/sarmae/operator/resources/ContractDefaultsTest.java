@@ -106,6 +106,38 @@ class ContractDefaultsTest {
     assertThat(flatten(rendered)).containsKeys("segmentation.channels", "segmentation.vflip");
   }
 
+  /**
+   * A detection spec that sets nothing optional renders the trainer's {@code detection.*} defaults;
+   * the split names and the input side differ, on purpose.
+   */
+  @Test
+  void detectionDefaultsAreTheTrainers() throws Exception {
+    SarmaeFinetuneSpec spec = minimalFinetune();
+    spec.setTask(io.sarmae.operator.api.v1alpha1.FinetuneTask.DETECTION);
+    String rendered = TrainerConfig.renderFinetune("x", "uid-x", spec, null);
+    Map<String, String> owned = new TreeMap<>(OPERATOR_OWNED);
+    owned.putAll(FINETUNE_OWNED);
+    owned.put("task", "the spec's task");
+    owned.put("data.trainSplit", "detection reads the SSDD / RSAR / DOTA names: train");
+    owned.put("data.evalSplit", "detection reads the SSDD / RSAR / DOTA names: val");
+    owned.put(
+        "model.imageSize", "the trainer's 224 is refused for detection (largest stride 64): 512");
+    assertThat(mismatches(rendered, "finetune-full.yaml", owned)).isEmpty();
+    Map<String, Object> flat = flatten(rendered);
+    assertThat(flat)
+        .containsEntry("model.imageSize", 512)
+        .containsEntry("detection.strides", List.of(8, 16, 32, 64))
+        .containsEntry("detection.format", "coco")
+        .containsEntry("detection.apMethod", "voc07")
+        // Unset on both sides: the trainer picks 0.5 or 0.1 by detection.oriented.
+        .doesNotContainKey("detection.nmsIou");
+    // Every other detection key of the trainer is rendered, so each default above was compared.
+    Map<String, Object> trainer = flatten(Fixtures.read(Fixtures.contract("finetune-full.yaml")));
+    trainer.keySet().stream()
+        .filter(k -> k.startsWith("detection.") && !k.equals("detection.nmsIou"))
+        .forEach(k -> assertThat(flat).containsKey(k));
+  }
+
   @Test
   void theComparisonSeesADrift() throws Exception {
     String rendered =

@@ -187,14 +187,99 @@ class TrainerConfigTest {
         .contains("  trainSplit: training\n");
   }
 
+  static io.sarmae.operator.api.v1alpha1.SarmaeFinetune detectionExample(String file) {
+    return Fixtures.example(file, io.sarmae.operator.api.v1alpha1.SarmaeFinetune.class);
+  }
+
   @Test
-  void aTaskThisOperatorDoesNotRunIsNeverRendered() {
-    var ft = Fixtures.finetune40();
-    ft.getSpec().setTask(io.sarmae.operator.api.v1alpha1.FinetuneTask.DETECTION);
-    org.assertj.core.api.Assertions.assertThatThrownBy(
-            () -> TrainerConfig.renderFinetune("d", "uid-d", ft.getSpec(), "/w"))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("task detection is not supported");
+  void detectionConfigsUseOnlyContractKeysAndCanSetEveryDetectionKey() throws Exception {
+    Set<String> contract = finetuneContractKeys();
+    assertThat(contract).contains("detection.strides", "detection.apMethod");
+    Set<String> classification =
+        ContractDefaultsTest.flatten(
+                TrainerConfig.renderFinetune("c", "uid-c", Fixtures.finetune40().getSpec(), "/w"))
+            .keySet();
+    assertThat(classification).noneMatch(k -> k.startsWith("detection."));
+    for (String file :
+        java.util.List.of("finetune-detection-ssdd.yaml", "finetune-detection-rsar.yaml")) {
+      Set<String> det =
+          ContractDefaultsTest.flatten(
+                  TrainerConfig.renderFinetune(
+                      "d", "uid-d", detectionExample(file).getSpec(), "/w"))
+              .keySet();
+      assertThat(contract).as(file).containsAll(det);
+      assertThat(det).as(file).noneMatch(k -> k.startsWith("segmentation."));
+    }
+    // The RSAR example sets nmsIou; with it, every detection key the trainer has is rendered.
+    Set<String> rsar =
+        ContractDefaultsTest.flatten(
+                TrainerConfig.renderFinetune(
+                    "d", "uid-d", detectionExample("finetune-detection-rsar.yaml").getSpec(), "/w"))
+            .keySet();
+    Set<String> detKeys = new TreeSet<>();
+    contract.stream().filter(k -> k.startsWith("detection.")).forEach(detKeys::add);
+    assertThat(rsar).containsAll(detKeys);
+  }
+
+  @Test
+  void theDetectionExamplesRenderTheirSettings() throws Exception {
+    var ssdd = detectionExample("finetune-detection-ssdd.yaml");
+    String yaml =
+        TrainerConfig.renderFinetune(
+            ssdd.getMetadata().getName(),
+            ssdd.getMetadata().getUid(),
+            ssdd.getSpec(),
+            "/weights/pretrained/sarmae-vit-b/final");
+    Golden.assertMatches("finetune-detection-config.yaml", yaml);
+    assertThat(ContractDefaultsTest.flatten(yaml))
+        .containsEntry("task", "detection")
+        .containsEntry("model.imageSize", 608)
+        .containsEntry("data.path", "/data/BBox_SSDD/coco_style")
+        .containsEntry("data.trainSplit", "trainval")
+        .containsEntry("data.evalSplit", "test")
+        .containsEntry("detection.format", "coco")
+        .containsEntry("detection.oriented", false)
+        .containsEntry("detection.strides", java.util.List.of(8, 16, 32))
+        .containsEntry("optim.layerDecay", 0.95)
+        .doesNotContainKey("detection.nmsIou");
+    var rsar = detectionExample("finetune-detection-rsar.yaml");
+    assertThat(
+            ContractDefaultsTest.flatten(
+                TrainerConfig.renderFinetune("r", "uid-r", rsar.getSpec(), "/w")))
+        .containsEntry("detection.format", "dota")
+        .containsEntry("detection.oriented", true)
+        .containsEntry("detection.nmsIou", 0.1)
+        .containsEntry("detection.rot90", 0.5)
+        .containsEntry("detection.apMethod", "voc07")
+        .containsEntry("model.imageSize", 800)
+        .containsEntry("data.testSplits", java.util.List.of("test"));
+  }
+
+  @Test
+  void detectionDefaultsToTrainValSplitsAndAnInputSideItsStridesFit() throws Exception {
+    var det = detectionExample("finetune-detection-ssdd.yaml");
+    det.getSpec().getDataset().setTrainSplit(null);
+    det.getSpec().getDataset().setEvalSplit(null);
+    det.getSpec().getModel().setImageSize(null);
+    det.getSpec().setDetection(null);
+    Map<String, Object> flat =
+        ContractDefaultsTest.flatten(
+            TrainerConfig.renderFinetune("d", "uid-d", det.getSpec(), null));
+    assertThat(flat)
+        .containsEntry("data.trainSplit", "train")
+        .containsEntry("data.evalSplit", "val")
+        .containsEntry("model.imageSize", 512)
+        .containsEntry("detection.strides", java.util.List.of(8, 16, 32, 64));
+    assertThat((Integer) flat.get("model.imageSize") % 64).isZero();
+    // The pod's memory estimate sizes the same input the trainer gets.
+    var at224 = detectionExample("finetune-detection-ssdd.yaml");
+    at224.getSpec().getModel().setImageSize(224);
+    det.getSpec().getModel().setImageSize(512);
+    long explicit512 = PodSizing.estimateBytes(det.getSpec());
+    det.getSpec().getModel().setImageSize(null);
+    assertThat(PodSizing.estimateBytes(det.getSpec()))
+        .isEqualTo(explicit512)
+        .isGreaterThan(PodSizing.estimateBytes(at224.getSpec()));
   }
 
   @Test

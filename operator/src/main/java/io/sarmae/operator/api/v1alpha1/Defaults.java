@@ -275,6 +275,81 @@ public final class Defaults {
   /** SegmentationSettings.slideStride */
   public static final String SEG_SLIDE_STRIDE = "0";
 
+  /**
+   * model.imageSize of task detection when the spec gives none: the trainer's 224 is no multiple of
+   * the default largest stride 64, and 512 is SSDD's and the usual detection input side.
+   */
+  public static final String DET_IMAGE_SIZE = "512";
+
+  /** DetectionSettings.strides (the trainer's DetectorSpec.defaults) */
+  public static final List<Integer> DET_STRIDES = List.of(8, 16, 32, 64);
+
+  /** The strides the trainer's ViTDet simple pyramid can build from its stride-16 map. */
+  public static final List<Integer> DET_STRIDES_ALLOWED = List.of(4, 8, 16, 32, 64);
+
+  /** DetectionSettings.format */
+  public static final String DET_FORMAT = "coco";
+
+  /** DetectionSettings.oriented */
+  public static final String DET_ORIENTED = "false";
+
+  /** DetectionSettings.channels */
+  public static final String DET_CHANNELS = "256";
+
+  /** DetectionSettings.headConvs */
+  public static final String DET_HEAD_CONVS = "4";
+
+  /** DetectionSettings.centerness */
+  public static final String DET_CENTERNESS = "true";
+
+  /** DetectionSettings.centerSampling */
+  public static final String DET_CENTER_SAMPLING = "true";
+
+  /** DetectionSettings.centerRadius */
+  public static final String DET_CENTER_RADIUS = "1.5";
+
+  /** DetectionSettings.focalAlpha */
+  public static final String DET_FOCAL_ALPHA = "0.25";
+
+  /** DetectionSettings.focalGamma */
+  public static final String DET_FOCAL_GAMMA = "2.0";
+
+  /** DetectionSettings.boxLossWeight */
+  public static final String DET_BOX_LOSS_WEIGHT = "1.0";
+
+  /** DetectionSettings.angleLossWeight */
+  public static final String DET_ANGLE_LOSS_WEIGHT = "1.0";
+
+  /** DetectionSettings.scoreThreshold */
+  public static final String DET_SCORE_THRESHOLD = "0.05";
+
+  /** DetectionSettings.topKPerLevel */
+  public static final String DET_TOP_K_PER_LEVEL = "1000";
+
+  /** DetectionSettings.maxPerImage */
+  public static final String DET_MAX_PER_IMAGE = "100";
+
+  /** DetectionSettings.minBoxSize */
+  public static final String DET_MIN_BOX_SIZE = "1.0";
+
+  /** DetectionSettings.hflip */
+  public static final String DET_HFLIP = "0.5";
+
+  /** DetectionSettings.vflip */
+  public static final String DET_VFLIP = "0.0";
+
+  /** DetectionSettings.rot90 */
+  public static final String DET_ROT90 = "0.0";
+
+  /** DetectionSettings.crop */
+  public static final String DET_CROP = "0.0";
+
+  /** DetectionSettings.cropScaleMin */
+  public static final String DET_CROP_SCALE_MIN = "0.6";
+
+  /** DetectionSettings.apMethod */
+  public static final String DET_AP_METHOD = "voc07";
+
   /** FailurePolicy.retryableExitCodes when absent: the trainer contract's retryable codes. */
   public static final List<Integer> RETRYABLE_EXIT_CODES = List.of(1, 5);
 }

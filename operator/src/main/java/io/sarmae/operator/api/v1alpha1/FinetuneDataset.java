@@ -32,13 +32,13 @@ public class FinetuneDataset {
   private String path;
 
   @JsonPropertyDescription(
-      "Folder of the training split: <path>/<trainSplit>/<class>/ for classification, <path>/img_dir/<trainSplit>/ and ann_dir/<trainSplit>/ for segmentation. Default Train for classification, train (the mmsegmentation layout) for segmentation. Trainer key data.trainSplit.")
+      "Folder of the training split: <path>/<trainSplit>/<class>/ for classification, <path>/img_dir/<trainSplit>/ and ann_dir/<trainSplit>/ for segmentation; for detection the split's annotations/<trainSplit>.json (coco), <trainSplit>/labelTxt/ (dota) or ImageSets/Main/<trainSplit>.txt (voc). Default Train for classification, train (the mmsegmentation and DOTA layouts) for segmentation and detection. Trainer key data.trainSplit.")
   @Pattern(SPLIT_PATTERN)
   @Size(min = 1, max = 253)
   private String trainSplit;
 
   @JsonPropertyDescription(
-      "Folder of the split evaluated every epoch; it gives the curves and the best epoch. Default Val for classification, val for segmentation. Trainer key data.evalSplit.")
+      "Folder of the split evaluated every epoch; it gives the curves and the best epoch. Default Val for classification, val for segmentation and detection. Trainer key data.evalSplit.")
   @Pattern(SPLIT_PATTERN)
   @Size(min = 1, max = 253)
   private String evalSplit;

@@ -2,11 +2,7 @@ package io.sarmae.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-/**
- * The downstream task of a fine-tune (trainer key {@code task}). {@code detection} is the trainer's
- * reserved name: the schema accepts it so that the word has one meaning across versions, and this
- * operator version rejects such a run with condition Failed, reason InvalidSpec.
- */
+/** The downstream task of a fine-tune (trainer key {@code task}). */
 public enum FinetuneTask {
   /** Target classification on an image-folder dataset (the paper's Table 1). */
   @JsonProperty("classification")
@@ -14,7 +10,7 @@ public enum FinetuneTask {
   /** Semantic segmentation, ViT + UperNet on an mmsegmentation-layout dataset (Table 3). */
   @JsonProperty("segmentation")
   SEGMENTATION,
-  /** Object detection (Table 2): reserved; not supported by this operator version. */
+  /** Object detection (Table 2): FCOS on the ViTDet pyramid, COCO / DOTA / VOC datasets, mAP. */
   @JsonProperty("detection")
   DETECTION;
 

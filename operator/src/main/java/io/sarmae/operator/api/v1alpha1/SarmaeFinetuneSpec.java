@@ -34,8 +34,49 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(
     value = SarmaeFinetuneSpec.SEG_STRIDE_RULE,
     message = SarmaeFinetuneSpec.SEG_STRIDE_MESSAGE)
+@ValidationRule(
+    value = SarmaeFinetuneSpec.DET_SETTINGS_RULE,
+    message = SarmaeFinetuneSpec.DET_SETTINGS_MESSAGE)
+@ValidationRule(
+    value = SarmaeFinetuneSpec.DET_MODE_RULE,
+    message = SarmaeFinetuneSpec.DET_MODE_MESSAGE)
+@ValidationRule(
+    value = SarmaeFinetuneSpec.DET_SIZE_RULE,
+    message = SarmaeFinetuneSpec.DET_SIZE_MESSAGE)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SarmaeFinetuneSpec extends JobSpecCommon {
+
+  // Cross-field rules of task: detection (FinetuneConfigValidator.checkDetection; CelMirror
+  // repeats them with the same messages).
+  private static final String DET = "has(self.task) && self.task == 'detection'";
+
+  public static final String DET_SETTINGS_RULE = "!has(self.detection) || " + DET;
+  public static final String DET_SETTINGS_MESSAGE =
+      "spec.detection is only valid with task: detection";
+
+  public static final String DET_MODE_RULE =
+      "!(" + DET + ") || !has(self.mode) || self.mode == 'finetune'";
+  public static final String DET_MODE_MESSAGE =
+      "task detection trains the whole model: mode linprobe is not available, use finetune";
+
+  /**
+   * The detection input side: model.imageSize, else {@link Defaults#DET_IMAGE_SIZE} (the API server
+   * fills in the schema's 224 whenever spec.model is written, which this rule then refuses with the
+   * fix).
+   */
+  public static final String DET_SIZE_RULE =
+      "!("
+          + DET
+          + ") || (has(self.model) && has(self.model.imageSize) ? self.model.imageSize : "
+          + Defaults.DET_IMAGE_SIZE
+          + ") % (has(self.detection) && has(self.detection.strides)"
+          + " && size(self.detection.strides) > 0"
+          + " ? self.detection.strides[size(self.detection.strides) - 1] : 64) == 0";
+
+  public static final String DET_SIZE_MESSAGE =
+      "task detection needs model.imageSize to be a multiple of the largest detection stride (64"
+          + " with the default detection.strides): set model.imageSize, e.g. 512 (the schema's"
+          + " default 224 is not one)";
 
   // Cross-field rules of task: segmentation, the trainer's FinetuneConfigValidator checks that the
   // schema can see (CelMirror repeats them with the same messages).
@@ -76,13 +117,25 @@ public class SarmaeFinetuneSpec extends JobSpecCommon {
       "segmentation.slideStride must not exceed model.imageSize (the window)";
 
   @JsonPropertyDescription(
-      "The downstream task: classification (image-folder dataset, top-1; the default) or segmentation (ViT + UperNet on an mmsegmentation-layout dataset, mIoU; settings in spec.segmentation). detection is reserved: this operator version rejects it (condition Failed, reason InvalidSpec). Trainer key task.")
+      "The downstream task: classification (image-folder dataset, top-1; the default), segmentation (ViT + UperNet on an mmsegmentation-layout dataset, mIoU; settings in spec.segmentation) or detection (FCOS on the ViTDet feature pyramid over a COCO, DOTA or VOC dataset, mAP; settings in spec.detection). Trainer key task.")
   @Default(Defaults.FINETUNE_TASK)
   private FinetuneTask task;
 
   @JsonPropertyDescription(
       "Settings of task segmentation (the trainer's segmentation.* keys); only valid with task: segmentation. The training crop is model.imageSize, the ignore label 255, the classes those of the dataset's classes.txt.")
   private SegmentationSettings segmentation;
+
+  @JsonPropertyDescription(
+      "Settings of task detection (the trainer's detection.* keys: annotation format, FCOS head, losses, post-processing, augmentation, DOTA AP method); only valid with task: detection. The input side is model.imageSize (512 when spec.model is absent; must be a multiple of the largest stride), the classes those of the dataset.")
+  private DetectionSettings detection;
+
+  public DetectionSettings getDetection() {
+    return detection;
+  }
+
+  public void setDetection(DetectionSettings detection) {
+    this.detection = detection;
+  }
 
   public FinetuneTask getTask() {
     return task;
