@@ -199,6 +199,9 @@ final class DiscoveryDispatcher extends Dispatcher {
       if ("GET".equals(request.getMethod()) && !isWatch(full)) {
         return withJsonType(get(request, path, full));
       }
+      if ("PATCH".equals(request.getMethod()) || "PUT".equals(request.getMethod())) {
+        return withJsonType(write(request, path));
+      }
       return withJsonType(crud.dispatch(request));
     } catch (Exception e) {
       // Without an answer the client would hang until its timeout.
@@ -351,6 +354,23 @@ final class DiscoveryDispatcher extends Dispatcher {
       object.set("metadata", item.path("metadata"));
     }
     return t;
+  }
+
+  /**
+   * A patch or replace. When it removed the last finalizer of an object being deleted, the mock
+   * deletes the object and answers with an empty body, which kubectl cannot read; the API server
+   * answers with the object, as this does (its state before the write).
+   */
+  private MockResponse write(RecordedRequest request, String path) {
+    MockResponse before = crud.handleGet(path);
+    MockResponse r = crud.dispatch(request);
+    if (r.code() / 100 == 2
+        && (r.getBody() == null || r.getBody().size() == 0)
+        && before.code() == 200
+        && before.getBody() != null) {
+      return json(200, before.getBody().readUtf8());
+    }
+    return r;
   }
 
   static boolean isWatch(String full) {
