@@ -77,7 +77,7 @@ final class SandboxApi implements AutoCloseable {
     }
     api.front = ApiFront.start(port, server.getPort(), dispatcher);
     api.gcClient = api.client();
-    api.gc = new GarbageCollector(api.gcClient, dispatcher::namespacedKinds).start(500);
+    api.gc = new GarbageCollector(api.gcClient, dispatcher::namespacedKinds).start(1000);
     return api;
   }
 

@@ -102,7 +102,7 @@ class SandboxApiTest {
               && (c.getMetadata().getOwnerReferences() == null
                   || c.getMetadata().getOwnerReferences().isEmpty());
         });
-    Thread.sleep(1500); // two more sweeps: it must stay
+    Thread.sleep(2500); // two more sweeps: it must stay
     assertThat(cm("or-child")).isNotNull();
   }
 
