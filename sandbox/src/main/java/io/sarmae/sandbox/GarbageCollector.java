@@ -73,15 +73,18 @@ final class GarbageCollector implements AutoCloseable {
 
   /** One pass; returns how many objects it deleted or changed. */
   synchronized int sweep() {
+    List<String[]> swept = kinds.get();
+    java.util.Set<String> known = new java.util.HashSet<>();
+    swept.forEach(k -> known.add(k[0] + "/" + k[1]));
     List<GenericKubernetesResource> dependents = new ArrayList<>();
-    for (GenericKubernetesResource r : listAll()) {
+    for (GenericKubernetesResource r : listAll(swept)) {
       var refs = r.getMetadata().getOwnerReferences();
       if (refs != null && !refs.isEmpty()) {
         dependents.add(r);
       }
     }
     Map<String, GenericKubernetesResource> byUid = new HashMap<>();
-    for (GenericKubernetesResource r : listAll()) {
+    for (GenericKubernetesResource r : listAll(swept)) {
       byUid.put(r.getMetadata().getUid(), r);
     }
     int changed = 0;
@@ -93,6 +96,10 @@ final class GarbageCollector implements AutoCloseable {
       boolean orphaned = false;
       for (OwnerReference ref : refs) {
         GenericKubernetesResource owner = byUid.get(ref.getUid());
+        if (owner == null && !known.contains(ref.getApiVersion() + "/" + ref.getKind())) {
+          live.add(ref); // a kind the sweep does not list (cluster-scoped, unknown): kept
+          continue;
+        }
         if (owner == null) {
           continue;
         }
@@ -130,15 +137,14 @@ final class GarbageCollector implements AutoCloseable {
     return changed;
   }
 
-  private List<GenericKubernetesResource> listAll() {
+  /**
+   * Every object of the kinds; a list that fails fails the sweep (a missing owner list would make
+   * every dependent look orphaned).
+   */
+  private List<GenericKubernetesResource> listAll(List<String[]> kinds) {
     List<GenericKubernetesResource> all = new ArrayList<>();
-    for (String[] k : kinds.get()) {
-      try {
-        all.addAll(
-            client.genericKubernetesResources(k[0], k[1]).inAnyNamespace().list().getItems());
-      } catch (KubernetesClientException e) {
-        LOG.debug("cannot list {}: {}", k[1], e.getMessage());
-      }
+    for (String[] k : kinds) {
+      all.addAll(client.genericKubernetesResources(k[0], k[1]).inAnyNamespace().list().getItems());
     }
     return all;
   }
