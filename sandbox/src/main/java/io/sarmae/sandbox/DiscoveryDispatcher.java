@@ -174,6 +174,10 @@ final class DiscoveryDispatcher extends Dispatcher {
     if (invalid != null) {
       return invalid;
     }
+    MockResponse badName = ObjectNames.check(request, path);
+    if (badName != null) {
+      return badName;
+    }
     String type = request.getHeader("Content-Type");
     if (type != null && type.contains("protobuf")) {
       // kubectl create <builtin> sends protobuf; the mock stores JSON only.
@@ -189,7 +193,16 @@ final class DiscoveryDispatcher extends Dispatcher {
       if (table != null) {
         return table;
       }
-      return crud.dispatch(request);
+      if ("DELETE".equals(request.getMethod())) {
+        return withJsonType(delete(request, path, full));
+      }
+      if ("GET".equals(request.getMethod()) && !isWatch(full)) {
+        return withJsonType(get(request, path, full));
+      }
+      if ("PATCH".equals(request.getMethod()) || "PUT".equals(request.getMethod())) {
+        return withJsonType(write(request, path));
+      }
+      return withJsonType(crud.dispatch(request));
     } catch (Exception e) {
       // Without an answer the client would hang until its timeout.
       return json(500, status(500, "InternalError", "sandbox API: " + e));
@@ -260,20 +273,11 @@ final class DiscoveryDispatcher extends Dispatcher {
         || full.contains("watch=1")) {
       return null;
     }
-    String[] parts = path.split("/");
-    if (parts.length < 5 || !"apis".equals(parts[1])) {
-      return null;
-    }
-    boolean namespaced = "namespaces".equals(parts[4]);
-    int pluralIndex = namespaced ? 6 : 4;
-    if (parts.length <= pluralIndex || parts.length > pluralIndex + 2) {
-      return null;
-    }
-    JsonNode columns = printerColumns.get(parts[2] + "/" + parts[3] + "/" + parts[pluralIndex]);
+    JsonNode columns = printerColumns(path);
     if (columns == null) {
       return null;
     }
-    MockResponse raw = crud.dispatch(request);
+    MockResponse raw = get(request, path, full);
     if (raw.code() != 200) {
       return raw;
     }
@@ -284,6 +288,25 @@ final class DiscoveryDispatcher extends Dispatcher {
     } else {
       items.add(body);
     }
+    return json(200, table(columns, items, body).toString());
+  }
+
+  /** The printer columns of the custom resource a request path names, or null. */
+  JsonNode printerColumns(String path) {
+    String[] parts = path.split("/");
+    if (parts.length < 5 || !"apis".equals(parts[1])) {
+      return null;
+    }
+    boolean namespaced = "namespaces".equals(parts[4]);
+    int pluralIndex = namespaced ? 6 : 4;
+    if (parts.length <= pluralIndex || parts.length > pluralIndex + 2) {
+      return null;
+    }
+    return printerColumns.get(parts[2] + "/" + parts[3] + "/" + parts[pluralIndex]);
+  }
+
+  /** A Table of {@code items} with the CRD's printer columns, as the API server renders it. */
+  static ObjectNode table(JsonNode columns, List<JsonNode> items, JsonNode body) {
     ObjectNode t = JSON.createObjectNode();
     t.put("kind", "Table");
     t.put("apiVersion", "meta.k8s.io/v1");
@@ -330,7 +353,208 @@ final class DiscoveryDispatcher extends Dispatcher {
       object.put("apiVersion", "meta.k8s.io/v1");
       object.set("metadata", item.path("metadata"));
     }
-    return json(200, t.toString());
+    return t;
+  }
+
+  /**
+   * A patch or replace. When it removed the last finalizer of an object being deleted, the mock
+   * deletes the object and answers with an empty body, which kubectl cannot read; the API server
+   * answers with the object, as this does (its state before the write).
+   */
+  private MockResponse write(RecordedRequest request, String path) {
+    MockResponse before = crud.handleGet(path);
+    MockResponse r = crud.dispatch(request);
+    if (r.code() / 100 == 2
+        && (r.getBody() == null || r.getBody().size() == 0)
+        && before.code() == 200
+        && before.getBody() != null) {
+      return json(200, before.getBody().readUtf8());
+    }
+    return r;
+  }
+
+  static boolean isWatch(String full) {
+    return full.contains("watch=true") || full.contains("watch=1");
+  }
+
+  /**
+   * The mock answers without a Content-Type; kubectl, which asks for protobuf first ({@code
+   * describe}), then takes the JSON body for protobuf and fails. The API server always says.
+   */
+  private static MockResponse withJsonType(MockResponse r) {
+    if (r != null
+        && r.getWebSocketListener() == null
+        && r.header("Content-Type") == null
+        && r.getBody() != null
+        && r.getBody().size() > 0) {
+      r.setHeader("Content-Type", "application/json");
+    }
+    return r;
+  }
+
+  /**
+   * A GET (not a watch) with the field selector applied as the API server does: the mock itself
+   * understands only {@code metadata.name}, so the selector is taken off the query and every item
+   * of the list is matched here ({@link FieldSelector}: {@code involvedObject.*} of events, {@code
+   * status.phase}, {@code spec.nodeName}, any other field path; {@code =}, {@code ==}, {@code !=}).
+   */
+  private MockResponse get(RecordedRequest request, String path, String full) throws Exception {
+    FieldSelector selector;
+    try {
+      selector = FieldSelector.fromQuery(full);
+    } catch (IllegalArgumentException e) {
+      return json(400, status(400, "BadRequest", e.getMessage()));
+    }
+    MockResponse raw =
+        selector.isEmpty()
+            ? crud.dispatch(request)
+            : crud.handleGet(FieldSelector.withoutSelector(full));
+    if (raw.code() != 200 || raw.getBody() == null || raw.getBody().size() == 0) {
+      return raw;
+    }
+    JsonNode body = JSON.readTree(raw.getBody().getBytes());
+    if (!body.has("items")) {
+      return selector.matches(body) ? raw : json(404, status(404, "NotFound", "not found"));
+    }
+    String kind = kindOf(path);
+    if (kind != null) {
+      // The mock calls every list "List"; kubectl describe decodes events only from an EventList.
+      ((ObjectNode) body).put("kind", kind + "List");
+    }
+    ArrayNode kept = JSON.createArrayNode();
+    body.get("items")
+        .forEach(
+            i -> {
+              if (selector.matches(i)) {
+                kept.add(i);
+              }
+            });
+    ((ObjectNode) body).set("items", kept);
+    return json(200, body.toString());
+  }
+
+  /**
+   * A DELETE with the propagation policy of its query or body: {@code Foreground} marks the object
+   * with the finalizer {@code foregroundDeletion} (and a deletionTimestamp) so that it stays until
+   * the {@link GarbageCollector} has deleted its dependents; {@code Orphan} (or {@code
+   * orphanDependents=true}) marks it with {@code orphan}, which makes the collector strip the owner
+   * references from its dependents; {@code Background}, the default, deletes at once and the
+   * collector deletes the dependents afterwards.
+   */
+  private MockResponse delete(RecordedRequest request, String path, String full) throws Exception {
+    String policy = propagationPolicy(request, full);
+    String finalizer =
+        switch (policy) {
+          case "Foreground" -> "foregroundDeletion";
+          case "Orphan" -> "orphan";
+          default -> null;
+        };
+    if (finalizer == null || path.split("/").length < 4) {
+      return crud.dispatch(request);
+    }
+    MockResponse current = crud.handleGet(path);
+    if (current.code() != 200 || current.getBody() == null) {
+      return crud.dispatch(request);
+    }
+    JsonNode object = JSON.readTree(current.getBody().getBytes());
+    JsonNode meta = object.path("metadata");
+    if (meta.has("deletionTimestamp")) {
+      return json(200, object.toString());
+    }
+    ArrayNode finalizers = JSON.createArrayNode();
+    meta.path("finalizers").forEach(finalizers::add);
+    boolean present = false;
+    for (JsonNode f : finalizers) {
+      present |= finalizer.equals(f.asText());
+    }
+    if (!present) {
+      finalizers.add(finalizer);
+    }
+    ObjectNode patch = JSON.createObjectNode();
+    patch.putObject("metadata").set("finalizers", finalizers);
+    MockResponse patched =
+        crud.handlePatch(
+            new RecordedRequest(
+                "HTTP/1.1",
+                io.fabric8.mockwebserver.dsl.HttpMethod.PATCH,
+                path,
+                new io.fabric8.mockwebserver.http.Headers.Builder()
+                    .add("Content-Type", "application/merge-patch+json")
+                    .build(),
+                new io.fabric8.mockwebserver.http.Buffer(
+                    patch.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+    if (patched.code() >= 300) {
+      return patched;
+    }
+    crud.handleDelete(path);
+    MockResponse after = crud.handleGet(path);
+    return after.code() == 200 ? after : json(200, object.toString());
+  }
+
+  static String propagationPolicy(RecordedRequest request, String full) {
+    java.util.regex.Matcher q =
+        java.util.regex.Pattern.compile("[?&]propagationPolicy=(\\w+)").matcher(full);
+    if (q.find()) {
+      return q.group(1);
+    }
+    if (full.contains("orphanDependents=true")) {
+      return "Orphan";
+    }
+    try {
+      byte[] body = request.getBody() == null ? new byte[0] : request.getBody().getBytes();
+      if (body.length > 0) {
+        JsonNode options = JSON.readTree(body);
+        if (options.hasNonNull("propagationPolicy")) {
+          return options.get("propagationPolicy").asText();
+        }
+        if (options.path("orphanDependents").asBoolean(false)) {
+          return "Orphan";
+        }
+      }
+    } catch (Exception e) {
+      // not DeleteOptions: the default applies
+    }
+    return "Background";
+  }
+
+  /** The kind a list path names ({@code /api/v1/namespaces/x/events} is Event), or null. */
+  private synchronized String kindOf(String path) {
+    String[] parts = path.split("/");
+    String gv;
+    int rest;
+    if (parts.length >= 4 && "api".equals(parts[1])) {
+      gv = parts[2];
+      rest = 3;
+    } else if (parts.length >= 5 && "apis".equals(parts[1])) {
+      gv = parts[2] + "/" + parts[3];
+      rest = 4;
+    } else {
+      return null;
+    }
+    int plural = parts.length > rest + 2 && "namespaces".equals(parts[rest]) ? rest + 2 : rest;
+    if (plural != parts.length - 1) {
+      return null;
+    }
+    for (Resource r : groups.getOrDefault(gv, List.of())) {
+      if (r.plural().equals(parts[plural])) {
+        return r.kind();
+      }
+    }
+    return null;
+  }
+
+  /** apiVersion and kind of every namespaced resource served (what the collector sweeps). */
+  synchronized List<String[]> namespacedKinds() {
+    List<String[]> out = new ArrayList<>();
+    java.util.Set<String> kinds = new java.util.HashSet<>();
+    for (Map.Entry<String, List<Resource>> e : groups.entrySet()) {
+      for (Resource r : e.getValue()) {
+        if (r.namespaced() && kinds.add(r.kind() + "/" + r.plural())) {
+          out.add(new String[] {e.getKey(), r.kind()});
+        }
+      }
+    }
+    return out;
   }
 
   /** kubectl's short age: 42s, 5m, 3h, 2d. */
@@ -411,6 +635,22 @@ final class DiscoveryDispatcher extends Dispatcher {
     String group = gv.contains("/") ? gv.substring(0, gv.indexOf('/')) : "";
     String version = gv.contains("/") ? gv.substring(gv.indexOf('/') + 1) : gv;
     String prefix = gv.contains("/") ? "/apis/" + gv : "/api/" + gv;
+    ObjectNode components = doc.putObject("components").putObject("schemas");
+    for (Resource r : resources) {
+      JsonNode schema = schemas.get(group + "/" + version + "/" + r.plural());
+      if (schema != null) {
+        // What kubectl explain reads: the CRD's structural schema, tagged with its kind.
+        ObjectNode s = schema.deepCopy();
+        s.putArray("x-kubernetes-group-version-kind")
+            .addObject()
+            .put("group", group)
+            .put("version", version)
+            .put("kind", r.kind());
+        String reversed =
+            String.join(".", reverse(List.of(group.split("\\.")))) + "." + version + "." + r.kind();
+        components.set(reversed, s);
+      }
+    }
     for (Resource r : resources) {
       String path =
           prefix + (r.namespaced() ? "/namespaces/{namespace}/" : "/") + r.plural() + "/{name}";
@@ -426,6 +666,12 @@ final class DiscoveryDispatcher extends Dispatcher {
       param.putObject("schema").put("type", "string");
     }
     return doc.toString();
+  }
+
+  private static List<String> reverse(List<String> parts) {
+    List<String> out = new ArrayList<>(parts);
+    java.util.Collections.reverse(out);
+    return out;
   }
 
   private String groupList() {

@@ -221,6 +221,11 @@ final class PodRunner implements AutoCloseable {
                 || pod.getStatus().getPhase() == null
                 || "Pending".equals(pod.getStatus().getPhase()));
     if (uid != null && fresh && seen.add(uid)) {
+      String image = pod.getSpec().getContainers().get(0).getImage();
+      if (!knownImage(image)) {
+        work.submit(() -> pullFails(pod, image));
+        return;
+      }
       work.submit(
           () -> {
             try {
@@ -579,6 +584,129 @@ final class PodRunner implements AutoCloseable {
         .withReason("PodCompleted")
         .withLastTransitionTime(at.toString())
         .build();
+  }
+
+  /**
+   * Whether the sandbox can "pull" an image: the trainer images ({@code .../sarmae-trainer[-*]},
+   * any registry and tag), which it runs as {@code trainer/bin/sarmae-trainer}. Any other image is
+   * one no registry serves here.
+   */
+  static boolean knownImage(String image) {
+    if (image == null || image.isBlank()) {
+      return false;
+    }
+    String name = image.contains("@") ? image.substring(0, image.indexOf('@')) : image;
+    String last = name.substring(name.lastIndexOf('/') + 1);
+    if (last.contains(":")) {
+      last = last.substring(0, last.indexOf(':'));
+    }
+    return last.equals("sarmae-trainer") || last.startsWith("sarmae-trainer-");
+  }
+
+  /**
+   * An image the sandbox cannot pull: the pod stays Pending with the container waiting in {@code
+   * ErrImagePull}, then {@code ImagePullBackOff}, with the kubelet's Warning events, as a kubelet
+   * does for an image that does not exist. The pod never runs; deleting it is the way out.
+   */
+  private void pullFails(Pod pod, String image) {
+    String c = pod.getSpec().getContainers().get(0).getName();
+    String ns = pod.getMetadata().getNamespace();
+    String name = pod.getMetadata().getName();
+    String uid = pod.getMetadata().getUid();
+    String pullError =
+        "failed to pull and unpack image \""
+            + image
+            + "\": "
+            + image
+            + ": not found (the sarmae sandbox runs only the sarmae-trainer images)";
+    try {
+      writeStatus(ns, name, uid, s -> waiting(s, c, "ErrImagePull", pullError));
+      event(pod, "Failed", "Failed to pull image \"" + image + "\": " + pullError);
+      event(pod, "Failed", "Error: ErrImagePull");
+      sleep(1000);
+      String backOff = "Back-off pulling image \"" + image + "\"";
+      writeStatus(ns, name, uid, s -> waiting(s, c, "ImagePullBackOff", backOff));
+      event(pod, "BackOff", backOff);
+      event(pod, "Failed", "Error: ImagePullBackOff");
+    } catch (RuntimeException e) {
+      LOG.warn("pod {}/{}: cannot report the image pull failure: {}", ns, name, e.toString());
+    }
+  }
+
+  private static PodStatus waiting(PodStatus s, String container, String reason, String message) {
+    Instant now = Instant.now();
+    s.setPhase("Pending");
+    s.setHostIP("127.0.0.1");
+    s.setStartTime(s.getStartTime() == null ? now.toString() : s.getStartTime());
+    s.setConditions(
+        List.of(
+            condition("PodScheduled", now),
+            condition("Initialized", now),
+            new PodConditionBuilder()
+                .withType("ContainersReady")
+                .withStatus("False")
+                .withReason("ContainersNotReady")
+                .withMessage("containers with unready status: [" + container + "]")
+                .withLastTransitionTime(now.toString())
+                .build(),
+            new PodConditionBuilder()
+                .withType("Ready")
+                .withStatus("False")
+                .withReason("ContainersNotReady")
+                .withMessage("containers with unready status: [" + container + "]")
+                .withLastTransitionTime(now.toString())
+                .build()));
+    s.setContainerStatuses(
+        List.of(
+            new ContainerStatusBuilder()
+                .withName(container)
+                .withReady(false)
+                .withStarted(false)
+                .withRestartCount(0)
+                .withNewState()
+                .withNewWaiting()
+                .withReason(reason)
+                .withMessage(message)
+                .endWaiting()
+                .endState()
+                .build()));
+    return s;
+  }
+
+  /** A Warning event of the kubelet about a pod (as {@code kubectl describe pod} shows them). */
+  private void event(Pod pod, String reason, String message) {
+    String now = Instant.now().toString();
+    client
+        .v1()
+        .events()
+        .inNamespace(pod.getMetadata().getNamespace())
+        .resource(
+            new io.fabric8.kubernetes.api.model.EventBuilder()
+                .withNewMetadata()
+                .withName(pod.getMetadata().getName() + "." + Long.toHexString(System.nanoTime()))
+                .withNamespace(pod.getMetadata().getNamespace())
+                .endMetadata()
+                .withNewInvolvedObject()
+                .withKind("Pod")
+                .withApiVersion("v1")
+                .withName(pod.getMetadata().getName())
+                .withNamespace(pod.getMetadata().getNamespace())
+                .withUid(pod.getMetadata().getUid())
+                .withFieldPath(
+                    "spec.containers{" + pod.getSpec().getContainers().get(0).getName() + "}")
+                .endInvolvedObject()
+                .withType("Warning")
+                .withReason(reason)
+                .withMessage(message)
+                .withNewSource()
+                .withComponent("kubelet")
+                .withHost("sarmae-sandbox")
+                .endSource()
+                .withFirstTimestamp(now)
+                .withLastTimestamp(now)
+                .withCount(1)
+                .build())
+        .create();
   }
 
   private void failToStart(Pod pod, Exception e) {

@@ -174,7 +174,7 @@ public final class Sandbox implements AutoCloseable {
   }
 
   public String apiUrl() {
-    return api.url();
+    return api.publicUrl();
   }
 
   public int operatorMetricsPort() {
@@ -201,7 +201,7 @@ public final class Sandbox implements AutoCloseable {
     String k = "KUBECONFIG=" + kubeconfig;
     List<String> lines = new ArrayList<>();
     lines.add("sarmae sandbox is up");
-    lines.add("  API:        " + api.url() + "   (kubeconfig " + kubeconfig + ")");
+    lines.add("  API:        " + api.publicUrl() + "   (kubeconfig " + kubeconfig + ")");
     lines.add("  operator:   http://127.0.0.1:" + operator.httpPort() + "/metrics");
     if (prometheus != null) {
       lines.add("  prometheus: " + prometheus.url());
@@ -215,7 +215,7 @@ public final class Sandbox implements AutoCloseable {
             + dir().resolve("claims/default/sarmae-synth-data")
             + " --count 64 --image-size 64");
     lines.add("  kubectl apply -f examples/pretrain-tiny-cpu.yaml");
-    lines.add("  watch -n 2 kubectl get smp,pods     # kubectl get -w is not served (see docs)");
+    lines.add("  kubectl get smp,pods -w");
     lines.add("  kubectl get smp tiny-cpu -o yaml");
     lines.add("  kubectl get pods");
     lines.add("  kubectl delete smp tiny-cpu");
@@ -224,7 +224,7 @@ public final class Sandbox implements AutoCloseable {
 
   private void writeState() throws IOException {
     StringBuilder s = new StringBuilder();
-    s.append("api=").append(api.url()).append('\n');
+    s.append("api=").append(api.publicUrl()).append('\n');
     s.append("kubeconfig=").append(kubeconfig).append('\n');
     s.append("operator=http://127.0.0.1:").append(operator.httpPort()).append('\n');
     s.append("sandboxPid=").append(ProcessHandle.current().pid()).append('\n');

@@ -35,21 +35,30 @@ final class SandboxApi implements AutoCloseable {
   }
 
   private final KubernetesMockServer server;
+  private final DiscoveryDispatcher dispatcher;
   private final String url;
+  private ApiFront front;
+  private KubernetesClient gcClient;
+  private GarbageCollector gc;
 
-  private SandboxApi(KubernetesMockServer server) {
+  private SandboxApi(KubernetesMockServer server, DiscoveryDispatcher dispatcher) {
     this.server = server;
+    this.dispatcher = dispatcher;
     this.url = "http://127.0.0.1:" + server.getPort();
   }
 
-  /** Starts the API on 127.0.0.1:{@code port} (0 = a free port) and installs the CRDs. */
+  /**
+   * Starts the API on 127.0.0.1:{@code port} (0 = a free port) and installs the CRDs: the mock on a
+   * free port, for the sandbox's own Fabric8 clients (they watch over WebSocket), and {@link
+   * ApiFront} on {@code port}, the kubeconfig's address (kubectl watches over HTTP).
+   */
   static SandboxApi start(int port, Path crdDir) throws IOException {
     DiscoveryDispatcher dispatcher = new DiscoveryDispatcher();
     KubernetesMockServer server =
         new KubernetesMockServer(
             new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
-    server.init(InetAddress.getByName("127.0.0.1"), port);
-    SandboxApi api = new SandboxApi(server);
+    server.init(InetAddress.getByName("127.0.0.1"), 0);
+    SandboxApi api = new SandboxApi(server, dispatcher);
     try (KubernetesClient client = api.client()) {
       for (Path f : crdFiles(crdDir)) {
         CustomResourceDefinition crd =
@@ -66,6 +75,9 @@ final class SandboxApi implements AutoCloseable {
                   .build())
           .create();
     }
+    api.front = ApiFront.start(port, server.getPort(), dispatcher);
+    api.gcClient = api.client();
+    api.gc = new GarbageCollector(api.gcClient, dispatcher::namespacedKinds).start(1000);
     return api;
   }
 
@@ -78,12 +90,18 @@ final class SandboxApi implements AutoCloseable {
     }
   }
 
+  /** The address of the mock itself, for in-process Fabric8 clients. */
   String url() {
     return url;
   }
 
+  /** The address kubectl uses (the kubeconfig's). */
+  String publicUrl() {
+    return "http://127.0.0.1:" + front.port();
+  }
+
   int port() {
-    return server.getPort();
+    return front.port();
   }
 
   /** A client of this API, as any process with the kubeconfig would build it. */
@@ -108,7 +126,7 @@ final class SandboxApi implements AutoCloseable {
             + "- name: sarmae-sandbox\n"
             + "  cluster:\n"
             + "    server: "
-            + url
+            + publicUrl()
             + "\n"
             + "users:\n"
             + "- name: sarmae-sandbox\n"
@@ -132,6 +150,13 @@ final class SandboxApi implements AutoCloseable {
 
   @Override
   public void close() {
+    if (gc != null) {
+      gc.close();
+      gcClient.close();
+    }
+    if (front != null) {
+      front.close();
+    }
     server.destroy();
   }
 }

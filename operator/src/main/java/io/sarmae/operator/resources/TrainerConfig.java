@@ -212,6 +212,9 @@ public final class TrainerConfig {
     model.put("patchSize", i(m.getPatchSize(), Defaults.MODEL_PATCH_SIZE));
     model.put("imageSize", i(m.getImageSize(), Defaults.MODEL_IMAGE_SIZE));
     model.put("inChannels", i(m.getInChannels(), Defaults.MODEL_IN_CHANNELS));
+    model.put(
+        "attention",
+        m.getAttention() != null ? m.getAttention().wireName() : Defaults.MODEL_ATTENTION);
     return model;
   }
 

@@ -38,6 +38,9 @@ public final class Defaults {
   /** ModelSettings.normPixLoss */
   public static final String MODEL_NORM_PIX_LOSS = "false";
 
+  /** ModelSettings.attention */
+  public static final String MODEL_ATTENTION = "auto";
+
   /** NoiseSettings.enabled */
   public static final String NOISE_ENABLED = "true";
 

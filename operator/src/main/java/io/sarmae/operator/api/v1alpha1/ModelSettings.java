@@ -79,6 +79,11 @@ public class ModelSettings {
   private Boolean normPixLoss;
 
   @JsonPropertyDescription(
+      "Attention kernel of every ViT: plain (DJL matmul + softmax), fused (libtorch's own scaled_dot_product_attention through the trainer's ops bridge; the trainer exits 2 when the bridge cannot load, e.g. on an unverified libtorch) or auto (fused when the bridge loads, else plain). Same function within 1e-5; fused keeps less memory (docs/performance.md). Trainer key model.attention.")
+  @Default(Defaults.MODEL_ATTENTION)
+  private AttentionKernel attention;
+
+  @JsonPropertyDescription(
       "Globs (* = any characters) of encoder tensors the initial weights (spec.initWeights when pretraining, the pretrained weights when fine-tuning) may lack or hold in another shape; they stay at their initialisation. Any other missing or mis-shaped encoder tensor makes the trainer exit 2 with a one-line summary. Trainer key model.allowMissing.")
   @Size(max = 64)
   private List<String> allowMissing;
@@ -145,6 +150,14 @@ public class ModelSettings {
 
   public void setMaskRatio(Double maskRatio) {
     this.maskRatio = maskRatio;
+  }
+
+  public AttentionKernel getAttention() {
+    return attention;
+  }
+
+  public void setAttention(AttentionKernel attention) {
+    this.attention = attention;
   }
 
   public Boolean getNormPixLoss() {
