@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
  * path of results.json, whose aggregate mAP it equals.
  *
  * <p>It starts from a pretraining run rather than from scratch because that is the path a user
- * takes (fromPretrain, condition WaitingForPretrain, the final checkpoint loaded into the detector's
- * encoder with the trainer's coverage check); the pretraining run is kept to 16 scenes and one
- * epoch, as in {@link SegmentationE2eTest}, since it is the start point, not the subject.
+ * takes (fromPretrain, condition WaitingForPretrain, the final checkpoint loaded into the
+ * detector's encoder with the trainer's coverage check); the pretraining run is kept to 16 scenes
+ * and one epoch, as in {@link SegmentationE2eTest}, since it is the start point, not the subject.
  */
 class DetectionE2eTest {
   static final String NS = "e2e-detection";
