@@ -123,7 +123,9 @@ public final class SpecRules {
           + " && "
           + "(has(self.task) ? has(oldSelf.task) && self.task == oldSelf.task : !has(oldSelf.task))"
           + " && "
-          + "(has(self.segmentation) ? has(oldSelf.segmentation) && self.segmentation == oldSelf.segmentation : !has(oldSelf.segmentation))";
+          + "(has(self.segmentation) ? has(oldSelf.segmentation) && self.segmentation == oldSelf.segmentation : !has(oldSelf.segmentation))"
+          + " && "
+          + "(has(self.detection) ? has(oldSelf.detection) && self.detection == oldSelf.detection : !has(oldSelf.detection))";
 
   /**
    * CEL on a SarmaePretrain spec: alignment to a seeded random optical teacher needs consent. The
