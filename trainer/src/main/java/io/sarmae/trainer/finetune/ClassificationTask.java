@@ -401,43 +401,23 @@ public final class ClassificationTask implements FinetuneTask<Evaluation, Repeat
             config.data.resplit.yamlName());
     out.write(outputDir.resolve("results.json"));
     ResultsPlot.write(out, outputDir.resolve("results.png"));
-    FinetuneResults.Aggregate a = out.aggregate();
-    LOG.info(
-        String.format(
-            Locale.ROOT,
-            "Finished %d repeat(s): top-1 last %.2f +/- %.2f %%, best %.2f +/- %.2f %% -> %s",
-            results.size(),
-            a.top1Last().mean(),
-            a.top1Last().std(),
-            a.top1Best().mean(),
-            a.top1Best().std(),
-            outputDir.resolve("results.json")));
+    Path json = outputDir.resolve("results.json");
+    primary(out).logFinished(LOG, json);
     return new Finished(out, termination(out, outputDir));
   }
 
   /** The termination-message fields the operator copies to {@code SarmaeFinetune} status. */
   static Map<String, Object> termination(FinetuneResults results, Path outputDir) {
-    Map<String, Object> extra = new LinkedHashMap<>();
-    // the task's primary metric under task-independent keys (segmentation: mIoU)
-    extra.put("primaryMetric", "top1");
-    extra.put("primaryMean", round(results.aggregate().top1Last().mean()));
-    extra.put("primaryStd", round(results.aggregate().top1Last().std()));
-    extra.put("top1Mean", round(results.aggregate().top1Last().mean()));
-    extra.put("top1Std", round(results.aggregate().top1Last().std()));
-    extra.put("top1BestMean", round(results.aggregate().top1Best().mean()));
-    extra.put("top1BestStd", round(results.aggregate().top1Best().std()));
-    extra.put(
-        "top1",
-        results.repeats().stream()
-            .mapToDouble(RepeatResult::top1Last)
-            .map(ClassificationTask::round)
-            .toArray());
-    extra.put("repeats", results.repeats().size());
-    extra.put("results", outputDir.resolve("results.json").toString());
-    return extra;
+    return primary(results).termination(outputDir.resolve("results.json"));
   }
 
-  private static double round(double v) {
-    return Double.isFinite(v) ? Math.round(v * 10000.0) / 10000.0 : Double.NaN;
+  private static PrimaryMetric primary(FinetuneResults results) {
+    FinetuneResults.Aggregate a = results.aggregate();
+    return new PrimaryMetric(
+        "top1",
+        "top-1",
+        a.top1Last(),
+        a.top1Best(),
+        results.repeats().stream().mapToDouble(RepeatResult::top1Last).toArray());
   }
 }

@@ -719,33 +719,15 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
     out.write(outputDir.resolve("results.json"));
     ResultsPlot.write(out, outputDir.resolve("results.png"));
     DetResults.Aggregate a = out.aggregate();
-    LOG.info(
-        String.format(
-            Locale.ROOT,
-            "Finished %d repeat(s): mAP last %.2f +/- %.2f %%, best %.2f +/- %.2f %% -> %s",
-            results.size(),
-            a.mAPLast().mean(),
-            a.mAPLast().std(),
-            a.mAPBest().mean(),
-            a.mAPBest().std(),
-            outputDir.resolve("results.json")));
-    Map<String, Object> extra = new LinkedHashMap<>();
-    extra.put("primaryMetric", "mAP");
-    extra.put("primaryMean", round(a.mAPLast().mean()));
-    extra.put("primaryStd", round(a.mAPLast().std()));
-    extra.put("mAPMean", round(a.mAPLast().mean()));
-    extra.put("mAPStd", round(a.mAPLast().std()));
-    extra.put("mAPBestMean", round(a.mAPBest().mean()));
-    extra.put("mAPBestStd", round(a.mAPBest().std()));
-    extra.put(
-        "mAP",
-        results.stream().mapToDouble(DetRepeatResult::mAPLast).map(DetectionTask::round).toArray());
-    extra.put("repeats", results.size());
-    extra.put("results", outputDir.resolve("results.json").toString());
-    return new Finished(out, extra);
-  }
-
-  private static double round(double v) {
-    return Double.isFinite(v) ? Math.round(v * 10000.0) / 10000.0 : Double.NaN;
+    PrimaryMetric mAP =
+        new PrimaryMetric(
+            "mAP",
+            "mAP",
+            a.mAPLast(),
+            a.mAPBest(),
+            results.stream().mapToDouble(DetRepeatResult::mAPLast).toArray());
+    Path json = outputDir.resolve("results.json");
+    mAP.logFinished(LOG, json);
+    return new Finished(out, mAP.termination(json));
   }
 }

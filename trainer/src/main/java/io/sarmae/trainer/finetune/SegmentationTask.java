@@ -464,36 +464,15 @@ public final class SegmentationTask implements FinetuneTask<SegEvaluation, SegRe
     out.write(outputDir.resolve("results.json"));
     ResultsPlot.write(out, outputDir.resolve("results.png"));
     SegResults.Aggregate a = out.aggregate();
-    LOG.info(
-        String.format(
-            Locale.ROOT,
-            "Finished %d repeat(s): mIoU last %.2f +/- %.2f %%, best %.2f +/- %.2f %% -> %s",
-            results.size(),
-            a.mIoULast().mean(),
-            a.mIoULast().std(),
-            a.mIoUBest().mean(),
-            a.mIoUBest().std(),
-            outputDir.resolve("results.json")));
-    Map<String, Object> extra = new LinkedHashMap<>();
-    extra.put("primaryMetric", "mIoU");
-    extra.put("primaryMean", round(a.mIoULast().mean()));
-    extra.put("primaryStd", round(a.mIoULast().std()));
-    extra.put("mIoUMean", round(a.mIoULast().mean()));
-    extra.put("mIoUStd", round(a.mIoULast().std()));
-    extra.put("mIoUBestMean", round(a.mIoUBest().mean()));
-    extra.put("mIoUBestStd", round(a.mIoUBest().std()));
-    extra.put(
-        "mIoU",
-        results.stream()
-            .mapToDouble(SegRepeatResult::mIoULast)
-            .map(SegmentationTask::round)
-            .toArray());
-    extra.put("repeats", results.size());
-    extra.put("results", outputDir.resolve("results.json").toString());
-    return new Finished(out, extra);
-  }
-
-  private static double round(double v) {
-    return Double.isFinite(v) ? Math.round(v * 10000.0) / 10000.0 : Double.NaN;
+    PrimaryMetric mIoU =
+        new PrimaryMetric(
+            "mIoU",
+            "mIoU",
+            a.mIoULast(),
+            a.mIoUBest(),
+            results.stream().mapToDouble(SegRepeatResult::mIoULast).toArray());
+    Path json = outputDir.resolve("results.json");
+    mIoU.logFinished(LOG, json);
+    return new Finished(out, mIoU.termination(json));
   }
 }
