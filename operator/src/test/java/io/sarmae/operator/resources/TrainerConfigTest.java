@@ -338,6 +338,7 @@ class TrainerConfigTest {
   @Test
   void protocolResplitRendersDataResplitOnlyWhenSet() {
     var ft = Fixtures.finetune40();
+    ft.getSpec().getProtocol().setResplit(null); // the FUSAR example sets fixed since 80677f4
     String unset = TrainerConfig.renderFinetune("ft", "uid-ft", ft.getSpec(), "/w");
     // unset: the trainer's default (perRepeat) applies; nothing rendered
     assertThat(unset).doesNotContain("resplit");
