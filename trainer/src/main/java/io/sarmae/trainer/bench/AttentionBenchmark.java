@@ -11,9 +11,7 @@ import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.model.Norm;
 import io.sarmae.trainer.model.TransformerBlock;
 import io.sarmae.trainer.ops.Attention;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.sarmae.trainer.runtime.MemoryStats;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -62,7 +60,7 @@ public final class AttentionBenchmark implements Callable<Integer> {
   String memory;
 
   @Override
-  public Integer call() throws IOException {
+  public Integer call() {
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     Engine.getInstance().setRandomSeed(0);
@@ -165,12 +163,9 @@ public final class AttentionBenchmark implements Callable<Integer> {
     return b.append(']').toString();
   }
 
-  private static long hwmKb() throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmHWM:")) {
-        return Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
-      }
-    }
-    return -1;
+  /** Peak resident set (VmHWM) in KiB, -1 where {@code /proc} is not readable. */
+  private static long hwmKb() {
+    Long peak = MemoryStats.sample().peakRssBytes();
+    return peak == null ? -1 : peak / 1024;
   }
 }

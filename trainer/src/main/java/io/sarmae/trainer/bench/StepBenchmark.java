@@ -15,12 +15,12 @@ import io.sarmae.trainer.model.VitSpec;
 import io.sarmae.trainer.ops.Attention;
 import io.sarmae.trainer.pretrain.StepInputs;
 import io.sarmae.trainer.pretrain.TrainStep;
+import io.sarmae.trainer.runtime.MemoryStats;
 import io.sarmae.trainer.train.Gradients;
 import io.sarmae.trainer.train.ModelFactory;
 import io.sarmae.trainer.train.Rendezvous;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -382,17 +382,8 @@ public final class StepBenchmark implements Callable<Integer> {
 
   /** Resident set size of this process from {@code /proc/self/status}, in MiB; NaN elsewhere. */
   static double rssMb() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmRSS:")) {
-          String kb = line.substring(6).trim().split("\\s+")[0];
-          return Long.parseLong(kb) / 1024.0;
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      return Double.NaN;
-    }
-    return Double.NaN;
+    Long rss = MemoryStats.sample().rssBytes();
+    return rss == null ? Double.NaN : rss / (1024.0 * 1024.0);
   }
 
   /** Percentile with linear interpolation between ranks (numpy's default), as mae_step.py. */
