@@ -53,9 +53,17 @@ final class CelMirror {
       weights("spec.initWeights", p.getInitWeights(), errors);
       weights("spec.opticalWeights", p.getOpticalWeights(), errors);
       randomTeacher(p, errors);
+      if (p.getRecipe() != null && (p.getInitWeights() == null || p.getOpticalWeights() == null)) {
+        errors.add(SpecRules.PRETRAIN_RECIPE_WEIGHTS_MESSAGE);
+      }
     } else if (spec instanceof SarmaeFinetuneSpec f) {
       model(f.getModel(), errors);
       weights("spec.pretrainedWeights", f.getPretrainedWeights(), errors);
+      if (f.getRecipe() != null
+          && f.getTask() != null
+          && f.getTask() != FinetuneTask.CLASSIFICATION) {
+        errors.add(SpecRules.FINETUNE_RECIPE_TASK_MESSAGE);
+      }
       if (f.getDataset() != null) {
         dotdot("spec.dataset.path", f.getDataset().getPath(), errors);
       }

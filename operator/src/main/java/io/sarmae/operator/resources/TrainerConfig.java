@@ -45,6 +45,17 @@ public final class TrainerConfig {
 
   /** The contract's config for a pretraining run named {@code name} with UID {@code runId}. */
   public static String renderPretrain(String name, String runId, SarmaePretrainSpec spec) {
+    Map<String, Map<String, Object>> c = pretrainSections(name, runId, spec);
+    if (spec.getRecipe() == null) {
+      return Yaml.render(c);
+    }
+    String recipe = spec.getRecipe().wireName();
+    Recipes.yieldTo(recipe, c, pretrainSections(name, runId, new SarmaePretrainSpec()));
+    return Recipes.KEY + ": " + Yaml.scalar(recipe) + "\n" + Yaml.render(c);
+  }
+
+  private static Map<String, Map<String, Object>> pretrainSections(
+      String name, String runId, SarmaePretrainSpec spec) {
     Map<String, Map<String, Object>> c = new LinkedHashMap<>();
     run(c, name, runId, spec, PodSizing.threads(spec));
 
@@ -135,7 +146,7 @@ public final class TrainerConfig {
     Map<String, Object> dist = section(c, "distributed");
     dist.put("timeoutSeconds", i(ds.getTimeoutSeconds(), Defaults.DIST_TIMEOUT_SECONDS));
     dist.put("glooThreads", i(ds.getGlooThreads(), Defaults.DIST_GLOO_THREADS));
-    return Yaml.render(c);
+    return c;
   }
 
   /**
@@ -145,6 +156,20 @@ public final class TrainerConfig {
   public static String renderFinetune(
       String name, String runId, SarmaeFinetuneSpec spec, String pretrainedWeightsPath) {
     FinetuneTask task = spec.getTask() != null ? spec.getTask() : FinetuneTask.CLASSIFICATION;
+    Map<String, Map<String, Object>> c = finetuneSections(name, runId, spec, pretrainedWeightsPath);
+    // The one top-level scalar of the fine-tune config, first as in the trainer's full config.
+    String head = "task: " + Yaml.scalar(task.wireName()) + "\n";
+    if (spec.getRecipe() == null) {
+      return head + Yaml.render(c);
+    }
+    String recipe = spec.getRecipe().wireName();
+    Recipes.yieldTo(
+        recipe, c, finetuneSections(name, runId, new SarmaeFinetuneSpec(), pretrainedWeightsPath));
+    return Recipes.KEY + ": " + Yaml.scalar(recipe) + "\n" + head + Yaml.render(c);
+  }
+
+  private static Map<String, Map<String, Object>> finetuneSections(
+      String name, String runId, SarmaeFinetuneSpec spec, String pretrainedWeightsPath) {
     TaskConfig tc = TaskConfig.forSpec(spec);
     Map<String, Map<String, Object>> c = new LinkedHashMap<>();
     run(c, name, runId, spec, PodSizing.threads(spec));
@@ -201,8 +226,7 @@ public final class TrainerConfig {
     ckpt.remove("resumeFrom"); // pretraining only: SpecValidation refuses it on a fine-tune
     ckpt.remove("resumeWeightsOnly"); // pretraining only
     observability(c, spec);
-    // The one top-level scalar of the fine-tune config, first as in the trainer's full config.
-    return "task: " + Yaml.scalar(task.wireName()) + "\n" + Yaml.render(c);
+    return c;
   }
 
   /** The {@code model} section's encoder keys, which pretraining and fine-tuning share. */

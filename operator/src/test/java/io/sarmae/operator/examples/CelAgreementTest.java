@@ -213,6 +213,28 @@ class CelAgreementTest {
                 "/spec/opticalWeights",
                 java.util.Map.of("path", "/w/stem.safetensors")),
             null),
+        Arguments.of(
+            "pretrain recipe with both weights",
+            set(
+                set(
+                    set(p, "/spec/recipe", "pretrain-vitb-paper"),
+                    "/spec/initWeights",
+                    java.util.Map.of("path", "/w/mae_pretrain_vit_base.pth")),
+                "/spec/opticalWeights",
+                java.util.Map.of("path", "/w/dinov3.pth")),
+            null),
+        Arguments.of(
+            "pretrain recipe without its weights",
+            set(
+                set(p, "/spec/recipe", "pretrain-vitl-paper"),
+                "/spec/opticalWeights",
+                java.util.Map.of("path", "/w/dinov3.pth")),
+            "spec.recipe: the paper's pretraining starts from the ImageNet-1k MAE encoder"),
+        Arguments.of("finetune recipe", set(f, "/spec/recipe", "mstar-40shot-vitb"), null),
+        Arguments.of(
+            "finetune recipe on segmentation",
+            set(g, "/spec/recipe", "fusar-40shot-vitb"),
+            "the paper's fine-tuning recipes are classification protocols"),
         Arguments.of("data ..", set(p, "/spec/data/path", "a/../b"), "must not contain '..'"),
         Arguments.of(
             "checkpoint ..", set(p, "/spec/checkpoint/path", "x/../y"), "must not contain '..'"),

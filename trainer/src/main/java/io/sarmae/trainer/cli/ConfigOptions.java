@@ -1,6 +1,6 @@
 package io.sarmae.trainer.cli;
 
-import io.sarmae.trainer.recipes.Recipe;
+import io.sarmae.trainer.config.Recipe;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

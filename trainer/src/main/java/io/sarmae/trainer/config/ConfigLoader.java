@@ -54,8 +54,12 @@ public final class ConfigLoader {
   /** Loads {@code file} (may be null for all defaults), applies overrides and validates. */
   public static TrainerConfig load(Path file, List<String> overrides) {
     ObjectNode tree = readTree(file);
+    Recipe recipe = Recipe.applyFileKey(tree, "pretrain", String.valueOf(file));
     for (String override : overrides) {
       applyOverride(tree, override);
+    }
+    if (recipe != null) {
+      recipe.checkRequired(tree);
     }
     TrainerConfig config =
         bind(tree, file == null ? "--set" : file.toString(), TrainerConfig.class);
@@ -92,8 +96,12 @@ public final class ConfigLoader {
   /** Loads a fine-tuning config ({@link FinetuneConfig}) the same way as {@link #load}. */
   public static FinetuneConfig loadFinetune(Path file, List<String> overrides) {
     ObjectNode tree = readTree(file);
+    Recipe recipe = Recipe.applyFileKey(tree, "finetune", String.valueOf(file));
     for (String override : overrides) {
       applyOverride(tree, override);
+    }
+    if (recipe != null) {
+      recipe.checkRequired(tree);
     }
     return bindFinetune(tree, file == null ? "--set" : file.toString());
   }

@@ -142,4 +142,24 @@ class ContractConfigTest {
     assertThat(c.data.shots).isEqualTo(40);
     assertThat(c.repeats.count).isEqualTo(5);
   }
+
+  @Test
+  void operatorsRecipeRenderingResolvesToTheRecipe() {
+    // spec.recipe: the operator names the recipe and leaves its defaulted keys out of the file.
+    Path golden =
+        Path.of(
+            "..", "operator", "src", "test", "resources", "golden", "finetune-recipe-config.yaml");
+    FinetuneConfig c = ConfigLoader.loadFinetune(golden, List.of());
+    assertThat(c.optim.batchSize).isEqualTo(8);
+    assertThat(c.optim.epochs).isEqualTo(30);
+    assertThat(c.repeats.count).isEqualTo(5);
+    assertThat(c.augment.hflip).isFalse();
+    assertThat(c.augment.cropScaleMin).isEqualTo(1.0);
+    assertThat(c.data.resplit).isEqualTo(FinetuneConfig.Resplit.FIXED);
+    assertThat(c.data.normalization).isEqualTo(FinetuneConfig.InputNormalization.REFERENCE);
+    assertThat(c.data.trainSplit).isEqualTo("Train");
+    assertThat(c.model.size).isEqualTo(TrainerConfig.ModelSize.BASE);
+    assertThat(c.model.init).isEqualTo("/w/b");
+    assertThat(c.data.shots).isEqualTo(40);
+  }
 }

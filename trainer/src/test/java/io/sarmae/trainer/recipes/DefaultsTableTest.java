@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.sarmae.trainer.config.ConfigLoader;
 import io.sarmae.trainer.config.FinetuneConfig;
+import io.sarmae.trainer.config.Recipe;
 import io.sarmae.trainer.config.TrainerConfig;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -56,7 +57,8 @@ class DefaultsTableTest {
   private static Map<String, String> citations(String recipe) throws Exception {
     Map<String, String> out = new LinkedHashMap<>();
     String section = null;
-    try (InputStream in = Recipe.class.getResourceAsStream(recipe + ".yaml")) {
+    try (InputStream in =
+        Recipe.class.getResourceAsStream("/io/sarmae/trainer/recipes/" + recipe + ".yaml")) {
       for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
         Matcher sec = Pattern.compile("^  (\\w+):\\s*$").matcher(line);
         if (sec.find()) {

@@ -11,6 +11,7 @@ import io.sarmae.trainer.Main;
 import io.sarmae.trainer.config.ConfigException;
 import io.sarmae.trainer.config.ConfigLoader;
 import io.sarmae.trainer.config.FinetuneConfig;
+import io.sarmae.trainer.config.Recipe;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -241,5 +242,68 @@ class RecipeTest {
     for (String name : Recipe.NAMES) {
       assertThat(Recipe.named(name).settings()).as(name).isNotEmpty();
     }
+  }
+
+  @Test
+  void aConfigFileCanNameTheRecipeWithTheSamePrecedence(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("c.yaml");
+    Files.writeString(
+        file,
+        """
+        recipe: fusar-40shot-vitb
+        model:
+          init: /w/from-file.pth
+        optim:
+          epochs: 10
+        augment:
+          hflip: true
+        """);
+    FinetuneConfig c = ConfigLoader.loadFinetune(file, List.of("optim.batchSize=4"));
+    assertThat(c.optim.epochs).isEqualTo(10); // file over recipe
+    assertThat(c.augment.hflip).isTrue(); // file over recipe
+    assertThat(c.optim.batchSize).isEqualTo(4); // --set over recipe
+    assertThat(c.repeats.count).isEqualTo(5); // recipe over defaults
+    assertThat(c.augment.cropScaleMin).isEqualTo(1.0); // recipe over defaults (0.5)
+    assertThat(c.data.normalization).isEqualTo(FinetuneConfig.InputNormalization.REFERENCE);
+    // the same as --recipe with the file minus its recipe key
+    Path plain = dir.resolve("plain.yaml");
+    Files.writeString(plain, Files.readString(file).replace("recipe: fusar-40shot-vitb\n", ""));
+    FinetuneConfig viaOption =
+        ConfigLoader.loadFinetune(
+            plain,
+            Recipe.named("fusar-40shot-vitb")
+                .overrides("finetune", plain, List.of("optim.batchSize=4")));
+    assertThat(ConfigLoader.toYaml(c)).isEqualTo(ConfigLoader.toYaml(viaOption));
+  }
+
+  @Test
+  void aRecipeInTheFileIsCheckedLikeTheOption(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("c.yaml");
+    Files.writeString(file, "recipe: fusar-40shot\n");
+    assertThatThrownBy(() -> ConfigLoader.loadFinetune(file, List.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("recipe in " + file + ": unknown recipe \"fusar-40shot\"")
+        .hasMessageContaining("fusar-40shot-vitb");
+    Files.writeString(file, "recipe: pretrain-vitb-paper\n");
+    assertThatThrownBy(() -> ConfigLoader.loadFinetune(file, List.of()))
+        .hasMessageContaining("is a pretrain recipe; run it with sarmae-trainer pretrain");
+    Files.writeString(file, "recipe: fusar-40shot-vitb\n");
+    assertThatThrownBy(() -> ConfigLoader.loadFinetune(file, List.of()))
+        .hasMessageContaining("recipe: fusar-40shot-vitb: set model.init");
+    // the weights file may come from --set, as the operator's rendering does not need it there
+    assertThat(ConfigLoader.loadFinetune(file, List.of("model.init=/w/b.pth")).model.init)
+        .isEqualTo("/w/b.pth");
+    Files.writeString(file, "recipe: pretrain-vitb-paper\n");
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    file, List.of("checkpoint.initWeights=/w/m.pth", "alignment.opticalWeights=")))
+        .hasMessageContaining("recipe: pretrain-vitb-paper: set alignment.opticalWeights")
+        .hasMessageNotContaining("set checkpoint.initWeights");
+    assertThatThrownBy(
+            () ->
+                Recipe.named("pretrain-vitb-paper")
+                    .overrides("pretrain", file, List.of("checkpoint.initWeights=/w/m.pth")))
+        .hasMessageContaining("give the recipe once");
   }
 }

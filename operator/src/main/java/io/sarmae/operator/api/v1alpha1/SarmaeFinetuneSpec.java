@@ -43,8 +43,23 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(
     value = SarmaeFinetuneSpec.DET_SIZE_RULE,
     message = SarmaeFinetuneSpec.DET_SIZE_MESSAGE)
+@ValidationRule(
+    value = SpecRules.FINETUNE_RECIPE_TASK,
+    message = SpecRules.FINETUNE_RECIPE_TASK_MESSAGE)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SarmaeFinetuneSpec extends JobSpecCommon {
+
+  @JsonPropertyDescription(
+      "A named paper protocol (docs/method.md, Named recipes): sets every trainer key the reference fixes for one experiment of the paper (ViT-B/16, normalisation, no flips, crop scale, batch 8, 30 epochs, 5 repeats, one fixed split). A field of this spec left at its default takes the recipe's value; a field set to another value overrides the recipe. Classification only. Trainer key recipe.")
+  private FinetuneRecipe recipe;
+
+  public FinetuneRecipe getRecipe() {
+    return recipe;
+  }
+
+  public void setRecipe(FinetuneRecipe recipe) {
+    this.recipe = recipe;
+  }
 
   // Cross-field rules of task: detection (FinetuneConfigValidator.checkDetection; CelMirror
   // repeats them with the same messages).

@@ -16,8 +16,23 @@ import io.fabric8.generator.annotation.ValidationRule;
     value = SpecRules.RANDOM_TEACHER,
     message = SpecRules.RANDOM_TEACHER_MESSAGE,
     messageExpression = SpecRules.RANDOM_TEACHER_MESSAGE_EXPRESSION)
+@ValidationRule(
+    value = SpecRules.PRETRAIN_RECIPE_WEIGHTS,
+    message = SpecRules.PRETRAIN_RECIPE_WEIGHTS_MESSAGE)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SarmaePretrainSpec extends JobSpecCommon {
+
+  @JsonPropertyDescription(
+      "A named paper protocol (docs/method.md, Named recipes): sets every trainer key the reference fixes for the paper's ViT-B or ViT-L pretraining (model, SARE, SARC with DINOv3, optimiser). Needs initWeights (the ImageNet-1k MAE encoder) and opticalWeights (DINOv3). A field of this spec left at its default takes the recipe's value; a field set to another value overrides the recipe. Trainer key recipe.")
+  private PretrainRecipe recipe;
+
+  public PretrainRecipe getRecipe() {
+    return recipe;
+  }
+
+  public void setRecipe(PretrainRecipe recipe) {
+    this.recipe = recipe;
+  }
 
   @JsonPropertyDescription("Model settings.")
   private ModelSettings model;

@@ -174,6 +174,27 @@ public final class SpecRules {
         + RANDOM_TEACHER_TAIL;
   }
 
+  /**
+   * A pretraining recipe starts from the reference's two weights files (the trainer's recipes
+   * require {@code checkpoint.initWeights} and {@code alignment.opticalWeights}).
+   */
+  public static final String PRETRAIN_RECIPE_WEIGHTS =
+      "!has(self.recipe) || (has(self.initWeights) && has(self.opticalWeights))";
+
+  public static final String PRETRAIN_RECIPE_WEIGHTS_MESSAGE =
+      "spec.recipe: the paper's pretraining starts from the ImageNet-1k MAE encoder and aligns to"
+          + " DINOv3: give spec.initWeights (mae_pretrain_vit_base.pth, or _large for"
+          + " pretrain-vitl-paper) and spec.opticalWeights (the DINOv3 ViT-B/16 .pth), or remove"
+          + " spec.recipe";
+
+  /** The fine-tuning recipes are the paper's classification protocols. */
+  public static final String FINETUNE_RECIPE_TASK =
+      "!has(self.recipe) || !has(self.task) || self.task == 'classification'";
+
+  public static final String FINETUNE_RECIPE_TASK_MESSAGE =
+      "spec.recipe: the paper's fine-tuning recipes are classification protocols; set task:"
+          + " classification or remove spec.recipe";
+
   /** Longest run name (the operator's Names.MAX_NAME_LENGTH is this value). */
   public static final int MAX_NAME_LENGTH = 48;
 

@@ -1,11 +1,11 @@
-package io.sarmae.trainer.recipes;
+package io.sarmae.trainer.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.sarmae.trainer.config.ConfigException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -37,6 +37,9 @@ import org.slf4j.LoggerFactory;
 public record Recipe(
     String name, String command, Map<String, String> settings, Map<String, String> requires) {
 
+  /** The top-level config-file key that names a recipe, as {@code --recipe} does. */
+  public static final String KEY = "recipe";
+
   /** The recipes shipped with the trainer. */
   public static final List<String> NAMES =
       List.of(
@@ -55,7 +58,8 @@ public record Recipe(
       throw new ConfigException(
           "--recipe: unknown recipe '" + name + "'; use one of " + String.join(", ", NAMES));
     }
-    try (InputStream in = Recipe.class.getResourceAsStream(name + ".yaml")) {
+    try (InputStream in =
+        Recipe.class.getResourceAsStream("/io/sarmae/trainer/recipes/" + name + ".yaml")) {
       if (in == null) {
         throw new IllegalStateException("recipe resource " + name + ".yaml is missing");
       }
@@ -80,15 +84,7 @@ public record Recipe(
    * @throws ConfigException if the recipe belongs to another command or a required key is unset
    */
   public List<String> overrides(String command, Path configFile, List<String> userSets) {
-    if (!this.command.equals(command)) {
-      throw new ConfigException(
-          "--recipe "
-              + name
-              + " is a "
-              + this.command
-              + " recipe; run it with sarmae-trainer "
-              + this.command);
-    }
+    checkCommand(command, "--recipe " + name);
     Map<String, String> user = new LinkedHashMap<>();
     if (configFile != null && Files.isRegularFile(configFile)) {
       try {
@@ -99,45 +95,119 @@ public record Recipe(
         throw new ConfigException("cannot read config " + configFile + ": " + e.getMessage(), e);
       }
     }
+    if (user.containsKey(KEY)) {
+      throw new ConfigException(
+          "--recipe "
+              + name
+              + ": "
+              + configFile
+              + " names a recipe too ("
+              + KEY
+              + ": "
+              + user.get(KEY)
+              + "); give the recipe once, with --recipe or in the file");
+    }
     for (String s : userSets) {
       int eq = s.indexOf('=');
       if (eq > 0) {
         user.put(s.substring(0, eq).trim(), s.substring(eq + 1).trim());
       }
     }
+    checkRequired(user, "--recipe " + name, "in the --config file or with --set KEY=PATH");
+    List<String> out = new ArrayList<>(unset(user.keySet(), "--config/--set"));
+    out.addAll(userSets);
+    return out;
+  }
+
+  /**
+   * Applies a config file's {@code recipe: NAME} key, the file form of {@code --recipe} (how the
+   * operator passes {@code spec.recipe}), to the file's tree in place: removes the key and fills
+   * the recipe's keys that the file does not set, so the precedence is the same as {@code
+   * --recipe}'s (defaults, recipe, file, {@code --set}). Call {@link #checkRequired(ObjectNode)}
+   * once the overrides are applied.
+   *
+   * @param tree the config file's root mapping
+   * @param command the command loading it
+   * @param source the file, for messages
+   * @return the recipe, or null when the file names none
+   * @throws ConfigException if the key is not a recipe name or names another command's recipe
+   */
+  static Recipe applyFileKey(ObjectNode tree, String command, String source) {
+    JsonNode key = tree.remove(KEY);
+    if (key == null || key.isNull()) {
+      return null;
+    }
+    if (!key.isTextual() || !NAMES.contains(key.asText())) {
+      throw new ConfigException(
+          KEY
+              + " in "
+              + source
+              + ": unknown recipe "
+              + key
+              + "; use one of "
+              + String.join(", ", NAMES));
+    }
+    Recipe recipe = named(key.asText());
+    recipe.checkCommand(command, KEY + ": " + recipe.name + " in " + source);
+    Map<String, String> file = new LinkedHashMap<>();
+    flatten(tree, "", file);
+    for (String set : recipe.unset(file.keySet(), source)) {
+      ConfigLoader.applyOverride(tree, set);
+    }
+    return recipe;
+  }
+
+  /**
+   * Refuses a resolved tree that leaves a key this recipe requires (a weights file) unset.
+   *
+   * @throws ConfigException naming each missing key and the file it expects
+   */
+  void checkRequired(ObjectNode tree) {
+    Map<String, String> resolved = new LinkedHashMap<>();
+    flatten(tree, "", resolved);
+    checkRequired(resolved, KEY + ": " + name, "in the config file or with --set KEY=PATH");
+  }
+
+  private void checkCommand(String command, String what) {
+    if (!this.command.equals(command)) {
+      throw new ConfigException(
+          what + " is a " + this.command + " recipe; run it with sarmae-trainer " + this.command);
+    }
+  }
+
+  private void checkRequired(Map<String, String> user, String what, String where) {
     List<String> missing = new ArrayList<>();
     requires.forEach(
-        (key, what) -> {
+        (key, description) -> {
           String v = user.get(key);
           if (v == null || v.isBlank() || v.equals("null") || v.equals("\"\"")) {
-            missing.add(key + " (" + what + ")");
+            missing.add(key + " (" + description + ")");
           }
         });
     if (!missing.isEmpty()) {
-      throw new ConfigException(
-          "--recipe "
-              + name
-              + ": set "
-              + String.join(" and ", missing)
-              + ", in the --config file or with --set KEY=PATH");
+      throw new ConfigException(what + ": set " + String.join(" and ", missing) + ", " + where);
     }
+  }
+
+  /** This recipe's settings as {@code key=value} overrides, less those {@code userKeys} cover. */
+  private List<String> unset(Set<String> userKeys, String by) {
     List<String> out = new ArrayList<>();
     List<String> overridden = new ArrayList<>();
     settings.forEach(
         (key, value) -> {
-          if (coveredBy(key, user.keySet())) {
+          if (coveredBy(key, userKeys)) {
             overridden.add(key);
           } else {
             out.add(key + "=" + value);
           }
         });
     LOG.info(
-        "Recipe {}: {} keys from the recipe, {} overridden by --config/--set {}",
+        "Recipe {}: {} keys from the recipe, {} overridden by {} {}",
         name,
         out.size(),
         overridden.size(),
+        by,
         overridden);
-    out.addAll(userSets);
     return out;
   }
 
