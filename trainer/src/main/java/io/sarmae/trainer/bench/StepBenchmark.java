@@ -110,6 +110,15 @@ public final class StepBenchmark implements Callable<Integer> {
   double bucketMb;
 
   @Option(
+      names = "--mfu",
+      description =
+          "Also measure the fp32 matrix-multiply rate of this libtorch on these threads (a"
+              + " 2048-cube product and the model's two MLP shapes, after the timed steps) and"
+              + " report model FLOPs utilisation: the analytic FLOPs of the step (FlopCount) per"
+              + " second of the median step over the best of those rates.")
+  boolean mfu;
+
+  @Option(
       names = "--profile",
       paramLabel = "FILE",
       description = "Record one extra step with the PyTorch profiler to this chrome-trace file.")
@@ -192,6 +201,8 @@ public final class StepBenchmark implements Callable<Integer> {
         profileOneStep(step, in, random, config, wAlign, lr, ++t);
       }
 
+      String mfuJson = mfu ? mfuJson(root, spec, config, percentile(total, 50)) : "";
+
       StringBuilder json = new StringBuilder();
       json.append("{\"impl\":\"djl\"");
       json.append(",\"size\":\"").append(spec.size()).append('"');
@@ -229,10 +240,48 @@ public final class StepBenchmark implements Callable<Integer> {
         json.append(",\"grad_norm_ms\":").append(fmt(percentile(norm, 50)));
         json.append(",\"optimizer_ms\":").append(fmt(percentile(upd, 50)));
       }
+      json.append(mfuJson);
       json.append('}');
       System.out.println(json);
     }
     return 0;
+  }
+
+  /**
+   * The MFU fields: the step's analytic FLOPs ({@link FlopCount}; the trainer runs the SARC branch
+   * on every row), the rate they were done at, and the matrix-multiply rates of this libtorch.
+   */
+  private String mfuJson(NDManager root, VitSpec spec, TrainerConfig config, double stepMs) {
+    int reps = 5;
+    double square = GemmRate.gflops(root, 2048, 2048, 2048, reps);
+    long tokens = (long) batch * (spec.numPatches() + 1);
+    long visible = (long) batch * (spec.visiblePatches((float) config.model.maskRatio) + 1);
+    double decoderMlp =
+        GemmRate.gflops(root, tokens, spec.decoderDim(), 4L * spec.decoderDim(), reps);
+    double encoderMlp = GemmRate.gflops(root, visible, spec.embedDim(), 4L * spec.embedDim(), reps);
+    double peak = Math.max(square, Math.max(decoderMlp, encoderMlp));
+    FlopCount flops =
+        FlopCount.pretrainStep(
+            spec,
+            (float) config.model.maskRatio,
+            batch,
+            alignment ? batch : 0,
+            config.alignment.opticalDim);
+    double achieved = flops.total() / (stepMs / 1e3) / 1e9;
+    return ",\"flops_per_step_g\":"
+        + fmt(flops.total() / 1e9)
+        + ",\"achieved_gflops\":"
+        + fmt(achieved)
+        + ",\"gemm_square2048_gflops\":"
+        + fmt(square)
+        + ",\"gemm_decoder_mlp_gflops\":"
+        + fmt(decoderMlp)
+        + ",\"gemm_encoder_mlp_gflops\":"
+        + fmt(encoderMlp)
+        + ",\"gemm_peak_gflops\":"
+        + fmt(peak)
+        + ",\"mfu\":"
+        + String.format(Locale.ROOT, "%.4f", achieved / peak);
   }
 
   /** Sums the gradients over the ranks (in buckets when asked); returns their size in bytes. */

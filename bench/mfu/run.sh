@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Model FLOPs utilisation of the pretraining step (issue #18, docs/performance.md "MFU"): for each
+# size and batch, RUNS separate processes of `sarmae-trainer bench-step --mfu`, each timing STEPS
+# steps after WARMUP and then, in the same process on the same threads, the fp32 matrix-multiply
+# rate of the same libtorch (a 2048-cube product and the model's two MLP shapes). The first run of
+# each configuration also records one profiled step, from which summary.py takes the share of the
+# step spent in matrix products and convolutions. Prints the summary table; raw lines in OUT.
+# Usage: RUNS=5 SIZES="tiny small base" BATCHES="8 32" THREADS=2 bench/mfu/run.sh OUT
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bin="$here/../../trainer/bin/sarmae-trainer"
+out=${1:?usage: run.sh OUT_DIR}
+RUNS=${RUNS:-5}
+SIZES=${SIZES:-tiny small base}
+BATCHES=${BATCHES:-8 32}
+THREADS=${THREADS:-2}
+STEPS=${STEPS:-5}
+WARMUP=${WARMUP:-2}
+IMAGE=${IMAGE:-224}
+mkdir -p "$out"
+for size in $SIZES; do
+  for batch in $BATCHES; do
+    for run in $(seq 1 "$RUNS"); do
+      extra=()
+      [ "$run" = 1 ] && extra=(--profile "$out/trace-$size-b$batch.json")
+      "$bin" bench-step --mfu --size "$size" --batch "$batch" --image "$IMAGE" \
+        --threads "$THREADS" --steps "$STEPS" --warmup "$WARMUP" "${extra[@]}" \
+        2>>"$out/stderr.log" | tail -1 >> "$out/mfu.jsonl"
+    done
+  done
+done
+/usr/bin/python3 "$here/summary.py" "$out"

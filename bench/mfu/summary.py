@@ -1,0 +1,64 @@
+#!/usr/bin/python3
+"""Summarises bench/mfu/run.sh: per size and batch, the median and range over runs of the step
+time, the achieved GFLOP/s, the matrix-multiply peak of the same libtorch and their ratio (MFU), and
+from the profiled step the share of operator self time spent in matrix products and convolutions.
+
+Usage: summary.py OUT_DIR   (reads OUT_DIR/mfu.jsonl and OUT_DIR/trace-<size>-b<batch>.json)
+"""
+
+import collections
+import json
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import trace_summary  # noqa: E402
+
+PRODUCTS = {"aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm", "aten::mkldnn_convolution",
+            "aten::convolution_backward", "aten::_convolution", "aten::convolution",
+            "aten::_scaled_dot_product_flash_attention_for_cpu",
+            "aten::_scaled_dot_product_flash_attention_for_cpu_backward"}
+
+
+def matmul_share(path):
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        data = json.load(f)
+    events = data["traceEvents"] if isinstance(data, dict) else data
+    total, _ = trace_summary.self_times(events)
+    ops = {k: v for k, v in total.items() if k.startswith("aten::")}
+    all_ops = sum(ops.values())
+    return sum(v for k, v in ops.items() if k in PRODUCTS) / all_ops if all_ops else None
+
+
+def fmt_range(values, digits=2):
+    med = statistics.median(values)
+    return f"{med:.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+
+
+def main():
+    out = sys.argv[1]
+    rows = collections.defaultdict(list)
+    with open(os.path.join(out, "mfu.jsonl")) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("{"):
+                r = json.loads(line)
+                rows[(r["size"], r["batch"])].append(r)
+    print("| size | batch | runs | step ms | GFLOP/step | achieved GFLOP/s | peak GFLOP/s (same"
+          " libtorch) | MFU | matmul+conv share of op time |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for (size, batch), rs in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        share = matmul_share(os.path.join(out, f"trace-{size}-b{batch}.json"))
+        print(f"| {size} | {batch} | {len(rs)} | {fmt_range([r['ms_per_step_median'] for r in rs], 0)}"
+              f" | {rs[0]['flops_per_step_g']:.1f}"
+              f" | {fmt_range([r['achieved_gflops'] for r in rs], 1)}"
+              f" | {fmt_range([r['gemm_peak_gflops'] for r in rs], 1)}"
+              f" | {fmt_range([r['mfu'] for r in rs], 3)}"
+              f" | {'n/a' if share is None else f'{share:.2f}'} |")
+
+
+if __name__ == "__main__":
+    main()
