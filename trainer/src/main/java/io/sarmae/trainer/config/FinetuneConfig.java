@@ -202,33 +202,34 @@ public final class FinetuneConfig {
    * ratio and padded to a square); {@code augment.*} does not apply.
    */
   public static final class Detection {
-    private static final io.sarmae.trainer.model.det.DetectorSpec D =
-        io.sarmae.trainer.model.det.DetectorSpec.defaults(1, false);
-
     /** Annotation format of {@code data.path}: coco, dota or voc (layouts in docs/detection.md). */
     public DetFormat format = DetFormat.COCO;
 
     /** Predict oriented (le90) boxes, scored DOTA-style; needs {@code format: dota}. */
     public boolean oriented = false;
 
-    public List<Integer> strides =
-        new ArrayList<>(java.util.Arrays.stream(D.strides()).boxed().toList());
-    public int channels = D.channels();
-    public int headConvs = D.headConvs();
-    public boolean centerness = D.centerness();
-    public boolean centerSampling = D.centerSampling();
-    public double centerRadius = D.centerRadius();
-    public double focalAlpha = D.focalAlpha();
-    public double focalGamma = D.focalGamma();
-    public double boxLossWeight = D.boxLossWeight();
-    public double angleLossWeight = D.angleLossWeight();
-    public double scoreThreshold = D.scoreThreshold();
-    public int topKPerLevel = D.topKPerLevel();
+    public List<Integer> strides = new ArrayList<>(List.of(8, 16, 32, 64));
+    public int channels = 256;
+    public int headConvs = 4;
+    public boolean centerness = true;
+    public boolean centerSampling = true;
+    public double centerRadius = 1.5;
+    public double focalAlpha = 0.25;
+    public double focalGamma = 2.0;
+    public double boxLossWeight = 1.0;
+    public double angleLossWeight = 1.0;
+    public double scoreThreshold = 0.05;
+    public int topKPerLevel = 1000;
 
     /** Class-wise NMS IoU; unset: 0.5 for horizontal boxes, 0.1 (rotated) for oriented ones. */
     public Double nmsIou;
 
-    public int maxPerImage = D.maxPerImage();
+    /** {@link #nmsIou} when unset: 0.1 (rotated IoU) for oriented boxes, else 0.5. */
+    public static double defaultNmsIou(boolean oriented) {
+      return oriented ? 0.1 : 0.5;
+    }
+
+    public int maxPerImage = 100;
 
     /** A box narrower or lower than this (pixels) after clipping is skipped and counted. */
     public double minBoxSize = 1.0;

@@ -1,5 +1,6 @@
 package io.sarmae.trainer.model.det;
 
+import io.sarmae.trainer.config.FinetuneConfig;
 import java.util.Arrays;
 
 /**
@@ -49,23 +50,25 @@ public record DetectorSpec(
 
   /** The documented defaults for {@code numClasses} classes. */
   public static DetectorSpec defaults(int numClasses, boolean oriented) {
+    // The config's defaults are the one source (docs/detection.md lists them from there).
+    FinetuneConfig.Detection d = new FinetuneConfig.Detection();
     return new DetectorSpec(
         numClasses,
         oriented,
-        new int[] {8, 16, 32, 64},
-        256,
-        4,
-        true,
-        true,
-        1.5,
-        0.25,
-        2.0,
-        1.0,
-        1.0,
-        0.05,
-        1000,
-        oriented ? 0.1 : 0.5,
-        100);
+        d.strides.stream().mapToInt(Integer::intValue).toArray(),
+        d.channels,
+        d.headConvs,
+        d.centerness,
+        d.centerSampling,
+        d.centerRadius,
+        d.focalAlpha,
+        d.focalGamma,
+        d.boxLossWeight,
+        d.angleLossWeight,
+        d.scoreThreshold,
+        d.topKPerLevel,
+        FinetuneConfig.Detection.defaultNmsIou(oriented),
+        d.maxPerImage);
   }
 
   @Override
