@@ -1,7 +1,7 @@
 package io.sarmae.trainer.dist;
 
+import io.sarmae.trainer.bridge.NativeBridges;
 import io.sarmae.trainer.config.ConfigException;
-import io.sarmae.trainer.runtime.NativeBridges;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.slf4j.Logger;

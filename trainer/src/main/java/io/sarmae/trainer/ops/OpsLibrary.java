@@ -1,7 +1,7 @@
 package io.sarmae.trainer.ops;
 
+import io.sarmae.trainer.bridge.NativeBridges;
 import io.sarmae.trainer.config.ConfigException;
-import io.sarmae.trainer.runtime.NativeBridges;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,4 +1,4 @@
-package io.sarmae.trainer.runtime;
+package io.sarmae.trainer.bridge;
 
 import ai.djl.engine.Engine;
 import io.sarmae.trainer.config.ConfigException;
