@@ -16,7 +16,7 @@ import io.sarmae.operator.progress.ProgressClient;
 import io.sarmae.operator.progress.ProgressPoller;
 import io.sarmae.operator.reconciler.FinetuneReconciler;
 import io.sarmae.operator.reconciler.JobController;
-import io.sarmae.operator.reconciler.Planner;
+import io.sarmae.operator.plan.Planner;
 import io.sarmae.operator.reconciler.PretrainReconciler;
 import java.io.IOException;
 import java.io.OutputStream;

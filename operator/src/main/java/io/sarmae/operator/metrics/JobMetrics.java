@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sarmae.operator.api.v1alpha1.Phase;
 import io.sarmae.operator.api.v1alpha1.SarmaeJobStatus;
-import io.sarmae.operator.reconciler.Plan;
 import io.sarmae.operator.resources.Names;
 import java.util.List;
 import java.util.Map;
@@ -37,12 +36,15 @@ public final class JobMetrics {
     sources.put(kind, runs);
   }
 
-  /** Records a reconcile's outcome: phase transitions and restarts as counters. */
-  public void observe(HasMetadata run, SarmaeJobStatus before, Plan plan) {
+  /**
+   * Records a reconcile's outcome, the status before and after it: phase transitions and restarts
+   * as counters.
+   */
+  public void observe(HasMetadata run, SarmaeJobStatus before, SarmaeJobStatus after) {
     String kind = Names.kindLabel(run);
     String ns = run.getMetadata().getNamespace();
     Phase oldPhase = before == null ? null : before.getPhase();
-    Phase newPhase = plan.status().getPhase();
+    Phase newPhase = after.getPhase();
     if (newPhase != null) {
       ensureGauge(kind, ns, newPhase);
     }
@@ -57,13 +59,13 @@ public final class JobMetrics {
     }
     int oldRestarts =
         before == null || before.getRestartCount() == null ? 0 : before.getRestartCount();
-    Integer restarts = plan.status().getRestartCount();
-    if (restarts != null && restarts > oldRestarts && plan.status().getLastFailure() != null) {
+    Integer restarts = after.getRestartCount();
+    if (restarts != null && restarts > oldRestarts && after.getLastFailure() != null) {
       Counter.builder("sarmae_jobs_restarts")
           .description("Group restarts of SARMAE runs by failure class")
           .tag("kind", kind)
           .tag("namespace", ns)
-          .tag("reason", plan.status().getLastFailure().getReason())
+          .tag("reason", after.getLastFailure().getReason())
           .register(registry)
           .increment(restarts - oldRestarts);
     }

@@ -1,5 +1,7 @@
 package io.sarmae.operator.reconciler;
 
+import io.sarmae.operator.plan.Timestamps;
+import io.sarmae.operator.plan.Plan;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;

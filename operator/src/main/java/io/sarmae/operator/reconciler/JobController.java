@@ -1,5 +1,10 @@
 package io.sarmae.operator.reconciler;
 
+import io.sarmae.operator.plan.Planner;
+import io.sarmae.operator.plan.Plan;
+import io.sarmae.operator.plan.Ownership;
+import io.sarmae.operator.plan.OwnDeletions;
+import io.sarmae.operator.plan.Observed;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -100,7 +105,7 @@ public final class JobController {
       poller.forget(run.getMetadata().getUid()); // finished runs are never polled again
     }
     if (metrics != null) {
-      metrics.observe(run, run.getStatus(), plan);
+      metrics.observe(run, run.getStatus(), plan.status());
     }
     return new Result(plan, changed, writes);
   }

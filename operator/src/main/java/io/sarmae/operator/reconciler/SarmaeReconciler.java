@@ -1,5 +1,6 @@
 package io.sarmae.operator.reconciler;
 
+import io.sarmae.operator.plan.Plan;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.sarmae.operator.api.v1alpha1.SarmaeFinetune;
 import io.sarmae.operator.api.v1alpha1.SarmaePretrain;
-import io.sarmae.operator.reconciler.SpecValidation;
+import io.sarmae.operator.plan.SpecValidation;
 import io.sarmae.operator.testing.Fixtures;
 import java.util.List;
 import java.util.stream.Stream;

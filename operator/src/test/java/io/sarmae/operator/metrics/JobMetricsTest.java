@@ -7,7 +7,6 @@ import io.sarmae.operator.api.v1alpha1.FailureRecord;
 import io.sarmae.operator.api.v1alpha1.Phase;
 import io.sarmae.operator.api.v1alpha1.SarmaeJobStatus;
 import io.sarmae.operator.api.v1alpha1.SarmaePretrain;
-import io.sarmae.operator.reconciler.Plan;
 import io.sarmae.operator.testing.Fixtures;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,14 +37,14 @@ class JobMetricsTest {
     b.setStatus(status(Phase.RUNNING, null, null));
     cache.addAll(List.of(a, b));
     metrics.observe(
-        a, status(Phase.PENDING, null, null), new Plan(List.of(), a.getStatus(), null, List.of()));
+        a, status(Phase.PENDING, null, null), a.getStatus());
     metrics.observe(
-        b, status(Phase.RUNNING, null, null), new Plan(List.of(), b.getStatus(), null, List.of()));
+        b, status(Phase.RUNNING, null, null), b.getStatus());
     assertThat(registry.get("sarmae_jobs").tag("phase", "Running").gauge().value()).isEqualTo(2.0);
     assertThat(registry.get("sarmae_jobs_transitions").tag("phase", "Running").counter().count())
         .isEqualTo(1.0);
     SarmaeJobStatus restarting = status(Phase.RESTARTING, 1, "Evicted");
-    metrics.observe(a, a.getStatus(), new Plan(List.of(), restarting, null, List.of()));
+    metrics.observe(a, a.getStatus(), restarting);
     assertThat(registry.get("sarmae_jobs_restarts").tag("reason", "Evicted").counter().count())
         .isEqualTo(1.0);
     cache.remove(b);

@@ -1,5 +1,6 @@
 package io.sarmae.operator.reconciler;
 
+import io.sarmae.operator.plan.Conditions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;

@@ -10,7 +10,7 @@ import io.sarmae.operator.api.v1alpha1.SarmaeJobStatus;
 import io.sarmae.operator.api.v1alpha1.SarmaePretrain;
 import io.sarmae.operator.progress.ProgressPoller;
 import io.sarmae.operator.reconciler.JobController;
-import io.sarmae.operator.reconciler.Planner;
+import io.sarmae.operator.plan.Planner;
 import io.sarmae.operator.resources.Names;
 import java.time.Duration;
 import java.time.Instant;
@@ -90,7 +90,7 @@ public final class Harness {
     var result = controller.reconcile(current, pods(current), pretrain, p -> {});
     boolean deleted =
         result.plan().actions().stream()
-            .anyMatch(a -> a instanceof io.sarmae.operator.reconciler.Plan.DeleteResource);
+            .anyMatch(a -> a instanceof io.sarmae.operator.plan.Plan.DeleteResource);
     if (result.statusChanged() && !deleted) {
       R copy = client.getKubernetesSerialization().clone(current);
       copy.setStatus(result.plan().status());

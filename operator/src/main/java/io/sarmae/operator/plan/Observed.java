@@ -1,4 +1,4 @@
-package io.sarmae.operator.reconciler;
+package io.sarmae.operator.plan;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.sarmae.operator.api.v1alpha1.Phase;

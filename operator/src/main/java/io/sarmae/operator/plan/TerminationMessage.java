@@ -1,4 +1,4 @@
-package io.sarmae.operator.reconciler;
+package io.sarmae.operator.plan;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;

@@ -1,4 +1,4 @@
-package io.sarmae.operator.reconciler;
+package io.sarmae.operator.plan;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -13,7 +13,7 @@ import java.util.Set;
  * ({@code PodDeleted}) and overwrite the real failure (seen in the sandbox: a SIGTERMed trainer's
  * {@code Interrupted} reported as {@code PodDeleted}).
  */
-final class OwnDeletions {
+public final class OwnDeletions {
   private static final int MAX = 4096;
 
   private static final Set<String> UIDS =
@@ -28,7 +28,7 @@ final class OwnDeletions {
 
   private OwnDeletions() {}
 
-  static void record(String uid) {
+  public static void record(String uid) {
     if (uid != null) {
       UIDS.add(uid);
     }

@@ -1,4 +1,4 @@
-package io.sarmae.operator.reconciler;
+package io.sarmae.operator.plan;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -11,13 +11,13 @@ import java.util.List;
  * incarnation (deleted and re-created under the same name, its children still terminating or
  * orphaned) and must never be read as this run's.
  */
-final class Ownership {
+public final class Ownership {
   private Ownership() {}
 
   /** The children of one run, split by owner UID. */
-  record Split<T extends HasMetadata>(List<T> own, List<T> foreign) {}
+  public record Split<T extends HasMetadata>(List<T> own, List<T> foreign) {}
 
-  static <T extends HasMetadata> Split<T> split(HasMetadata run, List<T> children) {
+  public static <T extends HasMetadata> Split<T> split(HasMetadata run, List<T> children) {
     String uid = run.getMetadata().getUid();
     List<T> own = new ArrayList<>();
     List<T> foreign = new ArrayList<>();
@@ -31,7 +31,7 @@ final class Ownership {
    * Whether the controller owner reference of {@code child} has {@code uid}. A run without a UID
    * (never stored by an API server) owns what it sees, so pure tests of the builders still work.
    */
-  static boolean ownedBy(HasMetadata child, String uid) {
+  public static boolean ownedBy(HasMetadata child, String uid) {
     if (uid == null) {
       return true;
     }
@@ -39,7 +39,7 @@ final class Ownership {
   }
 
   /** The UID in the controller owner reference of {@code child}, or null. */
-  static String controllerUid(HasMetadata child) {
+  public static String controllerUid(HasMetadata child) {
     List<OwnerReference> refs = child.getMetadata().getOwnerReferences();
     if (refs == null) {
       return null;

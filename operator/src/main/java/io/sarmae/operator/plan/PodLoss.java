@@ -1,8 +1,8 @@
-package io.sarmae.operator.reconciler;
+package io.sarmae.operator.plan;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
-import io.sarmae.operator.reconciler.Failure.Kind;
+import io.sarmae.operator.plan.Failure.Kind;
 import java.util.List;
 
 /**

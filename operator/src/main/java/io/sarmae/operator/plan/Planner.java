@@ -1,4 +1,4 @@
-package io.sarmae.operator.reconciler;
+package io.sarmae.operator.plan;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
@@ -17,8 +17,8 @@ import io.sarmae.operator.api.v1alpha1.SarmaePretrain;
 import io.sarmae.operator.api.v1alpha1.TrainingProgress;
 import io.sarmae.operator.api.v1alpha1.WeightsRef;
 import io.sarmae.operator.progress.ProgressReport;
-import io.sarmae.operator.reconciler.Failure.Handling;
-import io.sarmae.operator.reconciler.Plan.Action;
+import io.sarmae.operator.plan.Failure.Handling;
+import io.sarmae.operator.plan.Plan.Action;
 import io.sarmae.operator.resources.Children;
 import io.sarmae.operator.resources.Effective;
 import io.sarmae.operator.resources.Names;

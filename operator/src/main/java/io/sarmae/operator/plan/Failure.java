@@ -1,4 +1,4 @@
-package io.sarmae.operator.reconciler;
+package io.sarmae.operator.plan;
 
 /**
  * A classified failure of a pod group.

@@ -1,4 +1,4 @@
-package io.sarmae.operator.reconciler;
+package io.sarmae.operator.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

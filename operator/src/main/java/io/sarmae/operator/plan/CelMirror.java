@@ -1,4 +1,4 @@
-package io.sarmae.operator.reconciler;
+package io.sarmae.operator.plan;
 
 import io.sarmae.operator.api.v1alpha1.AlignmentSettings;
 import io.sarmae.operator.api.v1alpha1.Defaults;

@@ -1,4 +1,4 @@
-package io.sarmae.operator.reconciler;
+package io.sarmae.operator.plan;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
@@ -6,8 +6,8 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.sarmae.operator.api.v1alpha1.FailureRecord;
-import io.sarmae.operator.reconciler.Failure.Handling;
-import io.sarmae.operator.reconciler.Failure.Kind;
+import io.sarmae.operator.plan.Failure.Handling;
+import io.sarmae.operator.plan.Failure.Kind;
 import io.sarmae.operator.resources.Children;
 import io.sarmae.operator.resources.PodSizing;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.sarmae.operator.reconciler;
+package io.sarmae.operator.plan;
 
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;

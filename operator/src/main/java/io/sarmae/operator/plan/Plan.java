@@ -1,4 +1,4 @@
-package io.sarmae.operator.reconciler;
+package io.sarmae.operator.plan;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.sarmae.operator.api.v1alpha1.SarmaeJobStatus;
