@@ -26,7 +26,7 @@ final class PodLoss {
     boolean infrastructure =
         (disruption != null && "True".equals(disruption.getStatus()))
             || (pod.getStatus() != null && "Evicted".equals(pod.getStatus().getReason()));
-    if (infrastructure || "Failed".equals(Planner.podPhase(pod))) {
+    if (infrastructure || "Failed".equals(PodView.phase(pod))) {
       Failure f = liveness(FailureClassifier.classify(pod, retryableExitCodes), pod);
       if (infrastructure || f.kind() != Kind.Signal && f.kind() != Kind.Interrupted) {
         return f;

@@ -50,17 +50,17 @@ final class Ranks {
     for (RankStatus e : entries) {
       Pod p =
           current.stream()
-              .filter(x -> Planner.index(x) == e.getIndex())
-              .min((a, b) -> Boolean.compare(Planner.terminating(a), Planner.terminating(b)))
+              .filter(x -> PodView.index(x) == e.getIndex())
+              .min((a, b) -> Boolean.compare(PodView.terminating(a), PodView.terminating(b)))
               .orElse(null);
       if (p == null) {
         continue;
       }
       e.setPod(p.getMetadata().getName());
-      if (Planner.terminating(p)) {
+      if (PodView.terminating(p)) {
         e.setPhase(DELETING.equals(e.getPhase()) ? DELETING : "Terminating");
       } else {
-        String phase = Planner.podPhase(p);
+        String phase = PodView.phase(p);
         e.setPhase(phase);
         if (!"Pending".equals(phase)) {
           e.setPodUid(p.getMetadata().getUid());
@@ -79,12 +79,12 @@ final class Ranks {
 
   /** Whether {@code p} is terminating although this operator did not delete it. */
   boolean deletedByOthers(Pod p) {
-    return Planner.terminating(p)
+    return PodView.terminating(p)
         && !OwnDeletions.contains(p.getMetadata().getUid())
         && entries.stream()
             .anyMatch(
                 e ->
-                    e.getIndex() == Planner.index(p)
+                    e.getIndex() == PodView.index(p)
                         && p.getMetadata().getName().equals(e.getPod())
                         && "Terminating".equals(e.getPhase()));
   }
@@ -105,7 +105,7 @@ final class Ranks {
         continue; // a pod of an earlier attempt with the same name
       }
       for (RankStatus e : entries) {
-        if (e.getIndex() == Planner.index(p)) {
+        if (e.getIndex() == PodView.index(p)) {
           e.setPodUid(null);
           e.setPhase(DELETING);
         }
@@ -118,7 +118,7 @@ final class Ranks {
     for (RankStatus e : entries) {
       Pod p =
           live.stream()
-              .filter(x -> Planner.index(x) == e.getIndex() && "Failed".equals(Planner.podPhase(x)))
+              .filter(x -> PodView.index(x) == e.getIndex() && "Failed".equals(PodView.phase(x)))
               .findFirst()
               .orElse(null);
       if (p != null) {

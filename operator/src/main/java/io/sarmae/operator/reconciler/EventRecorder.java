@@ -1,11 +1,11 @@
 package io.sarmae.operator.reconciler;
 
-import io.sarmae.operator.plan.Timestamps;
-import io.sarmae.operator.plan.Plan;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.sarmae.operator.plan.Plan;
+import io.sarmae.operator.plan.Timestamps;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

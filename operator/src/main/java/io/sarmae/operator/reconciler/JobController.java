@@ -1,10 +1,5 @@
 package io.sarmae.operator.reconciler;
 
-import io.sarmae.operator.plan.Planner;
-import io.sarmae.operator.plan.Plan;
-import io.sarmae.operator.plan.Ownership;
-import io.sarmae.operator.plan.OwnDeletions;
-import io.sarmae.operator.plan.Observed;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -19,6 +14,11 @@ import io.sarmae.operator.api.v1alpha1.SarmaeFinetune;
 import io.sarmae.operator.api.v1alpha1.SarmaeJobStatus;
 import io.sarmae.operator.api.v1alpha1.SarmaePretrain;
 import io.sarmae.operator.metrics.JobMetrics;
+import io.sarmae.operator.plan.Observed;
+import io.sarmae.operator.plan.OwnDeletions;
+import io.sarmae.operator.plan.Ownership;
+import io.sarmae.operator.plan.Plan;
+import io.sarmae.operator.plan.Planner;
 import io.sarmae.operator.progress.ProgressPoller;
 import io.sarmae.operator.progress.ProgressReport;
 import java.net.HttpURLConnection;

@@ -1,6 +1,5 @@
 package io.sarmae.operator.reconciler;
 
-import io.sarmae.operator.plan.Plan;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -16,6 +15,7 @@ import io.sarmae.operator.api.v1alpha1.JobSpecCommon;
 import io.sarmae.operator.api.v1alpha1.SarmaeJobStatus;
 import io.sarmae.operator.api.v1alpha1.SarmaePretrain;
 import io.sarmae.operator.metrics.JobMetrics;
+import io.sarmae.operator.plan.Plan;
 import io.sarmae.operator.resources.Names;
 import java.util.ArrayList;
 import java.util.List;

@@ -36,10 +36,8 @@ class JobMetricsTest {
     a.setStatus(status(Phase.RUNNING, null, null));
     b.setStatus(status(Phase.RUNNING, null, null));
     cache.addAll(List.of(a, b));
-    metrics.observe(
-        a, status(Phase.PENDING, null, null), a.getStatus());
-    metrics.observe(
-        b, status(Phase.RUNNING, null, null), b.getStatus());
+    metrics.observe(a, status(Phase.PENDING, null, null), a.getStatus());
+    metrics.observe(b, status(Phase.RUNNING, null, null), b.getStatus());
     assertThat(registry.get("sarmae_jobs").tag("phase", "Running").gauge().value()).isEqualTo(2.0);
     assertThat(registry.get("sarmae_jobs_transitions").tag("phase", "Running").counter().count())
         .isEqualTo(1.0);

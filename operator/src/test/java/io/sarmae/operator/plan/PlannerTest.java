@@ -759,7 +759,7 @@ class PlannerTest {
         .extracting(x -> x.getIndex() + ":" + x.getPhase() + ":" + x.getRestarts())
         .containsExactly("0:Running:0", "1:Running:0");
     w.mapPods(
-        p -> Planner.index(p) == 1 ? Pods.exited(p, 137, "OOMKilled", null) : Pods.peerLost(p));
+        p -> PodView.index(p) == 1 ? Pods.exited(p, 137, "OOMKilled", null) : Pods.peerLost(p));
     w.pass(T0.plusSeconds(60));
     assertThat(w.status().getRanks())
         .extracting(
@@ -1061,7 +1061,7 @@ class PlannerTest {
   }
 
   static UnaryOperator<Pod> rank(int index, UnaryOperator<Pod> f) {
-    return p -> Planner.index(p) == index ? f.apply(p) : p;
+    return p -> PodView.index(p) == index ? f.apply(p) : p;
   }
 
   static List<String> podNames(World w) {

@@ -1,6 +1,5 @@
 package io.sarmae.operator.reconciler;
 
-import io.sarmae.operator.plan.Conditions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -11,6 +10,7 @@ import io.sarmae.operator.api.v1alpha1.Phase;
 import io.sarmae.operator.api.v1alpha1.SarmaeFinetune;
 import io.sarmae.operator.api.v1alpha1.SarmaeJobStatus;
 import io.sarmae.operator.api.v1alpha1.SarmaePretrain;
+import io.sarmae.operator.plan.Conditions;
 import io.sarmae.operator.testing.FakeProgress;
 import io.sarmae.operator.testing.Fixtures;
 import io.sarmae.operator.testing.Harness;
