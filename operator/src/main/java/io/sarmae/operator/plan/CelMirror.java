@@ -148,8 +148,8 @@ final class CelMirror {
             > (crop != null ? crop : Integer.parseInt(Defaults.MODEL_IMAGE_SIZE))) {
       errors.add("spec: " + SarmaeFinetuneSpec.SEG_STRIDE_MESSAGE);
     }
-    if (Effective.d(s.getRatioMin(), Defaults.SEG_RATIO_MIN)
-        > Effective.d(s.getRatioMax(), Defaults.SEG_RATIO_MAX)) {
+    if (Effective.doubleOr(s.getRatioMin(), Defaults.SEG_RATIO_MIN)
+        > Effective.doubleOr(s.getRatioMax(), Defaults.SEG_RATIO_MAX)) {
       errors.add("spec.segmentation: " + SegmentationSettings.RATIO_MESSAGE);
     }
     if (s.getClassWeights() != null
@@ -193,9 +193,9 @@ final class CelMirror {
   /** {@link SpecRules#RANDOM_TEACHER}: absent fields take their defaults. */
   static void randomTeacher(SarmaePretrainSpec p, List<String> errors) {
     AlignmentSettings a = p.getAlignment() != null ? p.getAlignment() : new AlignmentSettings();
-    boolean enabled = Effective.b(a.getEnabled(), Defaults.ALIGNMENT_ENABLED);
-    double weight = Effective.d(a.getAlignWeight(), Defaults.ALIGNMENT_ALIGN_WEIGHT);
-    boolean consent = Effective.b(a.getRandomTeacher(), Defaults.ALIGNMENT_RANDOM_TEACHER);
+    boolean enabled = Effective.boolOr(a.getEnabled(), Defaults.ALIGNMENT_ENABLED);
+    double weight = Effective.doubleOr(a.getAlignWeight(), Defaults.ALIGNMENT_ALIGN_WEIGHT);
+    boolean consent = Effective.boolOr(a.getRandomTeacher(), Defaults.ALIGNMENT_RANDOM_TEACHER);
     if (enabled && weight > 0 && p.getOpticalWeights() == null && !consent) {
       errors.add(
           SpecRules.randomTeacherMessage(

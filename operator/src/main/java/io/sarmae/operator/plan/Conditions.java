@@ -52,12 +52,12 @@ public final class Conditions {
   }
 
   public Conditions set(String type, boolean status, String reason, String message) {
-    String s = status ? "True" : "False";
+    String value = status ? "True" : "False";
     Condition old = find(previous, type);
-    String since = old != null && s.equals(old.getStatus()) ? old.getLastTransitionTime() : now;
+    String since = old != null && value.equals(old.getStatus()) ? old.getLastTransitionTime() : now;
     Condition c = new Condition();
     c.setType(type);
-    c.setStatus(s);
+    c.setStatus(value);
     c.setReason(reason);
     c.setMessage(message == null ? "" : message);
     c.setLastTransitionTime(since == null ? now : since);

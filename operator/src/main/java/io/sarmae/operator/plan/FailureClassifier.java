@@ -45,19 +45,20 @@ public final class FailureClassifier {
     String podMessage = status == null ? null : status.getMessage();
     if ("Evicted".equals(podReason)) {
       return new Failure(
-          name, Kind.Evicted, null, "pod " + name + " was evicted: " + nz(podMessage));
+          name, Kind.Evicted, null, "pod " + name + " was evicted: " + orEmpty(podMessage));
     }
     PodCondition disruption = condition(pod, "DisruptionTarget");
     if (disruption != null && "True".equals(disruption.getStatus())) {
-      String r = nz(disruption.getReason());
-      String text = "pod " + name + ": " + r + " " + nz(disruption.getMessage());
-      if (PREEMPTION.contains(r)) {
+      String disruptionReason = orEmpty(disruption.getReason());
+      String text =
+          "pod " + name + ": " + disruptionReason + " " + orEmpty(disruption.getMessage());
+      if (PREEMPTION.contains(disruptionReason)) {
         return new Failure(name, Kind.Preempted, exitCode(pod), text.strip());
       }
-      if (NODE_GONE.contains(r)) {
+      if (NODE_GONE.contains(disruptionReason)) {
         return new Failure(name, Kind.NodeLost, exitCode(pod), text.strip());
       }
-      if ("EvictionByEvictionAPI".equals(r)) {
+      if ("EvictionByEvictionAPI".equals(disruptionReason)) {
         return new Failure(name, Kind.Evicted, exitCode(pod), text.strip());
       }
     }
@@ -66,7 +67,7 @@ public final class FailureClassifier {
           name,
           Kind.NodeLost,
           exitCode(pod),
-          "pod " + name + ": " + podReason + " " + nz(podMessage));
+          "pod " + name + ": " + podReason + " " + orEmpty(podMessage));
     }
     ContainerStateTerminated term = terminated(pod);
     if (term == null) {
@@ -74,7 +75,7 @@ public final class FailureClassifier {
           name,
           Kind.NodeLost,
           null,
-          "pod " + name + " failed without a container exit (" + nz(podReason) + ")");
+          "pod " + name + " failed without a container exit (" + orEmpty(podReason) + ")");
     }
     int code = term.getExitCode() == null ? -1 : term.getExitCode();
     TerminationMessage tm = TerminationMessage.parse(term.getMessage());
@@ -239,7 +240,7 @@ public final class FailureClassifier {
     return t == null ? null : t.getExitCode();
   }
 
-  private static String nz(String s) {
-    return s == null ? "" : s;
+  private static String orEmpty(String text) {
+    return text == null ? "" : text;
   }
 }

@@ -21,19 +21,21 @@ public final class Effective {
     return value != null ? value : fallback;
   }
 
-  public static int i(Integer value, String fallback) {
+  // The value, else the Defaults constant (written as the schema shows it) parsed.
+
+  public static int intOr(Integer value, String fallback) {
     return value != null ? value : Integer.parseInt(fallback);
   }
 
-  public static long l(Long value, String fallback) {
+  public static long longOr(Long value, String fallback) {
     return value != null ? value : Long.parseLong(fallback);
   }
 
-  public static double d(Double value, String fallback) {
+  public static double doubleOr(Double value, String fallback) {
     return value != null ? value : Double.parseDouble(fallback);
   }
 
-  public static boolean b(Boolean value, String fallback) {
+  public static boolean boolOr(Boolean value, String fallback) {
     return value != null ? value : Boolean.parseBoolean(fallback);
   }
 
@@ -61,19 +63,19 @@ public final class Effective {
   }
 
   public static int replicas(JobSpecCommon s) {
-    return i(s.getReplicas(), Defaults.JOB_REPLICAS);
+    return intOr(s.getReplicas(), Defaults.JOB_REPLICAS);
   }
 
   public static int gpus(JobSpecCommon s) {
-    return i(s.getGpusPerReplica(), Defaults.JOB_GPUS_PER_REPLICA);
+    return intOr(s.getGpusPerReplica(), Defaults.JOB_GPUS_PER_REPLICA);
   }
 
   public static boolean suspend(JobSpecCommon s) {
-    return b(s.getSuspend(), Defaults.JOB_SUSPEND);
+    return boolOr(s.getSuspend(), Defaults.JOB_SUSPEND);
   }
 
   public static int backoffLimit(JobSpecCommon s) {
-    return i(
+    return intOr(
         sub(s.getFailurePolicy(), FailurePolicy::getBackoffLimit), Defaults.FAILURE_BACKOFF_LIMIT);
   }
 
@@ -84,19 +86,19 @@ public final class Effective {
   }
 
   public static int progressDeadlineSeconds(JobSpecCommon s) {
-    return i(
+    return intOr(
         sub(s.getFailurePolicy(), FailurePolicy::getProgressDeadlineSeconds),
         Defaults.FAILURE_PROGRESS_DEADLINE_SECONDS);
   }
 
   public static int pendingTimeoutSeconds(JobSpecCommon s) {
-    return i(
+    return intOr(
         sub(s.getFailurePolicy(), FailurePolicy::getPendingTimeoutSeconds),
         Defaults.FAILURE_PENDING_TIMEOUT_SECONDS);
   }
 
   public static int restartBackoffSeconds(JobSpecCommon s) {
-    return i(
+    return intOr(
         sub(s.getFailurePolicy(), FailurePolicy::getRestartBackoffSeconds),
         Defaults.FAILURE_RESTART_BACKOFF_SECONDS);
   }
@@ -119,7 +121,7 @@ public final class Effective {
   }
 
   public static int scheduleTimeoutSeconds(JobSpecCommon s) {
-    return i(
+    return intOr(
         sub(s.getScheduling(), Scheduling::getScheduleTimeoutSeconds),
         Defaults.SCHEDULING_SCHEDULE_TIMEOUT_SECONDS);
   }

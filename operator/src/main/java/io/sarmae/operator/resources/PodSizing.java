@@ -1,8 +1,8 @@
 package io.sarmae.operator.resources;
 
-import static io.sarmae.operator.resources.Effective.b;
-import static io.sarmae.operator.resources.Effective.d;
-import static io.sarmae.operator.resources.Effective.i;
+import static io.sarmae.operator.resources.Effective.boolOr;
+import static io.sarmae.operator.resources.Effective.doubleOr;
+import static io.sarmae.operator.resources.Effective.intOr;
 
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
@@ -78,7 +78,7 @@ public final class PodSizing {
   /** {@code run.threads} of a pretraining run: the user's value, else the split of the budget. */
   public static int threads(SarmaePretrainSpec spec) {
     PretrainData dt = spec.getData() != null ? spec.getData() : new PretrainData();
-    return threads(spec, i(dt.getWorkers(), Defaults.DATA_WORKERS));
+    return threads(spec, intOr(dt.getWorkers(), Defaults.DATA_WORKERS));
   }
 
   /** {@code run.threads} of a fine-tuning run (decoded on the training thread). */
@@ -137,18 +137,18 @@ public final class PodSizing {
             enc[0],
             enc[1],
             enc[2],
-            i(m.getDecoderDim(), Defaults.MODEL_DECODER_DIM),
-            i(m.getDecoderDepth(), Defaults.MODEL_DECODER_DEPTH),
-            i(m.getDecoderHeads(), Defaults.MODEL_DECODER_HEADS),
-            i(m.getImageSize(), Defaults.MODEL_IMAGE_SIZE),
-            i(m.getPatchSize(), Defaults.MODEL_PATCH_SIZE),
-            i(m.getInChannels(), Defaults.MODEL_IN_CHANNELS),
-            d(m.getMaskRatio(), Defaults.MODEL_MASK_RATIO),
-            i(o.getBatchSize(), Defaults.OPTIM_BATCH_SIZE),
-            b(a.getEnabled(), Defaults.ALIGNMENT_ENABLED)
-                ? i(a.getOpticalDim(), Defaults.ALIGNMENT_OPTICAL_DIM)
+            intOr(m.getDecoderDim(), Defaults.MODEL_DECODER_DIM),
+            intOr(m.getDecoderDepth(), Defaults.MODEL_DECODER_DEPTH),
+            intOr(m.getDecoderHeads(), Defaults.MODEL_DECODER_HEADS),
+            intOr(m.getImageSize(), Defaults.MODEL_IMAGE_SIZE),
+            intOr(m.getPatchSize(), Defaults.MODEL_PATCH_SIZE),
+            intOr(m.getInChannels(), Defaults.MODEL_IN_CHANNELS),
+            doubleOr(m.getMaskRatio(), Defaults.MODEL_MASK_RATIO),
+            intOr(o.getBatchSize(), Defaults.OPTIM_BATCH_SIZE),
+            boolOr(a.getEnabled(), Defaults.ALIGNMENT_ENABLED)
+                ? intOr(a.getOpticalDim(), Defaults.ALIGNMENT_OPTICAL_DIM)
                 : 0,
-            i(dt.getPrefetchBatches(), Defaults.DATA_PREFETCH_BATCHES) + 1,
+            intOr(dt.getPrefetchBatches(), Defaults.DATA_PREFETCH_BATCHES) + 1,
             Effective.gpus(spec) > 0));
   }
 
@@ -166,10 +166,10 @@ public final class PodSizing {
             0,
             0,
             Effective.finetuneImageSize(spec),
-            i(m.getPatchSize(), Defaults.MODEL_PATCH_SIZE),
-            i(m.getInChannels(), Defaults.MODEL_IN_CHANNELS),
+            intOr(m.getPatchSize(), Defaults.MODEL_PATCH_SIZE),
+            intOr(m.getInChannels(), Defaults.MODEL_IN_CHANNELS),
             0.0,
-            i(o.getBatchSize(), Defaults.FTOPTIM_BATCH_SIZE),
+            intOr(o.getBatchSize(), Defaults.FTOPTIM_BATCH_SIZE),
             0,
             1,
             Effective.gpus(spec) > 0));

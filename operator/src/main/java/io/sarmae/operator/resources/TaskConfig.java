@@ -1,8 +1,8 @@
 package io.sarmae.operator.resources;
 
-import static io.sarmae.operator.resources.Effective.b;
-import static io.sarmae.operator.resources.Effective.d;
-import static io.sarmae.operator.resources.Effective.i;
+import static io.sarmae.operator.resources.Effective.boolOr;
+import static io.sarmae.operator.resources.Effective.doubleOr;
+import static io.sarmae.operator.resources.Effective.intOr;
 
 import io.sarmae.operator.api.v1alpha1.Defaults;
 import io.sarmae.operator.api.v1alpha1.DetectionSettings;
@@ -103,30 +103,30 @@ public sealed interface TaskConfig
       SegmentationSettings s =
           spec.getSegmentation() != null ? spec.getSegmentation() : new SegmentationSettings();
       Map<String, Object> seg = config.computeIfAbsent("segmentation", k -> new LinkedHashMap<>());
-      seg.put("channels", i(s.getChannels(), Defaults.SEG_CHANNELS));
-      seg.put("auxChannels", i(s.getAuxChannels(), Defaults.SEG_AUX_CHANNELS));
-      seg.put("auxWeight", d(s.getAuxWeight(), Defaults.SEG_AUX_WEIGHT));
-      seg.put("dropout", d(s.getDropout(), Defaults.SEG_DROPOUT));
+      seg.put("channels", intOr(s.getChannels(), Defaults.SEG_CHANNELS));
+      seg.put("auxChannels", intOr(s.getAuxChannels(), Defaults.SEG_AUX_CHANNELS));
+      seg.put("auxWeight", doubleOr(s.getAuxWeight(), Defaults.SEG_AUX_WEIGHT));
+      seg.put("dropout", doubleOr(s.getDropout(), Defaults.SEG_DROPOUT));
       seg.put(
           "lossNorm",
           s.getLossNorm() != null ? s.getLossNorm().wireName() : Defaults.SEG_LOSS_NORM);
       seg.put(
           "classWeights",
           s.getClassWeights() != null ? List.copyOf(s.getClassWeights()) : List.of());
-      seg.put("scaleLong", d(s.getScaleLong(), Defaults.SEG_SCALE_LONG));
-      seg.put("scaleShort", d(s.getScaleShort(), Defaults.SEG_SCALE_SHORT));
+      seg.put("scaleLong", doubleOr(s.getScaleLong(), Defaults.SEG_SCALE_LONG));
+      seg.put("scaleShort", doubleOr(s.getScaleShort(), Defaults.SEG_SCALE_SHORT));
       seg.put(
           "ratioRange",
           List.of(
-              d(s.getRatioMin(), Defaults.SEG_RATIO_MIN),
-              d(s.getRatioMax(), Defaults.SEG_RATIO_MAX)));
-      seg.put("catMaxRatio", d(s.getCatMaxRatio(), Defaults.SEG_CAT_MAX_RATIO));
-      seg.put("hflip", d(s.getHflip(), Defaults.SEG_HFLIP));
-      seg.put("vflip", d(s.getVflip(), Defaults.SEG_VFLIP));
+              doubleOr(s.getRatioMin(), Defaults.SEG_RATIO_MIN),
+              doubleOr(s.getRatioMax(), Defaults.SEG_RATIO_MAX)));
+      seg.put("catMaxRatio", doubleOr(s.getCatMaxRatio(), Defaults.SEG_CAT_MAX_RATIO));
+      seg.put("hflip", doubleOr(s.getHflip(), Defaults.SEG_HFLIP));
+      seg.put("vflip", doubleOr(s.getVflip(), Defaults.SEG_VFLIP));
       seg.put(
           "inference",
           s.getInference() != null ? s.getInference().wireName() : Defaults.SEG_INFERENCE);
-      seg.put("slideStride", i(s.getSlideStride(), Defaults.SEG_SLIDE_STRIDE));
+      seg.put("slideStride", intOr(s.getSlideStride(), Defaults.SEG_SLIDE_STRIDE));
       if (s.getBinaryClass() != null) {
         seg.put("binaryClass", s.getBinaryClass());
       }
@@ -159,34 +159,34 @@ public sealed interface TaskConfig
           spec.getDetection() != null ? spec.getDetection() : new DetectionSettings();
       Map<String, Object> det = config.computeIfAbsent("detection", k -> new LinkedHashMap<>());
       det.put("format", s.getFormat() != null ? s.getFormat().wireName() : Defaults.DET_FORMAT);
-      det.put("oriented", b(s.getOriented(), Defaults.DET_ORIENTED));
+      det.put("oriented", boolOr(s.getOriented(), Defaults.DET_ORIENTED));
       det.put(
           "strides",
           s.getStrides() != null && !s.getStrides().isEmpty()
               ? List.copyOf(s.getStrides())
               : Defaults.DET_STRIDES);
-      det.put("channels", i(s.getChannels(), Defaults.DET_CHANNELS));
-      det.put("headConvs", i(s.getHeadConvs(), Defaults.DET_HEAD_CONVS));
-      det.put("centerness", b(s.getCenterness(), Defaults.DET_CENTERNESS));
-      det.put("centerSampling", b(s.getCenterSampling(), Defaults.DET_CENTER_SAMPLING));
-      det.put("centerRadius", d(s.getCenterRadius(), Defaults.DET_CENTER_RADIUS));
-      det.put("focalAlpha", d(s.getFocalAlpha(), Defaults.DET_FOCAL_ALPHA));
-      det.put("focalGamma", d(s.getFocalGamma(), Defaults.DET_FOCAL_GAMMA));
-      det.put("boxLossWeight", d(s.getBoxLossWeight(), Defaults.DET_BOX_LOSS_WEIGHT));
-      det.put("angleLossWeight", d(s.getAngleLossWeight(), Defaults.DET_ANGLE_LOSS_WEIGHT));
-      det.put("scoreThreshold", d(s.getScoreThreshold(), Defaults.DET_SCORE_THRESHOLD));
-      det.put("topKPerLevel", i(s.getTopKPerLevel(), Defaults.DET_TOP_K_PER_LEVEL));
+      det.put("channels", intOr(s.getChannels(), Defaults.DET_CHANNELS));
+      det.put("headConvs", intOr(s.getHeadConvs(), Defaults.DET_HEAD_CONVS));
+      det.put("centerness", boolOr(s.getCenterness(), Defaults.DET_CENTERNESS));
+      det.put("centerSampling", boolOr(s.getCenterSampling(), Defaults.DET_CENTER_SAMPLING));
+      det.put("centerRadius", doubleOr(s.getCenterRadius(), Defaults.DET_CENTER_RADIUS));
+      det.put("focalAlpha", doubleOr(s.getFocalAlpha(), Defaults.DET_FOCAL_ALPHA));
+      det.put("focalGamma", doubleOr(s.getFocalGamma(), Defaults.DET_FOCAL_GAMMA));
+      det.put("boxLossWeight", doubleOr(s.getBoxLossWeight(), Defaults.DET_BOX_LOSS_WEIGHT));
+      det.put("angleLossWeight", doubleOr(s.getAngleLossWeight(), Defaults.DET_ANGLE_LOSS_WEIGHT));
+      det.put("scoreThreshold", doubleOr(s.getScoreThreshold(), Defaults.DET_SCORE_THRESHOLD));
+      det.put("topKPerLevel", intOr(s.getTopKPerLevel(), Defaults.DET_TOP_K_PER_LEVEL));
       if (s.getNmsIou() != null) {
         // Absent: the trainer picks 0.5 (horizontal) or 0.1 (rotated) by detection.oriented.
         det.put("nmsIou", s.getNmsIou());
       }
-      det.put("maxPerImage", i(s.getMaxPerImage(), Defaults.DET_MAX_PER_IMAGE));
-      det.put("minBoxSize", d(s.getMinBoxSize(), Defaults.DET_MIN_BOX_SIZE));
-      det.put("hflip", d(s.getHflip(), Defaults.DET_HFLIP));
-      det.put("vflip", d(s.getVflip(), Defaults.DET_VFLIP));
-      det.put("rot90", d(s.getRot90(), Defaults.DET_ROT90));
-      det.put("crop", d(s.getCrop(), Defaults.DET_CROP));
-      det.put("cropScaleMin", d(s.getCropScaleMin(), Defaults.DET_CROP_SCALE_MIN));
+      det.put("maxPerImage", intOr(s.getMaxPerImage(), Defaults.DET_MAX_PER_IMAGE));
+      det.put("minBoxSize", doubleOr(s.getMinBoxSize(), Defaults.DET_MIN_BOX_SIZE));
+      det.put("hflip", doubleOr(s.getHflip(), Defaults.DET_HFLIP));
+      det.put("vflip", doubleOr(s.getVflip(), Defaults.DET_VFLIP));
+      det.put("rot90", doubleOr(s.getRot90(), Defaults.DET_ROT90));
+      det.put("crop", doubleOr(s.getCrop(), Defaults.DET_CROP));
+      det.put("cropScaleMin", doubleOr(s.getCropScaleMin(), Defaults.DET_CROP_SCALE_MIN));
       det.put(
           "apMethod",
           s.getApMethod() != null ? s.getApMethod().wireName() : Defaults.DET_AP_METHOD);

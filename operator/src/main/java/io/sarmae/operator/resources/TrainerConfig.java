@@ -1,9 +1,9 @@
 package io.sarmae.operator.resources;
 
-import static io.sarmae.operator.resources.Effective.b;
-import static io.sarmae.operator.resources.Effective.d;
-import static io.sarmae.operator.resources.Effective.i;
-import static io.sarmae.operator.resources.Effective.l;
+import static io.sarmae.operator.resources.Effective.boolOr;
+import static io.sarmae.operator.resources.Effective.doubleOr;
+import static io.sarmae.operator.resources.Effective.intOr;
+import static io.sarmae.operator.resources.Effective.longOr;
 
 import io.sarmae.operator.api.v1alpha1.AlignmentSettings;
 import io.sarmae.operator.api.v1alpha1.Defaults;
@@ -61,29 +61,29 @@ public final class TrainerConfig {
 
     ModelSettings m = spec.getModel() != null ? spec.getModel() : new ModelSettings();
     Map<String, Object> model = encoder(c, m);
-    model.put("decoderDim", i(m.getDecoderDim(), Defaults.MODEL_DECODER_DIM));
-    model.put("decoderDepth", i(m.getDecoderDepth(), Defaults.MODEL_DECODER_DEPTH));
-    model.put("decoderHeads", i(m.getDecoderHeads(), Defaults.MODEL_DECODER_HEADS));
-    model.put("maskRatio", d(m.getMaskRatio(), Defaults.MODEL_MASK_RATIO));
-    model.put("normPixLoss", b(m.getNormPixLoss(), Defaults.MODEL_NORM_PIX_LOSS));
+    model.put("decoderDim", intOr(m.getDecoderDim(), Defaults.MODEL_DECODER_DIM));
+    model.put("decoderDepth", intOr(m.getDecoderDepth(), Defaults.MODEL_DECODER_DEPTH));
+    model.put("decoderHeads", intOr(m.getDecoderHeads(), Defaults.MODEL_DECODER_HEADS));
+    model.put("maskRatio", doubleOr(m.getMaskRatio(), Defaults.MODEL_MASK_RATIO));
+    model.put("normPixLoss", boolOr(m.getNormPixLoss(), Defaults.MODEL_NORM_PIX_LOSS));
     allowMissing(model, m);
 
     NoiseSettings n = spec.getNoise() != null ? spec.getNoise() : new NoiseSettings();
     Map<String, Object> noise = section(c, "noise");
-    noise.put("enabled", b(n.getEnabled(), Defaults.NOISE_ENABLED));
+    noise.put("enabled", boolOr(n.getEnabled(), Defaults.NOISE_ENABLED));
     noise.put(
         "speckle", n.getSpeckle() != null ? n.getSpeckle().wireName() : Defaults.NOISE_SPECKLE);
-    noise.put("ratio", d(n.getRatio(), Defaults.NOISE_RATIO));
-    noise.put("sigmaMin", d(n.getSigmaMin(), Defaults.NOISE_SIGMA_MIN));
-    noise.put("sigmaMax", d(n.getSigmaMax(), Defaults.NOISE_SIGMA_MAX));
-    noise.put("looks", i(n.getLooks(), Defaults.NOISE_LOOKS));
+    noise.put("ratio", doubleOr(n.getRatio(), Defaults.NOISE_RATIO));
+    noise.put("sigmaMin", doubleOr(n.getSigmaMin(), Defaults.NOISE_SIGMA_MIN));
+    noise.put("sigmaMax", doubleOr(n.getSigmaMax(), Defaults.NOISE_SIGMA_MAX));
+    noise.put("looks", intOr(n.getLooks(), Defaults.NOISE_LOOKS));
     noise.put("domain", n.getDomain() != null ? n.getDomain().wireName() : Defaults.NOISE_DOMAIN);
-    noise.put("dbSpan", d(n.getDbSpan(), Defaults.NOISE_DB_SPAN));
+    noise.put("dbSpan", doubleOr(n.getDbSpan(), Defaults.NOISE_DB_SPAN));
 
     AlignmentSettings a =
         spec.getAlignment() != null ? spec.getAlignment() : new AlignmentSettings();
     Map<String, Object> align = section(c, "alignment");
-    align.put("enabled", b(a.getEnabled(), Defaults.ALIGNMENT_ENABLED));
+    align.put("enabled", boolOr(a.getEnabled(), Defaults.ALIGNMENT_ENABLED));
     align.put(
         "opticalEncoder",
         a.getOpticalEncoder() != null
@@ -92,10 +92,10 @@ public final class TrainerConfig {
     if (spec.getOpticalWeights() != null) {
       align.put("opticalWeights", weightsPath(spec.getOpticalWeights(), "optical"));
     }
-    align.put("randomTeacher", b(a.getRandomTeacher(), Defaults.ALIGNMENT_RANDOM_TEACHER));
-    align.put("opticalDim", i(a.getOpticalDim(), Defaults.ALIGNMENT_OPTICAL_DIM));
-    align.put("maeWeight", d(a.getMaeWeight(), Defaults.ALIGNMENT_MAE_WEIGHT));
-    align.put("alignWeight", d(a.getAlignWeight(), Defaults.ALIGNMENT_ALIGN_WEIGHT));
+    align.put("randomTeacher", boolOr(a.getRandomTeacher(), Defaults.ALIGNMENT_RANDOM_TEACHER));
+    align.put("opticalDim", intOr(a.getOpticalDim(), Defaults.ALIGNMENT_OPTICAL_DIM));
+    align.put("maeWeight", doubleOr(a.getMaeWeight(), Defaults.ALIGNMENT_MAE_WEIGHT));
+    align.put("alignWeight", doubleOr(a.getAlignWeight(), Defaults.ALIGNMENT_ALIGN_WEIGHT));
     align.put(
         "schedule",
         a.getSchedule() != null ? a.getSchedule().wireName() : Defaults.ALIGNMENT_SCHEDULE);
@@ -104,9 +104,9 @@ public final class TrainerConfig {
     Map<String, Object> data = section(c, "data");
     data.put("path", join(DATA_MOUNT, Effective.or(dt.getPath(), "")));
     data.put("mixing", dt.getMixing() != null ? dt.getMixing().wireName() : Defaults.DATA_MIXING);
-    data.put("pairedRatio", d(dt.getPairedRatio(), Defaults.DATA_PAIRED_RATIO));
-    data.put("workers", i(dt.getWorkers(), Defaults.DATA_WORKERS));
-    data.put("prefetchBatches", i(dt.getPrefetchBatches(), Defaults.DATA_PREFETCH_BATCHES));
+    data.put("pairedRatio", doubleOr(dt.getPairedRatio(), Defaults.DATA_PAIRED_RATIO));
+    data.put("workers", intOr(dt.getWorkers(), Defaults.DATA_WORKERS));
+    data.put("prefetchBatches", intOr(dt.getPrefetchBatches(), Defaults.DATA_PREFETCH_BATCHES));
     data.put("maxImagePixels", Defaults.TRAINER_MAX_IMAGE_PIXELS);
     data.put(
         "scaling", dt.getScaling() != null ? dt.getScaling().wireName() : Defaults.DATA_SCALING);
@@ -118,23 +118,23 @@ public final class TrainerConfig {
 
     OptimSettings o = spec.getOptim() != null ? spec.getOptim() : new OptimSettings();
     Map<String, Object> optim = section(c, "optim");
-    optim.put("epochs", i(o.getEpochs(), Defaults.OPTIM_EPOCHS));
-    optim.put("batchSize", i(o.getBatchSize(), Defaults.OPTIM_BATCH_SIZE));
-    optim.put("accumIter", i(o.getAccumIter(), Defaults.OPTIM_ACCUM_ITER));
+    optim.put("epochs", intOr(o.getEpochs(), Defaults.OPTIM_EPOCHS));
+    optim.put("batchSize", intOr(o.getBatchSize(), Defaults.OPTIM_BATCH_SIZE));
+    optim.put("accumIter", intOr(o.getAccumIter(), Defaults.OPTIM_ACCUM_ITER));
     if (o.getLr() != null) {
       optim.put("lr", o.getLr());
     }
-    optim.put("blr", d(o.getBlr(), Defaults.OPTIM_BLR));
-    optim.put("minLr", d(o.getMinLr(), Defaults.OPTIM_MIN_LR));
-    optim.put("warmupEpochs", d(o.getWarmupEpochs(), Defaults.OPTIM_WARMUP_EPOCHS));
-    optim.put("weightDecay", d(o.getWeightDecay(), Defaults.OPTIM_WEIGHT_DECAY));
-    optim.put("beta1", d(o.getBeta1(), Defaults.OPTIM_BETA1));
-    optim.put("beta2", d(o.getBeta2(), Defaults.OPTIM_BETA2));
-    optim.put("clipGrad", d(o.getClipGrad(), Defaults.OPTIM_CLIP_GRAD));
-    optim.put("decayTokens", b(o.getDecayTokens(), Defaults.OPTIM_DECAY_TOKENS));
-    optim.put("maxSkippedSteps", i(o.getMaxSkippedSteps(), Defaults.OPTIM_MAX_SKIPPED_STEPS));
+    optim.put("blr", doubleOr(o.getBlr(), Defaults.OPTIM_BLR));
+    optim.put("minLr", doubleOr(o.getMinLr(), Defaults.OPTIM_MIN_LR));
+    optim.put("warmupEpochs", doubleOr(o.getWarmupEpochs(), Defaults.OPTIM_WARMUP_EPOCHS));
+    optim.put("weightDecay", doubleOr(o.getWeightDecay(), Defaults.OPTIM_WEIGHT_DECAY));
+    optim.put("beta1", doubleOr(o.getBeta1(), Defaults.OPTIM_BETA1));
+    optim.put("beta2", doubleOr(o.getBeta2(), Defaults.OPTIM_BETA2));
+    optim.put("clipGrad", doubleOr(o.getClipGrad(), Defaults.OPTIM_CLIP_GRAD));
+    optim.put("decayTokens", boolOr(o.getDecayTokens(), Defaults.OPTIM_DECAY_TOKENS));
+    optim.put("maxSkippedSteps", intOr(o.getMaxSkippedSteps(), Defaults.OPTIM_MAX_SKIPPED_STEPS));
     optim.put(
-        "maxSkippedFraction", d(o.getMaxSkippedFraction(), Defaults.OPTIM_MAX_SKIPPED_FRACTION));
+        "maxSkippedFraction", doubleOr(o.getMaxSkippedFraction(), Defaults.OPTIM_MAX_SKIPPED_FRACTION));
 
     Map<String, Object> ckpt = checkpoint(c, name, spec);
     if (spec.getInitWeights() != null) {
@@ -144,8 +144,8 @@ public final class TrainerConfig {
     DistributedSettings ds =
         spec.getDistributed() != null ? spec.getDistributed() : new DistributedSettings();
     Map<String, Object> dist = section(c, "distributed");
-    dist.put("timeoutSeconds", i(ds.getTimeoutSeconds(), Defaults.DIST_TIMEOUT_SECONDS));
-    dist.put("glooThreads", i(ds.getGlooThreads(), Defaults.DIST_GLOO_THREADS));
+    dist.put("timeoutSeconds", intOr(ds.getTimeoutSeconds(), Defaults.DIST_TIMEOUT_SECONDS));
+    dist.put("glooThreads", intOr(ds.getGlooThreads(), Defaults.DIST_GLOO_THREADS));
     return c;
   }
 
@@ -204,23 +204,23 @@ public final class TrainerConfig {
     }
     FinetuneOptim o = spec.getOptim() != null ? spec.getOptim() : new FinetuneOptim();
     Map<String, Object> optim = section(c, "optim");
-    optim.put("epochs", i(o.getEpochs(), Defaults.FTOPTIM_EPOCHS));
-    optim.put("batchSize", i(o.getBatchSize(), Defaults.FTOPTIM_BATCH_SIZE));
+    optim.put("epochs", intOr(o.getEpochs(), Defaults.FTOPTIM_EPOCHS));
+    optim.put("batchSize", intOr(o.getBatchSize(), Defaults.FTOPTIM_BATCH_SIZE));
     if (o.getLr() != null) {
       optim.put("lr", o.getLr());
     }
     // A linear probe left without blr/weightDecay takes the trainer's linprobe defaults.
     boolean probe = mode == FinetuneMode.LINPROBE;
     if (o.getBlr() != null || !probe) {
-      optim.put("blr", d(o.getBlr(), Defaults.FTOPTIM_BLR));
+      optim.put("blr", doubleOr(o.getBlr(), Defaults.FTOPTIM_BLR));
     }
-    optim.put("warmupEpochs", d(o.getWarmupEpochs(), Defaults.FTOPTIM_WARMUP_EPOCHS));
+    optim.put("warmupEpochs", doubleOr(o.getWarmupEpochs(), Defaults.FTOPTIM_WARMUP_EPOCHS));
     if (o.getWeightDecay() != null || !probe) {
-      optim.put("weightDecay", d(o.getWeightDecay(), Defaults.FTOPTIM_WEIGHT_DECAY));
+      optim.put("weightDecay", doubleOr(o.getWeightDecay(), Defaults.FTOPTIM_WEIGHT_DECAY));
     }
-    optim.put("layerDecay", d(o.getLayerDecay(), Defaults.FTOPTIM_LAYER_DECAY));
+    optim.put("layerDecay", doubleOr(o.getLayerDecay(), Defaults.FTOPTIM_LAYER_DECAY));
     tc.render(c, spec);
-    section(c, "repeats").put("count", i(spec.getRepeats(), Defaults.FINETUNE_REPEATS));
+    section(c, "repeats").put("count", intOr(spec.getRepeats(), Defaults.FINETUNE_REPEATS));
     Map<String, Object> ckpt = checkpoint(c, name, spec);
     ckpt.remove("everySteps"); // fine-tuning checkpoints per epoch only
     ckpt.remove("resumeFrom"); // pretraining only: SpecValidation refuses it on a fine-tune
@@ -233,9 +233,9 @@ public final class TrainerConfig {
   private static Map<String, Object> encoder(Map<String, Map<String, Object>> c, ModelSettings m) {
     Map<String, Object> model = section(c, "model");
     model.put("size", m.getSize() != null ? m.getSize().wireName() : Defaults.MODEL_SIZE);
-    model.put("patchSize", i(m.getPatchSize(), Defaults.MODEL_PATCH_SIZE));
-    model.put("imageSize", i(m.getImageSize(), Defaults.MODEL_IMAGE_SIZE));
-    model.put("inChannels", i(m.getInChannels(), Defaults.MODEL_IN_CHANNELS));
+    model.put("patchSize", intOr(m.getPatchSize(), Defaults.MODEL_PATCH_SIZE));
+    model.put("imageSize", intOr(m.getImageSize(), Defaults.MODEL_IMAGE_SIZE));
+    model.put("inChannels", intOr(m.getInChannels(), Defaults.MODEL_IN_CHANNELS));
     model.put(
         "attention",
         m.getAttention() != null ? m.getAttention().wireName() : Defaults.MODEL_ATTENTION);
@@ -268,7 +268,7 @@ public final class TrainerConfig {
     Map<String, Object> run = section(c, "run");
     // The run's identity (its UID): checkpoints record it, and the trainer resumes only its own.
     run.put("id", runId);
-    run.put("seed", l(spec.getSeed(), Defaults.JOB_SEED));
+    run.put("seed", longOr(spec.getSeed(), Defaults.JOB_SEED));
     run.put("outputDir", Effective.checkpointDir(spec, name) + "/output");
     run.put("device", Effective.gpus(spec) > 0 ? "gpu" : "cpu");
     run.put("threads", threads);
@@ -281,10 +281,10 @@ public final class TrainerConfig {
     ckpt.put("dir", Effective.checkpointDir(spec, name));
     ckpt.put(
         "everyEpochs",
-        i(cs == null ? null : cs.getEveryEpochs(), Defaults.CHECKPOINT_EVERY_EPOCHS));
+        intOr(cs == null ? null : cs.getEveryEpochs(), Defaults.CHECKPOINT_EVERY_EPOCHS));
     ckpt.put(
-        "everySteps", i(cs == null ? null : cs.getEverySteps(), Defaults.CHECKPOINT_EVERY_STEPS));
-    ckpt.put("keepLast", i(cs == null ? null : cs.getKeepLast(), Defaults.CHECKPOINT_KEEP_LAST));
+        "everySteps", intOr(cs == null ? null : cs.getEverySteps(), Defaults.CHECKPOINT_EVERY_STEPS));
+    ckpt.put("keepLast", intOr(cs == null ? null : cs.getKeepLast(), Defaults.CHECKPOINT_KEEP_LAST));
     // Every start of a pod group continues from the newest complete checkpoint.
     ckpt.put("resume", "auto");
     // A group restart always finds a full checkpoint of this run; never resume weights alone.
@@ -298,7 +298,7 @@ public final class TrainerConfig {
   private static void observability(Map<String, Map<String, Object>> c, JobSpecCommon spec) {
     Map<String, Object> obs = section(c, "observability");
     obs.put("port", Names.METRICS_PORT);
-    obs.put("logEverySteps", i(spec.getLogEverySteps(), Defaults.JOB_LOG_EVERY_STEPS));
+    obs.put("logEverySteps", intOr(spec.getLogEverySteps(), Defaults.JOB_LOG_EVERY_STEPS));
     obs.put("progressBar", "never");
     obs.put("logFormat", "json");
     // /healthz turns 503 after this long without a finished step, so the liveness probe restarts
