@@ -22,9 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * No two packages of the operator depend on each other, directly or through others. Dependencies
- * are read from the main sources: every reference to a class of another operator package (an
- * import or a fully qualified name). Same-package references need no import, so they never make an
- * edge.
+ * are read from the main sources: every reference to a class of another operator package (an import
+ * or a fully qualified name). Same-package references need no import, so they never make an edge.
  */
 class PackageCyclesTest {
   private static final Path SOURCES = Path.of("src/main/java");
