@@ -10,6 +10,7 @@ import io.sarmae.operator.api.v1alpha1.SarmaeFinetuneSpec;
 import io.sarmae.operator.api.v1alpha1.SarmaePretrain;
 import io.sarmae.operator.api.v1alpha1.SarmaePretrainSpec;
 import io.sarmae.operator.resources.Children;
+import io.sarmae.operator.resources.ContainerLayout;
 import io.sarmae.operator.resources.Effective;
 import io.sarmae.operator.resources.Names;
 import io.sarmae.operator.resources.TaskConfig;
@@ -29,8 +30,7 @@ public final class SpecValidation {
    */
   static final int MAX_REPLICAS = 1000;
 
-  private static final List<String> RESERVED_PATHS =
-      List.of("/data", "/checkpoints", "/weights", "/etc/sarmae", "/dev/shm");
+  private static final List<String> RESERVED_PATHS = ContainerLayout.RESERVED;
 
   public static List<String> validate(HasMetadata resource) {
     List<String> errors = new ArrayList<>();

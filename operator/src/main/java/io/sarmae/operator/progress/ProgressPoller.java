@@ -1,6 +1,7 @@
 package io.sarmae.operator.progress;
 
 import io.fabric8.kubernetes.api.model.Pod;
+import io.sarmae.operator.resources.ContainerLayout;
 import io.sarmae.operator.resources.Names;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,7 +49,7 @@ public final class ProgressPoller {
       return null;
     }
     lastPoll.put(runUid, now);
-    return client.fetch(rank0.getStatus().getPodIP(), Names.METRICS_PORT).orElse(null);
+    return client.fetch(rank0.getStatus().getPodIP(), ContainerLayout.METRICS_PORT).orElse(null);
   }
 
   public void forget(String runUid) {

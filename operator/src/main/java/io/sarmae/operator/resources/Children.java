@@ -82,7 +82,7 @@ public final class Children {
   public static ConfigMap configMap(TrainerRun run) {
     return new ConfigMapBuilder()
         .withMetadata(meta(run, Names.configMap(run.name()), "config"))
-        .withData(Map.of(TrainerConfig.FILE, run.configYaml()))
+        .withData(Map.of(ContainerLayout.CONFIG_FILE, run.configYaml()))
         .withImmutable(true)
         .build();
   }
@@ -97,13 +97,13 @@ public final class Children {
         .withSelector(Names.selector(run.owner()))
         .addNewPort()
         .withName("metrics")
-        .withPort(Names.METRICS_PORT)
+        .withPort(ContainerLayout.METRICS_PORT)
         .withNewTargetPort("metrics")
         .endPort()
         .addNewPort()
         .withName("rendezvous")
-        .withPort(Names.RENDEZVOUS_PORT)
-        .withNewTargetPort(Names.RENDEZVOUS_PORT)
+        .withPort(ContainerLayout.RENDEZVOUS_PORT)
+        .withNewTargetPort(ContainerLayout.RENDEZVOUS_PORT)
         .endPort()
         .endSpec()
         .build();
@@ -223,7 +223,7 @@ public final class Children {
     env.add(
         new EnvVar(
             "MASTER_ADDR", Names.worker(run.name(), 0) + "." + Names.service(run.name()), null));
-    env.add(new EnvVar("MASTER_PORT", Integer.toString(Names.RENDEZVOUS_PORT), null));
+    env.add(new EnvVar("MASTER_PORT", Integer.toString(ContainerLayout.RENDEZVOUS_PORT), null));
     // The trainer binds its Gloo transport to this address; peers connect to it on ephemeral ports.
     env.add(
         new EnvVarBuilder()
@@ -246,16 +246,16 @@ public final class Children {
       }
     }
     List<VolumeMount> mounts = new ArrayList<>();
-    mounts.add(mount("sarmae-config", TrainerConfig.MOUNT_DIR, true));
+    mounts.add(mount(ContainerLayout.CONFIG_VOLUME, ContainerLayout.CONFIG_DIR, true));
     if (run.dataClaim() != null) {
-      mounts.add(mount("sarmae-data", TrainerConfig.DATA_MOUNT, true));
+      mounts.add(mount(ContainerLayout.DATA_VOLUME, ContainerLayout.DATA, true));
     }
-    mounts.add(mount("sarmae-checkpoints", TrainerConfig.CHECKPOINT_MOUNT, false));
+    mounts.add(mount(ContainerLayout.CHECKPOINTS_VOLUME, ContainerLayout.CHECKPOINTS, false));
     for (TrainerRun.ClaimMount c : run.weightClaims()) {
       mounts.add(
-          mount("sarmae-weights-" + c.role(), TrainerConfig.WEIGHTS_MOUNT + "/" + c.role(), true));
+          mount(ContainerLayout.weightsVolume(c.role()), ContainerLayout.weights(c.role()), true));
     }
-    mounts.add(mount("sarmae-shm", "/dev/shm", false));
+    mounts.add(mount(ContainerLayout.SHM_VOLUME, ContainerLayout.SHM, false));
     if (overlay.getVolumeMounts() != null) {
       mounts.addAll(overlay.getVolumeMounts());
     }
@@ -263,16 +263,16 @@ public final class Children {
         .withName(CONTAINER)
         .withImage(Effective.image(spec))
         .withImagePullPolicy(Effective.pullPolicy(spec))
-        .withArgs(run.command(), "--config", TrainerConfig.PATH)
+        .withArgs(run.command(), "--config", ContainerLayout.CONFIG_PATH)
         .withEnv(env)
         .addNewPort()
         .withName("metrics")
-        .withContainerPort(Names.METRICS_PORT)
+        .withContainerPort(ContainerLayout.METRICS_PORT)
         .withProtocol("TCP")
         .endPort()
         .addNewPort()
         .withName("rendezvous")
-        .withContainerPort(Names.RENDEZVOUS_PORT)
+        .withContainerPort(ContainerLayout.RENDEZVOUS_PORT)
         .withProtocol("TCP")
         .endPort()
         .withResources(resources(spec))
@@ -329,21 +329,23 @@ public final class Children {
     List<Volume> vols = new ArrayList<>();
     vols.add(
         new VolumeBuilder()
-            .withName("sarmae-config")
+            .withName(ContainerLayout.CONFIG_VOLUME)
             .withNewConfigMap()
             .withName(Names.configMap(run.name()))
             .endConfigMap()
             .build());
     if (run.dataClaim() != null) {
-      vols.add(claim("sarmae-data", run.dataClaim(), true));
+      vols.add(claim(ContainerLayout.DATA_VOLUME, run.dataClaim(), true));
     }
-    vols.add(claim("sarmae-checkpoints", run.spec().getCheckpoint().getClaimName(), false));
+    vols.add(
+        claim(
+            ContainerLayout.CHECKPOINTS_VOLUME, run.spec().getCheckpoint().getClaimName(), false));
     for (TrainerRun.ClaimMount c : run.weightClaims()) {
-      vols.add(claim("sarmae-weights-" + c.role(), c.claimName(), true));
+      vols.add(claim(ContainerLayout.weightsVolume(c.role()), c.claimName(), true));
     }
     vols.add(
         new VolumeBuilder()
-            .withName("sarmae-shm")
+            .withName(ContainerLayout.SHM_VOLUME)
             .withNewEmptyDir()
             .withMedium("Memory")
             .endEmptyDir()

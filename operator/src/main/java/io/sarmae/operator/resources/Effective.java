@@ -134,6 +134,6 @@ public final class Effective {
 
   /** Checkpoint directory as the trainer sees it. */
   public static String checkpointDir(JobSpecCommon s, String resourceName) {
-    return "/checkpoints/" + checkpointPath(s, resourceName);
+    return ContainerLayout.CHECKPOINTS + "/" + checkpointPath(s, resourceName);
   }
 }

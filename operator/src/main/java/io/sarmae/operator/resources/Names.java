@@ -34,9 +34,6 @@ public final class Names {
   public static final int MAX_NAME_LENGTH =
       io.sarmae.operator.api.v1alpha1.SpecRules.MAX_NAME_LENGTH;
 
-  public static final int METRICS_PORT = 9400;
-  public static final int RENDEZVOUS_PORT = 29500;
-
   public static String worker(String job, int index) {
     return job + "-worker-" + index;
   }

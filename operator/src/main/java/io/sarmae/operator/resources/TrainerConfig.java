@@ -36,13 +36,6 @@ import java.util.regex.Pattern;
 public final class TrainerConfig {
   private TrainerConfig() {}
 
-  public static final String MOUNT_DIR = "/etc/sarmae";
-  public static final String FILE = "config.yaml";
-  public static final String PATH = MOUNT_DIR + "/" + FILE;
-  public static final String DATA_MOUNT = "/data";
-  public static final String CHECKPOINT_MOUNT = "/checkpoints";
-  public static final String WEIGHTS_MOUNT = "/weights";
-
   /** The contract's config for a pretraining run named {@code name} with UID {@code runId}. */
   public static String renderPretrain(String name, String runId, SarmaePretrainSpec spec) {
     Map<String, Map<String, Object>> c = pretrainSections(name, runId, spec);
@@ -102,7 +95,7 @@ public final class TrainerConfig {
 
     PretrainData dt = spec.getData() != null ? spec.getData() : new PretrainData();
     Map<String, Object> data = section(c, "data");
-    data.put("path", join(DATA_MOUNT, Effective.or(dt.getPath(), "")));
+    data.put("path", join(ContainerLayout.DATA, Effective.or(dt.getPath(), "")));
     data.put("mixing", dt.getMixing() != null ? dt.getMixing().wireName() : Defaults.DATA_MIXING);
     data.put("pairedRatio", doubleOr(dt.getPairedRatio(), Defaults.DATA_PAIRED_RATIO));
     data.put("workers", intOr(dt.getWorkers(), Defaults.DATA_WORKERS));
@@ -184,7 +177,7 @@ public final class TrainerConfig {
     allowMissing(model, m);
     FinetuneDataset ds = spec.getDataset() != null ? spec.getDataset() : new FinetuneDataset();
     Map<String, Object> data = section(c, "data");
-    data.put("path", join(DATA_MOUNT, Effective.or(ds.getPath(), "")));
+    data.put("path", join(ContainerLayout.DATA, Effective.or(ds.getPath(), "")));
     data.put("trainSplit", Effective.or(ds.getTrainSplit(), tc.trainSplit()));
     data.put("evalSplit", Effective.or(ds.getEvalSplit(), tc.evalSplit()));
     if (ds.getTestSplits() != null) {
@@ -252,7 +245,7 @@ public final class TrainerConfig {
   public static String weightsPath(WeightsRef ref, String role) {
     return ref.getClaimName() == null
         ? ref.getPath()
-        : join(WEIGHTS_MOUNT + "/" + role, ref.getPath());
+        : join(ContainerLayout.weights(role), ref.getPath());
   }
 
   /**
@@ -290,14 +283,14 @@ public final class TrainerConfig {
     // A group restart always finds a full checkpoint of this run; never resume weights alone.
     ckpt.put("resumeWeightsOnly", false);
     if (cs != null && cs.getResumeFrom() != null) {
-      ckpt.put("resumeFrom", CHECKPOINT_MOUNT + "/" + cs.getResumeFrom());
+      ckpt.put("resumeFrom", ContainerLayout.CHECKPOINTS + "/" + cs.getResumeFrom());
     }
     return ckpt;
   }
 
   private static void observability(Map<String, Map<String, Object>> c, JobSpecCommon spec) {
     Map<String, Object> obs = section(c, "observability");
-    obs.put("port", Names.METRICS_PORT);
+    obs.put("port", ContainerLayout.METRICS_PORT);
     obs.put("logEverySteps", intOr(spec.getLogEverySteps(), Defaults.JOB_LOG_EVERY_STEPS));
     obs.put("progressBar", "never");
     obs.put("logFormat", "json");

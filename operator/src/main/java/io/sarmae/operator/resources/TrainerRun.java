@@ -59,7 +59,7 @@ public record TrainerRun(
         && weights.getClaimName().equals(spec.getCheckpoint().getClaimName())) {
       // Same claim as our checkpoints (the usual case with fromPretrain): read it through the
       // /checkpoints mount instead of mounting one claim twice in the pod.
-      weightsPath = TrainerConfig.CHECKPOINT_MOUNT + "/" + weights.getPath();
+      weightsPath = ContainerLayout.CHECKPOINTS + "/" + weights.getPath();
     } else {
       addClaim(claims, "pretrained", weights);
       weightsPath = TrainerConfig.weightsPath(weights, "pretrained");
