@@ -127,7 +127,8 @@ public final class TrainerConfig {
     optim.put("decayTokens", boolOr(o.getDecayTokens(), Defaults.OPTIM_DECAY_TOKENS));
     optim.put("maxSkippedSteps", intOr(o.getMaxSkippedSteps(), Defaults.OPTIM_MAX_SKIPPED_STEPS));
     optim.put(
-        "maxSkippedFraction", doubleOr(o.getMaxSkippedFraction(), Defaults.OPTIM_MAX_SKIPPED_FRACTION));
+        "maxSkippedFraction",
+        doubleOr(o.getMaxSkippedFraction(), Defaults.OPTIM_MAX_SKIPPED_FRACTION));
 
     Map<String, Object> ckpt = checkpoint(c, name, spec);
     if (spec.getInitWeights() != null) {
@@ -276,8 +277,10 @@ public final class TrainerConfig {
         "everyEpochs",
         intOr(cs == null ? null : cs.getEveryEpochs(), Defaults.CHECKPOINT_EVERY_EPOCHS));
     ckpt.put(
-        "everySteps", intOr(cs == null ? null : cs.getEverySteps(), Defaults.CHECKPOINT_EVERY_STEPS));
-    ckpt.put("keepLast", intOr(cs == null ? null : cs.getKeepLast(), Defaults.CHECKPOINT_KEEP_LAST));
+        "everySteps",
+        intOr(cs == null ? null : cs.getEverySteps(), Defaults.CHECKPOINT_EVERY_STEPS));
+    ckpt.put(
+        "keepLast", intOr(cs == null ? null : cs.getKeepLast(), Defaults.CHECKPOINT_KEEP_LAST));
     // Every start of a pod group continues from the newest complete checkpoint.
     ckpt.put("resume", "auto");
     // A group restart always finds a full checkpoint of this run; never resume weights alone.

@@ -8,7 +8,7 @@ import io.sarmae.operator.api.v1alpha1.PretrainRecipe;
 import io.sarmae.operator.api.v1alpha1.SarmaeFinetune;
 import io.sarmae.operator.api.v1alpha1.SarmaeFinetuneSpec;
 import io.sarmae.operator.api.v1alpha1.WeightsRef;
-import io.sarmae.operator.reconciler.SpecValidation;
+import io.sarmae.operator.plan.SpecValidation;
 import io.sarmae.operator.testing.Fixtures;
 import io.sarmae.operator.testing.Golden;
 import java.nio.file.Files;
