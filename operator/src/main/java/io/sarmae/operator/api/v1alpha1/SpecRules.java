@@ -73,7 +73,9 @@ public final class SpecRules {
           + " && "
           + "(has(self.opticalWeights) ? has(oldSelf.opticalWeights) && self.opticalWeights == oldSelf.opticalWeights : !has(oldSelf.opticalWeights))"
           + " && "
-          + "(has(self.distributed) ? has(oldSelf.distributed) && self.distributed == oldSelf.distributed : !has(oldSelf.distributed))";
+          + "(has(self.distributed) ? has(oldSelf.distributed) && self.distributed == oldSelf.distributed : !has(oldSelf.distributed))"
+          + " && "
+          + "(has(self.recipe) ? has(oldSelf.recipe) && self.recipe == oldSelf.recipe : !has(oldSelf.recipe))";
 
   /** CEL: every immutable field of a SarmaeFinetune spec is unchanged (presence included). */
   public static final String IMMUTABLE_FINETUNE =
@@ -125,7 +127,9 @@ public final class SpecRules {
           + " && "
           + "(has(self.segmentation) ? has(oldSelf.segmentation) && self.segmentation == oldSelf.segmentation : !has(oldSelf.segmentation))"
           + " && "
-          + "(has(self.detection) ? has(oldSelf.detection) && self.detection == oldSelf.detection : !has(oldSelf.detection))";
+          + "(has(self.detection) ? has(oldSelf.detection) && self.detection == oldSelf.detection : !has(oldSelf.detection))"
+          + " && "
+          + "(has(self.recipe) ? has(oldSelf.recipe) && self.recipe == oldSelf.recipe : !has(oldSelf.recipe))";
 
   /**
    * CEL on a SarmaePretrain spec: alignment to a seeded random optical teacher needs consent. The
