@@ -33,22 +33,7 @@ final class SandboxProgressClient implements ProgressClient {
     if (p.lastCheckpoint() == null) {
       return p;
     }
-    return new ProgressReport(
-        p.mode(),
-        p.phase(),
-        p.epoch(),
-        p.epochs(),
-        p.step(),
-        p.totalSteps(),
-        p.percent(),
-        p.loss(),
-        p.maeLoss(),
-        p.alignLoss(),
-        p.lr(),
-        p.imagesPerSecond(),
-        p.etaSeconds(),
-        PodRunner.toContainer(p.lastCheckpoint(), run.mounts),
-        p.startedAt(),
-        p.updatedAt());
+    // The one field the runner rewrote; the rest (evaluation fields included) pass as they are.
+    return p.withLastCheckpoint(PodRunner.toContainer(p.lastCheckpoint(), run.mounts));
   }
 }

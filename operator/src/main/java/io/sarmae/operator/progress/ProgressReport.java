@@ -34,6 +34,29 @@ public record ProgressReport(
   @JsonCreator
   public ProgressReport {}
 
+  /** This report with another {@code lastCheckpoint}, every other field as it is. */
+  public ProgressReport withLastCheckpoint(String checkpoint) {
+    return new ProgressReport(
+        mode,
+        phase,
+        epoch,
+        epochs,
+        step,
+        totalSteps,
+        percent,
+        loss,
+        maeLoss,
+        alignLoss,
+        lr,
+        imagesPerSecond,
+        etaSeconds,
+        checkpoint,
+        startedAt,
+        updatedAt,
+        evalMetric,
+        evalValue);
+  }
+
   /** A report without evaluation fields (pretraining, or a fine-tune before its first eval). */
   public ProgressReport(
       String mode,
