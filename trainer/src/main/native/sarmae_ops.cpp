@@ -3,6 +3,10 @@
 //   - at::scaled_dot_product_attention (fused attention: flash / memory-efficient kernels on CPU
 //     and GPU), dispatched like every DJL op, so it records into autograd and DJL's backward goes
 //     through its own backward kernel.
+//   - at::Context::setUserEnabledMkldnn (torch.backends.mkldnn.enabled): convolutions avoid
+//     oneDNN, whose blocked kernels in libtorch 2.7.1 (oneDNN 3.7.1) compute wrong results on the
+//     CI machine when a reduced channel count is not a multiple of the vector block
+//     (docs/detection-model.md, "oneDNN convolution"); libtorch's own im2col + GEMM path is exact.
 //
 // As for sarmae_c10d.cpp, no libtorch headers exist for 2.7.1 on the build machine: this file
 // declares what it calls with the exact signatures exported by libtorch_cpu.so 2.7.1, and the link
@@ -30,6 +34,15 @@ class Tensor {
 };
 static_assert(sizeof(Tensor) == sizeof(void*), "O1: at::Tensor is one pointer");
 static_assert(sizeof(std::optional<Tensor>) == 2 * sizeof(void*), "O2: optional<Tensor> layout");
+
+// Only the two member functions below are called, on the reference at::globalContext() returns;
+// the class's layout is never read here.
+class Context {
+ public:
+  bool userEnabledMkldnn() const;
+  void setUserEnabledMkldnn(bool e);
+};
+Context& globalContext();
 
 namespace _ops {
 struct scaled_dot_product_attention {
@@ -66,7 +79,16 @@ auto guarded(JNIEnv* env, F body, decltype(body()) failed) -> decltype(body()) {
 extern "C" {
 
 JNIEXPORT jint JNICALL Java_io_sarmae_trainer_ops_OpsNative_abiVersion(JNIEnv*, jclass) {
-  return 1;
+  return 2;
+}
+
+JNIEXPORT jboolean JNICALL Java_io_sarmae_trainer_ops_OpsNative_mkldnnEnabled(JNIEnv*, jclass) {
+  return at::globalContext().userEnabledMkldnn() ? JNI_TRUE : JNI_FALSE;
+}
+
+JNIEXPORT void JNICALL Java_io_sarmae_trainer_ops_OpsNative_setMkldnnEnabled(JNIEnv*, jclass,
+                                                                              jboolean enabled) {
+  at::globalContext().setUserEnabledMkldnn(enabled == JNI_TRUE);
 }
 
 // Returns a new handle (O3: a heap at::Tensor that owns one reference, freed by DJL's delete).

@@ -7,6 +7,7 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.UniformInitializer;
+import io.sarmae.trainer.ops.ConvKernels;
 import java.util.Map;
 
 /**
@@ -63,6 +64,7 @@ public final class PatchEmbed extends UnaryBlock {
     }
     NDArray w = ps.getValue(weight, imgs.getDevice(), training); // (D, C, p, p)
     NDArray b = ps.getValue(bias, imgs.getDevice(), training); // (D)
+    ConvKernels.ensureExact(imgs.getDevice()); // oneDNN's conv is wrong for some channel counts
     NDArray grid =
         Conv2d.conv2d(
                 imgs, w, b, new Shape(patchSize, patchSize), new Shape(0, 0), new Shape(1, 1), 1)

@@ -10,7 +10,7 @@ final class OpsNative {
   private OpsNative() {}
 
   /** Bumped whenever a signature below changes; {@link OpsLibrary} checks it after loading. */
-  static final int ABI_VERSION = 1;
+  static final int ABI_VERSION = 2;
 
   static native int abiVersion();
 
@@ -20,4 +20,14 @@ final class OpsNative {
    */
   static native long scaledDotProductAttention(
       long q, long k, long v, double scale, boolean causal);
+
+  /** {@code at::globalContext().userEnabledMkldnn()}: whether CPU convolutions may use oneDNN. */
+  static native boolean mkldnnEnabled();
+
+  /**
+   * {@code at::globalContext().setUserEnabledMkldnn(enabled)} ({@code
+   * torch.backends.mkldnn.enabled}): read by every convolution, forward and backward, to choose
+   * between oneDNN and libtorch's own kernels.
+   */
+  static native void setMkldnnEnabled(boolean enabled);
 }

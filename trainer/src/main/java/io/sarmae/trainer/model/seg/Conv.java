@@ -10,11 +10,14 @@ import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import io.sarmae.trainer.model.FixedShapeBlock;
+import io.sarmae.trainer.ops.ConvKernels;
 import java.util.Map;
 
 /**
  * {@code nn.Conv2d(in, out, k, padding=k // 2, bias=?)}, weight {@code (out, in, k, k)} as in
- * PyTorch.
+ * PyTorch. On the CPU it runs on libtorch's own convolution kernels, not oneDNN's ({@link
+ * ConvKernels}: oneDNN's input gradient is wrong for an output-channel count that is not a multiple
+ * of 16, e.g. a head's 1 or 4).
  */
 public final class Conv extends FixedShapeBlock {
 
@@ -65,6 +68,7 @@ public final class Conv extends FixedShapeBlock {
     NDArray w = ps.getValue(weight, x.getDevice(), training); // (out, in, k, k)
     NDArray b = bias == null ? null : ps.getValue(bias, x.getDevice(), training); // (out)
     int pad = kernel / 2;
+    ConvKernels.ensureExact(x.getDevice()); // oneDNN's conv is wrong for some channel counts
     return Conv2d.conv2d(x, w, b, new Shape(1, 1), new Shape(pad, pad), new Shape(1, 1), 1)
         .singletonOrThrow(); // (B, out, H, W)
   }
