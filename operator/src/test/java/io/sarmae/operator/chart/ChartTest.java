@@ -41,6 +41,17 @@ class ChartTest {
           "scheduling.volcano.sh/podgroups", List.of("create"),
           "scheduling.x-k8s.io/podgroups", List.of("create"));
 
+  /** What a cluster-wide install creates (monitoring objects off). */
+  static final String[] CLUSTER_INSTALL = {
+    "ServiceAccount",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "Role",
+    "RoleBinding",
+    "Deployment",
+    "Service"
+  };
+
   static Map<String, List<String>> flatten(List<PolicyRule> rules) {
     var out = new java.util.TreeMap<String, List<String>>();
     for (PolicyRule r : rules) {
@@ -95,15 +106,7 @@ class ChartTest {
   @Test
   void defaultsInstallAHardenedOperatorWithClusterRbacAndNoMonitoringObjects() {
     Chart.Rendered r = Chart.render(Map.of());
-    assertThat(r.kinds())
-        .containsExactlyInAnyOrder(
-            "ServiceAccount",
-            "ClusterRole",
-            "ClusterRoleBinding",
-            "Role",
-            "RoleBinding",
-            "Deployment",
-            "Service");
+    assertThat(r.kinds()).containsExactlyInAnyOrder(CLUSTER_INSTALL);
     Deployment d = r.one(Deployment.class);
     assertThat(d.getSpec().getReplicas()).isEqualTo(2);
     var pod = d.getSpec().getTemplate().getSpec();
@@ -162,15 +165,7 @@ class ChartTest {
   void clusterModeWithWatchedNamespacesPassesThemToTheOperator() {
     Chart.Rendered r =
         Chart.render(Map.of("watchNamespaces[0]", "ml", "watchNamespaces[1]", "research"));
-    assertThat(r.kinds())
-        .contains(
-            "ServiceAccount",
-            "ClusterRole",
-            "ClusterRoleBinding",
-            "Role",
-            "RoleBinding",
-            "Deployment",
-            "Service");
+    assertThat(r.kinds()).containsExactlyInAnyOrder(CLUSTER_INSTALL);
     assertThat(env(operator(r), "WATCH_NAMESPACES")).isEqualTo("ml,research");
     assertThat(flatten(r.one(ClusterRole.class).getRules())).isEqualTo(WORKLOAD_RULES);
   }
