@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.sarmae.operator.schema.CrdSchema;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,9 +20,9 @@ import java.util.Map;
  * it does anything ({@code /api}, {@code /apis}, {@code /api/v1}, {@code /apis/<group>/<version>},
  * {@code /version}). Built-in resources are a fixed list of what the sandbox uses; custom resources
  * are learned from the CRDs created through this server (so {@code kubectl apply -f crds/} works
- * too). Creates and replaces of custom resources are checked against the CRD's structural schema
- * ({@link SchemaCheck}), so kubectl gets the API server's rejections for wrong types, bounds and
- * unknown fields.
+ * too). Creates and replaces of custom resources are checked against the CRD's schema and CEL rules
+ * (transition rules on replace) with the operator's {@link CrdSchema}, so kubectl gets the API
+ * server's rejections for wrong types, bounds, rules and unknown fields.
  */
 final class DiscoveryDispatcher extends Dispatcher {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,7 +40,7 @@ final class DiscoveryDispatcher extends Dispatcher {
   private final KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
 
   /** "group/version/plural" -> the CRD version's openAPIV3Schema, for create/replace checks. */
-  private final Map<String, JsonNode> schemas = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, CrdSchema> schemas = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** "group/version/plural" -> the CRD version's additionalPrinterColumns, for kubectl get. */
   private final Map<String, JsonNode> printerColumns =
@@ -105,7 +107,8 @@ final class DiscoveryDispatcher extends Dispatcher {
       JsonNode schema = v.path("schema").path("openAPIV3Schema");
       if (!schema.isMissingNode()) {
         schemas.put(
-            group + "/" + v.path("name").asText() + "/" + names.path("plural").asText(), schema);
+            group + "/" + v.path("name").asText() + "/" + names.path("plural").asText(),
+            new CrdSchema(schema));
       }
       add(
           group + "/" + v.path("name").asText(),
@@ -226,7 +229,7 @@ final class DiscoveryDispatcher extends Dispatcher {
     if (parts.length > 8 || ("POST".equals(method) != (parts.length == 7))) {
       return null;
     }
-    JsonNode schema = schemas.get(parts[2] + "/" + parts[3] + "/" + parts[6]);
+    CrdSchema schema = schemas.get(parts[2] + "/" + parts[3] + "/" + parts[6]);
     if (schema == null) {
       return null;
     }
@@ -236,20 +239,37 @@ final class DiscoveryDispatcher extends Dispatcher {
     } catch (Exception e) {
       return json(400, status(400, "BadRequest", "the body is not JSON: " + e.getMessage()));
     }
-    boolean strict = full.contains("fieldValidation=Strict");
-    SchemaCheck.Problems problems = SchemaCheck.check(schema, object, strict);
-    if (problems.isEmpty()) {
-      return null;
+    JsonNode old = null;
+    if ("PUT".equals(method)) {
+      MockResponse current = crud.handleGet(path);
+      if (current.code() == 200 && current.getBody() != null) {
+        try {
+          old = JSON.readTree(current.getBody().getBytes());
+        } catch (IOException e) {
+          return json(500, status(500, "InternalError", "stored object unreadable: " + e));
+        }
+      }
     }
+    List<CrdSchema.Violation> violations = schema.check(object, old);
     String name = object.path("metadata").path("name").asText("");
     String kind = object.path("kind").asText("") + "." + parts[2];
-    if (!problems.unknownFields().isEmpty()) {
-      List<String> msgs = new ArrayList<>();
-      problems.unknownFields().forEach(f -> msgs.add("unknown field \"" + f + "\""));
-      return json(
-          400, status(400, "BadRequest", "strict decoding error: " + String.join(", ", msgs)));
+    List<String> unknown = new ArrayList<>();
+    List<String> invalid = new ArrayList<>();
+    for (CrdSchema.Violation v : violations) {
+      if (v.type() == CrdSchema.Violation.Type.UNKNOWN_FIELD) {
+        unknown.add("unknown field \"" + v.path() + "\"");
+      } else {
+        invalid.add(apiServerMessage(v));
+      }
     }
-    List<String> invalid = problems.invalid();
+    // Without strict field validation the API server drops unknown fields silently.
+    if (full.contains("fieldValidation=Strict") && !unknown.isEmpty()) {
+      return json(
+          400, status(400, "BadRequest", "strict decoding error: " + String.join(", ", unknown)));
+    }
+    if (invalid.isEmpty()) {
+      return null;
+    }
     String message =
         kind
             + " \""
@@ -257,6 +277,25 @@ final class DiscoveryDispatcher extends Dispatcher {
             + "\" is invalid: "
             + (invalid.size() == 1 ? invalid.get(0) : "[" + String.join(", ", invalid) + "]");
     return json(422, status(422, "Invalid", message));
+  }
+
+  /**
+   * A violation as the API server words it: {@code spec.model.maskRatio: Invalid value: 1.5: must
+   * be at most 1}, {@code spec.data: Required value}; a CEL rule's value is the object's type.
+   */
+  static String apiServerMessage(CrdSchema.Violation v) {
+    if (v.value() == null) {
+      return v.path() + ": " + v.message();
+    }
+    String value =
+        v.type() == CrdSchema.Violation.Type.RULE && v.value().isContainerNode()
+            ? "\"" + (v.value().isArray() ? "array" : "object") + "\""
+            : v.value().toString();
+    return (v.path().isEmpty() ? "<root>" : v.path())
+        + ": Invalid value: "
+        + value
+        + ": "
+        + v.message();
   }
 
   /**
@@ -637,10 +676,10 @@ final class DiscoveryDispatcher extends Dispatcher {
     String prefix = gv.contains("/") ? "/apis/" + gv : "/api/" + gv;
     ObjectNode components = doc.putObject("components").putObject("schemas");
     for (Resource r : resources) {
-      JsonNode schema = schemas.get(group + "/" + version + "/" + r.plural());
+      CrdSchema schema = schemas.get(group + "/" + version + "/" + r.plural());
       if (schema != null) {
         // What kubectl explain reads: the CRD's structural schema, tagged with its kind.
-        ObjectNode s = schema.deepCopy();
+        ObjectNode s = schema.openApi().deepCopy();
         s.putArray("x-kubernetes-group-version-kind")
             .addObject()
             .put("group", group)

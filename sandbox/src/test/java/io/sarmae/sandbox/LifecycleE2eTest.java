@@ -227,8 +227,8 @@ class LifecycleE2eTest {
     String podUid =
         client.pods().inNamespace(ns).withName(name + "-worker-0").get().getMetadata().getUid();
 
-    // An immutable field (the sandbox, like a server without CEL, lets it through): rejected by
-    // the operator, the pod continues on the accepted spec.
+    // An immutable field (kubectl apply patches, and the sandbox checks no patches, like a server
+    // without CEL): rejected by the operator, the pod continues on the accepted spec.
     apply(ns, yaml.replace("decoderDepth: 2", "decoderDepth: 1"));
     SarmaePretrain rejected =
         await(

@@ -93,8 +93,8 @@ final class SandboxFixture {
     require(
         "trainer",
         trainerBuilt(),
-        "the trainer jar is not built (mvn -B -q -DskipTests -pl trainer -am package, or build"
-            + " the sandbox with -am)");
+        "the trainer jar is not built (mvn -B -q -DskipTests -pl trainer -am package; the"
+            + " sandbox module does not depend on the trainer, so -pl sandbox -am does not build it)");
   }
 
   static void requireKubectl() {

@@ -72,6 +72,19 @@ class SandboxSmokeTest {
             "-");
     assertThat(unknownField.code()).isNotZero();
     assertThat(unknownField.out()).contains("unknown field \"spec.model.maskRatoi\"");
+    // A CEL rule of the CRD (x-kubernetes-validations), evaluated as the API server does.
+    var celRule =
+        kubectlWithInput(
+            SandboxFixture.tinyExample("cel", "patchSize: 8", "patchSize: 7"),
+            "apply",
+            "-n",
+            ns,
+            "-f",
+            "-");
+    assertThat(celRule.code()).isNotZero();
+    assertThat(celRule.out())
+        .contains("is invalid")
+        .contains("spec.model: Invalid value: \"object\": model.patchSize must divide");
     assertThat(
             SandboxFixture.sandbox()
                 .client()

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.sarmae.operator.api.v1alpha1.SarmaeFinetune;
 import io.sarmae.operator.api.v1alpha1.SarmaePretrain;
 import io.sarmae.operator.plan.SpecValidation;
+import io.sarmae.operator.schema.CrdSchema;
 import io.sarmae.operator.testing.Fixtures;
 import java.util.List;
 import java.util.stream.Stream;
@@ -22,8 +23,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * these passed CEL's check but not the operator's, although docs/sandbox.md said otherwise.
  */
 class CelAgreementTest {
-  static final CrdSchema PRETRAIN = ExamplesValidationTest.PRETRAIN;
-  static final CrdSchema FINETUNE = ExamplesValidationTest.FINETUNE;
+  static final CrdSchema PRETRAIN = ExamplesTest.PRETRAIN;
+  static final CrdSchema FINETUNE = ExamplesTest.FINETUNE;
 
   static JsonNode pretrain() {
     return CrdSchema.read(Fixtures.examples().resolve("pretrain-tiny-cpu.yaml"));

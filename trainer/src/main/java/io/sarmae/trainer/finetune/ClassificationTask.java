@@ -63,30 +63,28 @@ public final class ClassificationTask implements FinetuneTask<Evaluation, Repeat
   static ClassificationTask open(FinetuneConfig config) {
     Path root = Path.of(config.data.path);
     ImageFolder train = ImageFolder.scan(root, config.data.trainSplit);
-    ImageFolder eval = ImageFolder.scan(root, config.data.evalSplit);
-    requireSameClasses(train, eval);
-    ImageDecoder decoder =
-        new ImageDecoder(
-            ImageDecoder.Scaling.valueOf(config.data.scaling.name()), config.data.maxImagePixels);
+    ImageDecoder decoder = TaskData.decoder(config);
     int channels = config.model.inChannels;
     int size = config.model.imageSize;
-    LabelledImages evalImages =
-        LabelledImages.decode(eval, eval.samples(), decoder, channels, size);
+    Map<String, LabelledImages> opened =
+        TaskData.openEvalSplits(
+            config.data,
+            split -> {
+              ImageFolder folder = ImageFolder.scan(root, split);
+              requireSameClasses(train, folder);
+              return LabelledImages.decode(folder, folder.samples(), decoder, channels, size);
+            });
+    LabelledImages evalImages = opened.get(config.data.evalSplit);
     Map<String, LabelledImages> tests = new LinkedHashMap<>();
-    for (String split : config.data.testSplits) {
-      ImageFolder t = ImageFolder.scan(root, split);
-      requireSameClasses(train, t);
-      tests.put(split, LabelledImages.decode(t, t.samples(), decoder, channels, size));
-    }
-    LOG.info(
-        "Dataset {}: {} classes {}, {} {} images, {} {} images",
-        root,
-        train.classes().size(),
+    config.data.testSplits.forEach(split -> tests.put(split, opened.get(split)));
+    TaskData.logOpened(
+        LOG,
+        "Dataset " + root,
         train.classes(),
         train.samples().size(),
         train.split(),
         evalImages.size(),
-        eval.split());
+        config.data.evalSplit);
     return new ClassificationTask(config, train, decoder, evalImages, tests);
   }
 

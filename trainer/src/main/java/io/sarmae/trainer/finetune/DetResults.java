@@ -2,11 +2,8 @@ package io.sarmae.trainer.finetune;
 
 import io.sarmae.trainer.finetune.FinetuneResults.Stat;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * {@code results.json} of {@code task: detection}: every repeat and mean &plusmn; population std
@@ -45,40 +42,20 @@ public record DetResults(
       Map<String, Stat> tests) {}
 
   static Aggregate aggregate(List<DetRepeatResult> repeats, List<String> classes) {
-    Map<String, Stat> perClass = new LinkedHashMap<>();
-    for (int c = 0; c < classes.size(); c++) {
-      int idx = c;
-      perClass.put(classes.get(c), stat(repeats, r -> r.last().perClass().get(idx).ap()));
-    }
-    Map<String, Stat> tests = new LinkedHashMap<>();
-    if (!repeats.isEmpty()) {
-      for (String split : repeats.get(0).tests().keySet()) {
-        tests.put(
-            split,
-            stat(repeats, r -> r.tests().containsKey(split) ? r.tests().get(split).mAP() : null));
-      }
-    }
+    Map<String, Stat> perClass =
+        RepeatStats.perClass(repeats, classes, (r, c) -> r.last().perClass().get(c).ap());
+    Map<String, Stat> tests = RepeatStats.perTest(repeats, DetRepeatResult::tests, e -> e.mAP());
     return new Aggregate(
-        stat(repeats, DetRepeatResult::mAPLast),
-        stat(repeats, DetRepeatResult::mAPBest),
-        stat(repeats, r -> r.last().ap50()),
-        stat(repeats, r -> r.last().ap75()),
-        stat(repeats, r -> r.last().apSmall()),
-        stat(repeats, r -> r.last().apMedium()),
-        stat(repeats, r -> r.last().apLarge()),
-        stat(repeats, r -> r.last().ar100()),
+        RepeatStats.stat(repeats, DetRepeatResult::mAPLast),
+        RepeatStats.stat(repeats, DetRepeatResult::mAPBest),
+        RepeatStats.stat(repeats, r -> r.last().ap50()),
+        RepeatStats.stat(repeats, r -> r.last().ap75()),
+        RepeatStats.stat(repeats, r -> r.last().apSmall()),
+        RepeatStats.stat(repeats, r -> r.last().apMedium()),
+        RepeatStats.stat(repeats, r -> r.last().apLarge()),
+        RepeatStats.stat(repeats, r -> r.last().ar100()),
         perClass,
         tests);
-  }
-
-  private static Stat stat(List<DetRepeatResult> repeats, Function<DetRepeatResult, Double> f) {
-    return Stat.of(
-        repeats.stream()
-            .map(f)
-            .filter(Objects::nonNull)
-            .mapToDouble(Double::doubleValue)
-            .filter(v -> !Double.isNaN(v))
-            .toArray());
   }
 
   public void write(Path file) {

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import io.sarmae.trainer.config.ConfigException;
 import io.sarmae.trainer.config.FinetuneConfig;
@@ -15,17 +14,6 @@ import io.sarmae.trainer.data.det.DetDataset;
 import io.sarmae.trainer.data.det.DetImage;
 import io.sarmae.trainer.data.det.DetSplits;
 import io.sarmae.trainer.data.det.GtBox;
-import io.sarmae.trainer.data.seg.SegManifest;
-import io.sarmae.trainer.eval.det.CocoAnnotation;
-import io.sarmae.trainer.eval.det.CocoDetection;
-import io.sarmae.trainer.eval.det.CocoEvalResult;
-import io.sarmae.trainer.eval.det.CocoEvaluator;
-import io.sarmae.trainer.eval.det.CocoSummary;
-import io.sarmae.trainer.eval.det.DotaDetection;
-import io.sarmae.trainer.eval.det.DotaEvalResult;
-import io.sarmae.trainer.eval.det.DotaEvaluator;
-import io.sarmae.trainer.eval.det.DotaObject;
-import io.sarmae.trainer.eval.geom.RotatedBox;
 import io.sarmae.trainer.model.VitSpec;
 import io.sarmae.trainer.model.det.Detection;
 import io.sarmae.trainer.model.det.Detector;
@@ -39,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,18 +88,15 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
   public static DetectionTask open(FinetuneConfig config, DetectorFactory factory) {
     DetectionTask task =
         new DetectionTask(
-            config, dataset(config, config.data.trainSplit), decoder(config), factory);
-    List<String> splits = new ArrayList<>();
-    splits.add(config.data.evalSplit);
-    splits.addAll(config.data.testSplits);
-    for (String split : splits) {
-      task.split(split);
-    }
-    LOG.info(
-        "Detection dataset {} ({}): {} classes {}, {} {} images, {} {} images (decoded on use)",
-        config.data.path,
-        config.detection.format.yamlName(),
-        task.classes().size(),
+            config, dataset(config, config.data.trainSplit), TaskData.decoder(config), factory);
+    TaskData.openEvalSplits(config.data, task::split);
+    TaskData.logOpened(
+        LOG,
+        "Detection dataset "
+            + config.data.path
+            + " ("
+            + config.detection.format.yamlName()
+            + ", decoded on use)",
         task.classes(),
         task.train.samples().size(),
         config.data.trainSplit,
@@ -127,7 +111,7 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
    */
   public static DetectionTask forEvaluation(
       FinetuneConfig config, String split, DetectorFactory factory) {
-    return new DetectionTask(config, dataset(config, split), decoder(config), factory);
+    return new DetectionTask(config, dataset(config, split), TaskData.decoder(config), factory);
   }
 
   private static DetDataset dataset(FinetuneConfig c, String split) {
@@ -136,11 +120,6 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
         split,
         DetDataset.Format.valueOf(c.detection.format.name()),
         c.detection.minBoxSize);
-  }
-
-  private static ImageDecoder decoder(FinetuneConfig c) {
-    return new ImageDecoder(
-        ImageDecoder.Scaling.valueOf(c.data.scaling.name()), c.data.maxImagePixels);
   }
 
   /** The split {@code name}, opened on first use. */
@@ -164,13 +143,25 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
   }
 
   /** Decodes one sample, or null (logged) when its image cannot be read. */
-  private DetImage load(DetDataset ds, DetDataset.Sample s) {
+  DetImage load(DetDataset ds, DetDataset.Sample s) {
     try {
       return ds.load(s, decoder, config.model.inChannels);
     } catch (IOException e) {
       LOG.warn("Skipping unreadable image {}: {}", s.image(), e.getMessage());
       return null;
     }
+  }
+
+  FinetuneConfig config() {
+    return config;
+  }
+
+  DetDataset train() {
+    return train;
+  }
+
+  DetAugment augment() {
+    return augment;
   }
 
   public List<String> classes() {
@@ -261,19 +252,9 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
     // data.resplit: fixed draws every repeat's subset with run.seed; seed still trains repeat k.
     long splitSeed = config.splitSeed(k);
     List<DetDataset.Sample> subset = subset(config.data, train, splitSeed);
-    String manifestName = "split-repeat" + k + ".json";
-    FinetuneConfig.Protocol p = config.data.protocol;
-    new SegManifest(
-            SegManifest.FORMAT,
-            p == FinetuneConfig.Protocol.KSHOT ? "kimages" : p.yamlName(),
-            splitSeed,
-            p == FinetuneConfig.Protocol.KSHOT ? config.data.shots : null,
-            p == FinetuneConfig.Protocol.FRACTION ? config.data.fraction : null,
-            config.data.trainSplit,
-            classes(),
-            subset.stream().map(DetDataset.Sample::id).toList(),
-            config.data.resplit.yamlName())
-        .write(Path.of(config.run.outputDir).resolve(manifestName));
+    String manifestName =
+        TaskData.writeManifest(
+            config, k, splitSeed, classes(), subset.stream().map(DetDataset.Sample::id).toList());
     DetectorModel[] model = {null};
     return new Repeat<>() {
       @Override
@@ -283,7 +264,7 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
 
       @Override
       public long skipped() {
-        return model[0] == null ? 0 : model[0].unreadable.size();
+        return model[0] == null ? 0 : model[0].skipped();
       }
 
       @Override
@@ -293,14 +274,14 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
 
       @Override
       public Model<DetEvaluation> model(NDManager root) {
-        model[0] = new DetectorModel(subset, root);
+        model[0] = new DetectorModel(DetectionTask.this, subset, root);
         return model[0];
       }
     };
   }
 
   /** Images letterboxed to {@code model.imageSize} and normalised, as one (B, C, S, S) array. */
-  private NDArray batch(NDManager m, List<DetImage> images, Device device) {
+  NDArray batch(NDManager m, List<DetImage> images, Device device) {
     int c = config.model.inChannels;
     int s = config.model.imageSize;
     int per = c * s * s;
@@ -334,7 +315,7 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
       PredictionSink sink) {
     long degenerateBefore = ds.degenerate();
     long skipped = 0;
-    List<Truth> images = new ArrayList<>();
+    List<DetScorer.Truth> images = new ArrayList<>();
     int size = config.model.imageSize;
     int bs = config.data.evalBatchSize;
     Device device = ps.getManager().getDevice();
@@ -348,7 +329,7 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
           skipped++;
         } else {
           chunk.add(im);
-          images.add(new Truth(im.id(), im.imageId(), im.boxes(), im.areas()));
+          images.add(new DetScorer.Truth(im.id(), im.imageId(), im.boxes(), im.areas()));
         }
       }
       if (chunk.isEmpty()) {
@@ -369,7 +350,7 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
         for (int i = 0; i < chunk.size(); i++) {
           List<Detection> back = new ArrayList<>();
           for (Detection d : out.get(i)) {
-            back.add(unscale(d, scales[i]));
+            back.add(DetScorer.unscale(d, scales[i]));
           }
           all.add(back);
           if (sink != null) {
@@ -393,280 +374,8 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
           degenerate,
           config.detection.minBoxSize);
     }
-    return oriented()
-        ? dota(images, all, loss, skipped, degenerate, split)
-        : coco(images, all, loss, skipped, degenerate, split);
-  }
-
-  /** An evaluated image's ground truth (its pixels are not kept). */
-  private record Truth(String id, long imageId, List<GtBox> boxes, double[] areas) {}
-
-  /** A detection in the coordinates of the image before {@link DetAugment#letterbox}. */
-  static Detection unscale(Detection d, double scale) {
-    RotatedBox o = d.obb();
-    return new Detection(
-        d.category(),
-        d.score(),
-        d.x1() / scale,
-        d.y1() / scale,
-        d.x2() / scale,
-        d.y2() / scale,
-        o == null
-            ? null
-            : new RotatedBox(
-                o.cx() / scale, o.cy() / scale, o.w() / scale, o.h() / scale, o.theta()));
-  }
-
-  private DetEvaluation coco(
-      List<Truth> images,
-      List<List<Detection>> dets,
-      double loss,
-      long skipped,
-      long degenerate,
-      String split) {
-    List<Long> ids = new ArrayList<>();
-    List<CocoAnnotation> gt = new ArrayList<>();
-    List<CocoDetection> dt = new ArrayList<>();
-    int k = classes().size();
-    int[] objects = new int[k];
-    for (int i = 0; i < images.size(); i++) {
-      Truth im = images.get(i);
-      ids.add(im.imageId());
-      for (int j = 0; j < im.boxes().size(); j++) {
-        GtBox b = im.boxes().get(j);
-        if (!b.ignore()) {
-          objects[b.category()]++;
-        }
-        gt.add(
-            new CocoAnnotation(
-                im.imageId(),
-                b.category(),
-                b.x1(),
-                b.y1(),
-                b.x2() - b.x1(),
-                b.y2() - b.y1(),
-                im.areas()[j],
-                b.ignore()));
-      }
-      for (Detection d : dets.get(i)) {
-        double[] xywh = d.xywh();
-        dt.add(
-            new CocoDetection(
-                im.imageId(),
-                d.category(),
-                xywh[0],
-                xywh[1],
-                Math.max(0, xywh[2]),
-                Math.max(0, xywh[3]),
-                d.score()));
-      }
-    }
-    List<Integer> cats = new ArrayList<>();
-    for (int c = 0; c < k; c++) {
-      cats.add(c);
-    }
-    CocoEvalResult r = CocoEvaluator.evaluate(ids, cats, gt, dt);
-    CocoSummary sum = r.summary();
-    Map<Integer, Double> per = r.perCategoryAp(null);
-    List<DetEvaluation.ClassScore> perClass = new ArrayList<>();
-    for (int c = 0; c < k; c++) {
-      Double ap = per.get(c);
-      perClass.add(
-          new DetEvaluation.ClassScore(
-              classes().get(c), ap == null ? null : DetEvaluation.pct(ap), objects[c]));
-    }
-    Double map = DetEvaluation.pct(sum.ap());
-    return new DetEvaluation(
-        split,
-        images.size(),
-        "coco",
-        map == null ? 0.0 : map,
-        DetEvaluation.pct(sum.ap50()),
-        DetEvaluation.pct(sum.ap75()),
-        DetEvaluation.pct(sum.apSmall()),
-        DetEvaluation.pct(sum.apMedium()),
-        DetEvaluation.pct(sum.apLarge()),
-        DetEvaluation.pct(sum.ar100()),
-        perClass,
-        loss,
-        skipped,
-        degenerate);
-  }
-
-  private DetEvaluation dota(
-      List<Truth> images,
-      List<List<Detection>> dets,
-      double loss,
-      long skipped,
-      long degenerate,
-      String split) {
-    List<String> names = classes();
-    List<String> ids = new ArrayList<>();
-    List<DotaObject> gt = new ArrayList<>();
-    List<DotaDetection> dt = new ArrayList<>();
-    int[] objects = new int[names.size()];
-    for (int i = 0; i < images.size(); i++) {
-      Truth im = images.get(i);
-      ids.add(im.id());
-      for (GtBox b : im.boxes()) {
-        if (!b.ignore()) {
-          objects[b.category()]++;
-        }
-        RotatedBox o =
-            b.obb() != null
-                ? b.obb()
-                : new RotatedBox(
-                    (b.x1() + b.x2()) / 2,
-                    (b.y1() + b.y2()) / 2,
-                    b.x2() - b.x1(),
-                    b.y2() - b.y1(),
-                    0);
-        gt.add(new DotaObject(im.id(), names.get(b.category()), o.toPolygon(), b.ignore()));
-      }
-      for (Detection d : dets.get(i)) {
-        RotatedBox o =
-            d.obb() != null
-                ? d.obb()
-                : new RotatedBox(
-                    (d.x1() + d.x2()) / 2,
-                    (d.y1() + d.y2()) / 2,
-                    d.x2() - d.x1(),
-                    d.y2() - d.y1(),
-                    0);
-        dt.add(DotaDetection.of(im.id(), names.get(d.category()), d.score(), o));
-      }
-    }
-    DotaEvaluator.ApMethod method =
-        config.detection.apMethod == FinetuneConfig.ApMethod.ALL_POINT
-            ? DotaEvaluator.ApMethod.ALL_POINT
-            : DotaEvaluator.ApMethod.VOC07_11_POINT;
-    DotaEvalResult r = DotaEvaluator.evaluate(ids, names, gt, dt, new double[] {0.5}, method);
-    Map<String, Double> per = r.perClassAp(0);
-    List<DetEvaluation.ClassScore> perClass = new ArrayList<>();
-    for (int c = 0; c < names.size(); c++) {
-      Double ap = per.get(names.get(c));
-      perClass.add(
-          new DetEvaluation.ClassScore(
-              names.get(c), ap == null ? null : DetEvaluation.pct(ap), objects[c]));
-    }
-    Double map = DetEvaluation.pct(r.map(0));
-    return new DetEvaluation(
-        split,
-        images.size(),
-        "dota",
-        map == null ? 0.0 : map,
-        map,
-        null,
-        null,
-        null,
-        null,
-        null,
-        perClass,
-        loss,
-        skipped,
-        degenerate);
-  }
-
-  /** One repeat's detector on its labelled subset. */
-  private final class DetectorModel implements Model<DetEvaluation> {
-    private final List<DetDataset.Sample> samples;
-
-    /** Indices into {@code samples} whose image could not be read (replaced by the next one). */
-    private final java.util.Set<Integer> unreadable = new java.util.HashSet<>();
-
-    private final Detector det;
-    private final PretrainedInit.Report init;
-    private final Device device;
-
-    DetectorModel(List<DetDataset.Sample> samples, NDManager root) {
-      this.samples = samples;
-      this.device = root.getDevice();
-      this.det = buildModel(root);
-      if (config.model.init != null) {
-        init =
-            PretrainedInit.load(
-                det.encoderStateDict(),
-                Path.of(config.model.init),
-                root,
-                config.model.allowMissing);
-      } else {
-        init = null;
-        LOG.warn("model.init is not set: training from scratch (random initialisation)");
-      }
-    }
-
-    @Override
-    public Map<String, Parameter> named() {
-      return det.named();
-    }
-
-    @Override
-    public int depth() {
-      return det.depth();
-    }
-
-    @Override
-    public boolean encoderFrozen() {
-      return false;
-    }
-
-    @Override
-    public PretrainedInit.Report init() {
-      return init;
-    }
-
-    @Override
-    public Step step(
-        ParameterStore ps, NDManager step, int[] order, int b, int batch, SplittableRandom rng) {
-      List<DetImage> crops = new ArrayList<>();
-      for (int i = 0; i < batch; i++) {
-        crops.add(augment.apply(image(order[(b * batch + i) % order.length]), rng));
-      }
-      NDArray in = batch(step, crops, device); // (B,C,S,S)
-      List<List<GtBox>> targets = crops.stream().map(DetImage::boxes).toList();
-      if (det instanceof FcosDetector fcos) {
-        // drop path draws from the step's seeded stream, so a resumed run continues exactly
-        fcos.setRandom(rng);
-      }
-      return new Step() {
-        @Override
-        public NDArray loss(ParameterStore ps) {
-          return det.loss(ps, in, targets).total(); // ()
-        }
-
-        @Override
-        public void taken(ParameterStore ps) {}
-      };
-    }
-
-    /**
-     * Decodes sample {@code idx}; an unreadable image is counted once and replaced by the next
-     * readable sample (the same one on every pass, so a run stays reproducible).
-     */
-    private DetImage image(int idx) {
-      for (int k = 0; k < samples.size(); k++) {
-        int j = (idx + k) % samples.size();
-        if (unreadable.contains(j)) {
-          continue;
-        }
-        DetImage im = load(train, samples.get(j));
-        if (im != null) {
-          return im;
-        }
-        unreadable.add(j);
-      }
-      throw new DataException(
-          "data.path: none of the "
-              + samples.size()
-              + " training images of "
-              + train.split()
-              + " is readable");
-    }
-
-    @Override
-    public DetEvaluation evaluate(ParameterStore ps, String split) {
-      return DetectionTask.this.evaluate(det, ps, split, null);
-    }
+    return new DetScorer(classes(), oriented(), config.detection.apMethod)
+        .score(images, all, loss, skipped, degenerate, split);
   }
 
   @Override

@@ -2,11 +2,8 @@ package io.sarmae.trainer.finetune;
 
 import io.sarmae.trainer.finetune.FinetuneResults.Stat;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * {@code results.json} of {@code task: segmentation}: every repeat and mean &plusmn; population std
@@ -40,37 +37,17 @@ public record SegResults(
       Map<String, Stat> tests) {}
 
   static Aggregate aggregate(List<SegRepeatResult> repeats, List<String> classes) {
-    Map<String, Stat> perClass = new LinkedHashMap<>();
-    for (int c = 0; c < classes.size(); c++) {
-      int idx = c;
-      perClass.put(classes.get(c), stat(repeats, r -> r.last().perClass().get(idx).iou()));
-    }
-    Map<String, Stat> tests = new LinkedHashMap<>();
-    if (!repeats.isEmpty()) {
-      for (String split : repeats.get(0).tests().keySet()) {
-        tests.put(
-            split,
-            stat(repeats, r -> r.tests().containsKey(split) ? r.tests().get(split).mIoU() : null));
-      }
-    }
+    Map<String, Stat> perClass =
+        RepeatStats.perClass(repeats, classes, (r, c) -> r.last().perClass().get(c).iou());
+    Map<String, Stat> tests = RepeatStats.perTest(repeats, SegRepeatResult::tests, e -> e.mIoU());
     return new Aggregate(
-        stat(repeats, SegRepeatResult::mIoULast),
-        stat(repeats, SegRepeatResult::mIoUBest),
-        stat(repeats, r -> r.last().mAcc()),
-        stat(repeats, r -> r.last().aAcc()),
+        RepeatStats.stat(repeats, SegRepeatResult::mIoULast),
+        RepeatStats.stat(repeats, SegRepeatResult::mIoUBest),
+        RepeatStats.stat(repeats, r -> r.last().mAcc()),
+        RepeatStats.stat(repeats, r -> r.last().aAcc()),
         perClass,
-        stat(repeats, r -> r.last().binaryIoU()),
+        RepeatStats.stat(repeats, r -> r.last().binaryIoU()),
         tests);
-  }
-
-  private static Stat stat(List<SegRepeatResult> repeats, Function<SegRepeatResult, Double> f) {
-    return Stat.of(
-        repeats.stream()
-            .map(f)
-            .filter(Objects::nonNull)
-            .mapToDouble(Double::doubleValue)
-            .filter(v -> !Double.isNaN(v))
-            .toArray());
   }
 
   public void write(Path file) {

@@ -11,7 +11,6 @@ import io.sarmae.trainer.data.ImageDecoder;
 import io.sarmae.trainer.data.seg.SegAugment;
 import io.sarmae.trainer.data.seg.SegDataset;
 import io.sarmae.trainer.data.seg.SegImage;
-import io.sarmae.trainer.data.seg.SegManifest;
 import io.sarmae.trainer.data.seg.SegSplits;
 import io.sarmae.trainer.eval.seg.BinarySegmentationMetric;
 import io.sarmae.trainer.eval.seg.SegmentationMetric;
@@ -83,16 +82,10 @@ public final class SegmentationTask implements FinetuneTask<SegEvaluation, SegRe
         new ImageDecoder(ImageDecoder.Scaling.valueOf(config.data.scaling.name()));
     SegmentationTask task = new SegmentationTask(config, train, decoder);
     task.checkClassSettings();
-    List<String> splits = new ArrayList<>();
-    splits.add(config.data.evalSplit);
-    splits.addAll(config.data.testSplits);
-    for (String split : splits) {
-      task.evalSplits.computeIfAbsent(split, task::decode);
-    }
-    LOG.info(
-        "Segmentation dataset {}: {} classes {}, {} {} images, {} {} images",
-        root,
-        train.classes().size(),
+    task.evalSplits.putAll(TaskData.openEvalSplits(config.data, task::decode));
+    TaskData.logOpened(
+        LOG,
+        "Segmentation dataset " + root,
         train.classes().names(),
         train.samples().size(),
         train.split(),
@@ -170,19 +163,13 @@ public final class SegmentationTask implements FinetuneTask<SegEvaluation, SegRe
     // data.resplit: fixed draws every repeat's subset with run.seed; seed still trains repeat k.
     long splitSeed = config.splitSeed(k);
     List<SegDataset.Sample> subset = subset(config.data, train, splitSeed);
-    String manifestName = "split-repeat" + k + ".json";
-    FinetuneConfig.Protocol p = config.data.protocol;
-    new SegManifest(
-            SegManifest.FORMAT,
-            p == FinetuneConfig.Protocol.KSHOT ? "kimages" : p.yamlName(),
+    String manifestName =
+        TaskData.writeManifest(
+            config,
+            k,
             splitSeed,
-            p == FinetuneConfig.Protocol.KSHOT ? config.data.shots : null,
-            p == FinetuneConfig.Protocol.FRACTION ? config.data.fraction : null,
-            config.data.trainSplit,
             train.classes().names(),
-            subset.stream().map(SegDataset.Sample::stem).toList(),
-            config.data.resplit.yamlName())
-        .write(Path.of(config.run.outputDir).resolve(manifestName));
+            subset.stream().map(SegDataset.Sample::stem).toList());
     List<SegImage> images = new ArrayList<>();
     for (SegDataset.Sample s : subset) {
       images.add(train.load(s, decoder, config.model.inChannels));

@@ -1,4 +1,4 @@
-package io.sarmae.operator.examples;
+package io.sarmae.operator.schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +8,7 @@ import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
+import com.networknt.schema.path.NodePath;
 import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelOptions;
 import dev.cel.common.types.SimpleType;
@@ -15,7 +16,6 @@ import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerFactory;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
-import io.sarmae.operator.testing.Golden;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -26,36 +26,63 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the API server does with a manifest, on the JVM: structural defaulting, OpenAPI schema
- * validation (json-schema-validator), rejection of unknown fields (kubectl's strict field
+ * What the API server does with a custom resource, on the JVM: structural defaulting, OpenAPI
+ * schema validation (json-schema-validator), unknown fields (reported for kubectl's strict field
  * validation) and the CEL rules of {@code x-kubernetes-validations} (cel-java), including
  * transition rules on update.
+ *
+ * <p>The one validator of the project: the operator's tests check the CRDs and examples with it,
+ * and the sandbox's API answers kubectl with it. It lives in the operator's test sources and is
+ * published as the operator's test-jar (this package only), because it needs the two libraries the
+ * operator must not ship in its image, and the sandbox already depends on the operator.
  */
 public final class CrdSchema {
-  static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  public static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final CelOptions CEL_OPTIONS =
+      CelOptions.current().enableHeterogeneousNumericComparisons(true).build();
   private static final CelCompiler CEL =
       CelCompilerFactory.standardCelCompilerBuilder()
           .setStandardMacros(dev.cel.parser.CelStandardMacro.STANDARD_MACROS)
           .addVar("self", SimpleType.DYN)
           .addVar("oldSelf", SimpleType.DYN)
-          .setOptions(CelOptions.current().enableHeterogeneousNumericComparisons(true).build())
+          .setOptions(CEL_OPTIONS)
           .build();
   private static final CelRuntime RUNTIME =
-      CelRuntimeFactory.standardCelRuntimeBuilder()
-          .setOptions(CelOptions.current().enableHeterogeneousNumericComparisons(true).build())
-          .build();
+      CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(CEL_OPTIONS).build();
 
-  final JsonNode openApi;
+  /** One problem with a resource, where the API server would report it. */
+  public record Violation(Type type, String path, JsonNode value, String message) {
+    /** Schema: a type, bound, enum, pattern or required field; rule: a CEL rule. */
+    public enum Type {
+      SCHEMA,
+      UNKNOWN_FIELD,
+      RULE
+    }
+
+    /** {@code .spec.model: message} ({@code <root>} for the object itself). */
+    @Override
+    public String toString() {
+      return (path.isEmpty() ? "<root>" : "." + path) + ": " + message;
+    }
+  }
+
+  private final JsonNode openApi;
   private final Schema schema;
 
-  public CrdSchema(String crdFile) {
-    try {
-      JsonNode crd = YAML.readTree(Golden.REPO.resolve("crds").resolve(crdFile).toFile());
-      openApi = crd.at("/spec/versions/0/schema/openAPIV3Schema");
-      schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_4).getSchema(openApi);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  /** From a CRD version's {@code openAPIV3Schema}. */
+  public CrdSchema(JsonNode openApiV3Schema) {
+    openApi = openApiV3Schema;
+    schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_4).getSchema(openApi);
+  }
+
+  /** The CRD version's {@code openAPIV3Schema} this validator checks against. */
+  public JsonNode openApi() {
+    return openApi;
+  }
+
+  /** From a CRD file's first version. */
+  public static CrdSchema ofCrd(Path crdFile) {
+    return new CrdSchema(read(crdFile).at("/spec/versions/0/schema/openAPIV3Schema"));
   }
 
   public static JsonNode read(Path manifest) {
@@ -66,28 +93,62 @@ public final class CrdSchema {
     }
   }
 
-  /** Violations of a create: schema, unknown fields and CEL rules after defaulting. */
-  public List<String> validateCreate(JsonNode manifest) {
+  /**
+   * Every violation of a create ({@code old} null) or of an update from {@code old} (transition
+   * rules too), after defaulting both as the API server does.
+   */
+  public List<Violation> check(JsonNode manifest, JsonNode old) {
     JsonNode obj = manifest.deepCopy();
     applyDefaults(obj, openApi);
-    List<String> errors = new ArrayList<>();
-    for (Error e : schema.validate(obj)) {
-      errors.add(e.getInstanceLocation() + ": " + e.getMessage());
+    JsonNode before = null;
+    if (old != null) {
+      before = old.deepCopy();
+      applyDefaults(before, openApi);
     }
-    unknownFields(obj, openApi, "", errors);
-    cel(obj, null, openApi, "", errors);
-    return errors;
+    List<Violation> out = new ArrayList<>();
+    for (Error e : schema.validate(obj)) {
+      out.add(schemaViolation(e));
+    }
+    unknownFields(obj, openApi, "", out);
+    cel(obj, before, openApi, "", out);
+    return out.stream().distinct().toList();
+  }
+
+  /** Violations of a create, each as {@code .path: message}. */
+  public List<String> validateCreate(JsonNode manifest) {
+    return check(manifest, null).stream().map(Violation::toString).toList();
   }
 
   /** Violations of an update from {@code before} to {@code after}, transition rules included. */
-  List<String> validateUpdate(JsonNode before, JsonNode after) {
-    JsonNode o = before.deepCopy();
-    JsonNode n = after.deepCopy();
-    applyDefaults(o, openApi);
-    applyDefaults(n, openApi);
-    List<String> errors = validateCreate(n);
-    cel(n, o, openApi, "", errors);
-    return errors.stream().distinct().toList();
+  public List<String> validateUpdate(JsonNode before, JsonNode after) {
+    return check(after, before).stream().map(Violation::toString).toList();
+  }
+
+  private static Violation schemaViolation(Error e) {
+    String path = dotted(e.getInstanceLocation());
+    if ("required".equals(e.getKeyword()) && e.getProperty() != null) {
+      return new Violation(
+          Violation.Type.SCHEMA, join(path, e.getProperty()), null, "Required value");
+    }
+    return new Violation(Violation.Type.SCHEMA, path, e.getInstanceNode(), e.getMessage());
+  }
+
+  /** {@code spec.items[0].name}, as the API server spells field paths. */
+  private static String dotted(NodePath location) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < location.getNameCount(); i++) {
+      Object element = location.getElement(i);
+      if (element instanceof Integer index) {
+        out.append('[').append(index).append(']');
+      } else {
+        out.append(out.isEmpty() ? "" : ".").append(element);
+      }
+    }
+    return out.toString();
+  }
+
+  private static String join(String path, String name) {
+    return path.isEmpty() ? name : path + "." + name;
   }
 
   static void applyDefaults(JsonNode node, JsonNode schema) {
@@ -112,14 +173,14 @@ public final class CrdSchema {
     }
   }
 
-  static void unknownFields(JsonNode node, JsonNode schema, String path, List<String> errors) {
+  static void unknownFields(JsonNode node, JsonNode schema, String path, List<Violation> out) {
     if (node == null || schema == null) {
       return;
     }
     if (node.isArray() && schema.has("items")) {
       int i = 0;
       for (JsonNode item : node) {
-        unknownFields(item, schema.get("items"), path + "[" + i++ + "]", errors);
+        unknownFields(item, schema.get("items"), path + "[" + i++ + "]", out);
       }
       return;
     }
@@ -131,24 +192,25 @@ public final class CrdSchema {
     Iterator<Map.Entry<String, JsonNode>> it = node.properties().iterator();
     while (it.hasNext()) {
       var e = it.next();
+      String child = join(path, e.getKey());
       if (path.isEmpty()
           && (e.getKey().equals("apiVersion")
               || e.getKey().equals("kind")
               || e.getKey().equals("metadata"))) {
-        continue;
+        continue; // checked by the API machinery, not the schema
       }
       if (props != null && props.has(e.getKey())) {
-        unknownFields(e.getValue(), props.get(e.getKey()), path + "." + e.getKey(), errors);
+        unknownFields(e.getValue(), props.get(e.getKey()), child, out);
       } else if (additional != null && additional.isObject()) {
-        unknownFields(e.getValue(), additional, path + "." + e.getKey(), errors);
+        unknownFields(e.getValue(), additional, child, out);
       } else {
-        errors.add(path + "." + e.getKey() + ": unknown field");
+        out.add(new Violation(Violation.Type.UNKNOWN_FIELD, child, e.getValue(), "unknown field"));
       }
     }
   }
 
   /** Evaluates CEL rules; transition rules only when {@code old} is given. */
-  static void cel(JsonNode node, JsonNode old, JsonNode schema, String path, List<String> errors) {
+  static void cel(JsonNode node, JsonNode old, JsonNode schema, String path, List<Violation> out) {
     if (node == null || node.isNull() || schema == null) {
       return;
     }
@@ -158,6 +220,7 @@ public final class CrdSchema {
       if (transition && (old == null || old.isNull())) {
         continue;
       }
+      String message;
       try {
         CelAbstractSyntaxTree ast = CEL.compile(expr).getAst();
         Map<String, Object> vars = new LinkedHashMap<>();
@@ -165,22 +228,22 @@ public final class CrdSchema {
         if (transition) {
           vars.put("oldSelf", toCel(old, schema));
         }
-        Object ok = RUNTIME.createProgram(ast).eval(vars);
-        if (!Boolean.TRUE.equals(ok)) {
-          // As the API server: messageExpression when present, else message, else the rule.
-          String message = rule.path("message").asText(expr);
-          if (rule.hasNonNull("messageExpression")) {
-            message =
-                String.valueOf(
-                    RUNTIME
-                        .createProgram(CEL.compile(rule.get("messageExpression").asText()).getAst())
-                        .eval(vars));
-          }
-          errors.add((path.isEmpty() ? "<root>" : path) + ": " + message);
+        if (Boolean.TRUE.equals(RUNTIME.createProgram(ast).eval(vars))) {
+          continue;
+        }
+        // As the API server: messageExpression when present, else message, else the rule.
+        message = rule.path("message").asText(expr);
+        if (rule.hasNonNull("messageExpression")) {
+          message =
+              String.valueOf(
+                  RUNTIME
+                      .createProgram(CEL.compile(rule.get("messageExpression").asText()).getAst())
+                      .eval(vars));
         }
       } catch (Exception e) {
-        errors.add(path + ": CEL rule " + expr + " failed: " + e.getMessage());
+        message = "CEL rule " + expr + " failed: " + e.getMessage();
       }
+      out.add(new Violation(Violation.Type.RULE, path, node, message));
     }
     JsonNode props = schema.get("properties");
     if (node.isObject() && props != null) {
@@ -192,15 +255,15 @@ public final class CrdSchema {
               node.get(e.getKey()),
               old == null ? null : old.get(e.getKey()),
               e.getValue(),
-              path + "." + e.getKey(),
-              errors);
+              join(path, e.getKey()),
+              out);
         }
       }
     }
     if (node.isArray() && schema.has("items")) {
       int i = 0;
       for (JsonNode item : node) {
-        cel(item, null, schema.get("items"), path + "[" + i++ + "]", errors);
+        cel(item, null, schema.get("items"), path + "[" + i++ + "]", out);
       }
     }
   }

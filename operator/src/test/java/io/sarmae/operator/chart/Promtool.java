@@ -1,4 +1,4 @@
-package io.sarmae.operator.ship;
+package io.sarmae.operator.chart;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

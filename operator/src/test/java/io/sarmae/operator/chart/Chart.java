@@ -1,4 +1,4 @@
-package io.sarmae.operator.ship;
+package io.sarmae.operator.chart;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.TemplateCommand;

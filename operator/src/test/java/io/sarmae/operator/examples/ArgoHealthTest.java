@@ -1,4 +1,4 @@
-package io.sarmae.operator.ship;
+package io.sarmae.operator.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.sarmae.operator.testing.Golden;
+import io.sarmae.operator.testing.OperatorScrape;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

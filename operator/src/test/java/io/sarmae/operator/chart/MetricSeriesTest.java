@@ -1,10 +1,11 @@
-package io.sarmae.operator.ship;
+package io.sarmae.operator.chart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sarmae.operator.testing.Golden;
+import io.sarmae.operator.testing.OperatorScrape;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

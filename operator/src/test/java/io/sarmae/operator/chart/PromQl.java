@@ -1,4 +1,4 @@
-package io.sarmae.operator.ship;
+package io.sarmae.operator.chart;
 
 import java.util.Set;
 import java.util.TreeSet;

@@ -1,11 +1,13 @@
-package io.sarmae.operator.ship;
+package io.sarmae.operator.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.sarmae.operator.examples.CrdSchema;
+import io.sarmae.operator.schema.CrdSchema;
+import io.sarmae.operator.testing.Fixtures;
 import io.sarmae.operator.testing.Golden;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,20 +21,23 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The examples the issue asks for exist and say what they claim (recipes, queues, gangs), every run
- * anywhere under examples/ (GitOps folder included) passes the CRD schema and CEL rules, and the
- * GitOps manifests point at folders that exist.
+ * The examples: every run anywhere under examples/ (GitOps folder included) passes the generated
+ * CRDs' schema and CEL rules, the examples the issue asks for exist and say what they claim
+ * (recipes, queues, gangs), the GitOps manifests point at folders that exist, and the CRD rules
+ * reject edited examples with their messages.
  */
-class ShipExamplesTest {
+public class ExamplesTest {
   static final Path EXAMPLES = Golden.REPO.resolve("examples");
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  static final CrdSchema PRETRAIN =
+      CrdSchema.ofCrd(Golden.REPO.resolve("crds/sarmaepretrains.sarmae.io-v1.yml"));
+  static final CrdSchema FINETUNE =
+      CrdSchema.ofCrd(Golden.REPO.resolve("crds/sarmaefinetunes.sarmae.io-v1.yml"));
   static final Map<String, CrdSchema> SCHEMAS =
-      Map.of(
-          "SarmaePretrain", new CrdSchema("sarmaepretrains.sarmae.io-v1.yml"),
-          "SarmaeFinetune", new CrdSchema("sarmaefinetunes.sarmae.io-v1.yml"));
+      Map.of("SarmaePretrain", PRETRAIN, "SarmaeFinetune", FINETUNE);
 
   /** Every YAML document under examples/ (multi-document files split), with its file. */
-  static List<Map.Entry<Path, JsonNode>> documents() throws IOException {
+  public static List<Map.Entry<Path, JsonNode>> documents() throws IOException {
     List<Map.Entry<Path, JsonNode>> out = new ArrayList<>();
     try (Stream<Path> files = Files.walk(EXAMPLES)) {
       for (Path p : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
@@ -63,10 +68,23 @@ class ShipExamplesTest {
     return CrdSchema.read(EXAMPLES.resolve(file));
   }
 
+  /** The top-level examples are runs, of both kinds. */
+  @Test
+  void thereAreExamplesOfBothKinds() throws IOException {
+    try (Stream<Path> s = Files.list(EXAMPLES)) {
+      assertThat(
+              s.filter(p -> p.toString().endsWith(".yaml"))
+                  .map(p -> CrdSchema.read(p).path("kind").asText())
+                  .distinct())
+          .containsExactlyInAnyOrder("SarmaePretrain", "SarmaeFinetune");
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("runFiles")
   void everyRunIsAcceptedByTheSchemaAndCel(Path file) {
     JsonNode run = CrdSchema.read(file);
+    assertThat(run.path("apiVersion").asText()).isEqualTo("sarmae.io/v1alpha1");
     assertThat(SCHEMAS.get(run.path("kind").asText()).validateCreate(run))
         .as(EXAMPLES.relativize(file).toString())
         .isEmpty();
@@ -146,50 +164,81 @@ class ShipExamplesTest {
         .isEqualTo(folder);
   }
 
-  @Test
-  void trainerDockerfilesFollowTheContractAndTheBuild() throws IOException {
-    String launcher = Files.readString(Golden.REPO.resolve("trainer/bin/sarmae-trainer"));
-    String pom = Files.readString(Golden.REPO.resolve("trainer/pom.xml"));
-    assertThat(pom).contains("<shadedClassifierName>all</shadedClassifierName>");
-    // The launcher finds the jar at ../lib/sarmae-trainer.jar next to its bin/ folder.
-    assertThat(launcher).contains("\"$here\"/../lib/sarmae-trainer.jar");
-    for (String f : List.of("trainer/Dockerfile", "trainer/Dockerfile.cuda")) {
-      String d = Files.readString(Golden.REPO.resolve(f));
-      assertThat(d)
-          .as(f)
-          .contains(
-              "COPY trainer/target/sarmae-trainer-*-all.jar",
-              "/opt/sarmae/lib/sarmae-trainer.jar",
-              "COPY trainer/bin/sarmae-trainer /opt/sarmae/bin/sarmae-trainer",
-              // docs/trainer-contract.md: the entrypoint, and the metrics port.
-              "ENTRYPOINT [\"/opt/sarmae/bin/sarmae-trainer\"]",
-              "EXPOSE 9400",
-              "PYTORCH_LIBRARY_PATH=/opt/libtorch/lib",
-              "PYTORCH_VERSION=2.7.1",
-              "USER 1000:1000");
-    }
-    assertThat(Files.readString(Golden.REPO.resolve("trainer/Dockerfile.cuda")))
-        .contains("PYTORCH_FLAVOR=cu128", "libtorch-cxx11-abi-shared-with-deps-2.7.1%2Bcu128.zip");
+  static JsonNode tiny() {
+    return CrdSchema.read(Fixtures.examples().resolve("pretrain-tiny-cpu.yaml"));
+  }
+
+  static JsonNode edit(JsonNode manifest, String pointer, Object value) {
+    JsonNode copy = manifest.deepCopy();
+    int slash = pointer.lastIndexOf('/');
+    ObjectNode parent = (ObjectNode) copy.at(pointer.substring(0, slash));
+    parent.set(pointer.substring(slash + 1), CrdSchema.YAML.valueToTree(value));
+    return copy;
   }
 
   @Test
-  void imagesMatchTheDockerfilesAndTheChart() throws IOException {
-    String cpu = Files.readString(Golden.REPO.resolve("trainer/Dockerfile"));
-    String cuda = Files.readString(Golden.REPO.resolve("trainer/Dockerfile.cuda"));
-    String operator = Files.readString(Golden.REPO.resolve("operator/Dockerfile"));
-    assertThat(cpu).contains("-t ghcr.io/sarmae/sarmae-trainer:0.1.0 ");
-    assertThat(cuda).contains("-t ghcr.io/sarmae/sarmae-trainer-cuda:0.1.0 ");
-    assertThat(operator).contains("-t ghcr.io/sarmae/sarmae-operator:0.1.0 ");
-    assertThat(io.sarmae.operator.api.v1alpha1.Defaults.JOB_IMAGE)
-        .isEqualTo("ghcr.io/sarmae/sarmae-trainer:0.1.0");
-    for (var e : documents()) {
-      String image = e.getValue().path("spec").path("image").asText("");
-      if (!image.isEmpty()) {
-        assertThat(image)
-            .as(e.getKey().toString())
-            .isIn(
-                "ghcr.io/sarmae/sarmae-trainer:0.1.0", "ghcr.io/sarmae/sarmae-trainer-cuda:0.1.0");
-      }
-    }
+  void rulesRejectBadSpecsWithTheirMessages() {
+    assertThat(PRETRAIN.validateCreate(edit(tiny(), "/spec/replicas", 2))).isEmpty();
+    assertThat(PRETRAIN.validateCreate(edit(tiny(), "/spec/replicas", 1001))).isNotEmpty();
+    assertThat(PRETRAIN.validateCreate(edit(tiny(), "/spec/model/patchSize", 7)))
+        .containsExactly(".spec.model: model.patchSize must divide model.imageSize");
+    assertThat(
+            PRETRAIN.validateCreate(
+                edit(edit(tiny(), "/spec/noise", java.util.Map.of()), "/spec/noise/sigmaMin", 0.9)))
+        .containsExactly(".spec.noise: noise.sigmaMin must be below noise.sigmaMax");
+    assertThat(PRETRAIN.validateCreate(edit(tiny(), "/spec/model/maskRatio", 1.0))).isNotEmpty();
+    assertThat(PRETRAIN.validateCreate(edit(tiny(), "/spec/data/path", "../etc")))
+        .contains(".spec.data.path: must not contain '..'");
+    assertThat(PRETRAIN.validateCreate(edit(tiny(), "/spec/model/sizee", "base")))
+        .containsExactly(".spec.model.sizee: unknown field");
+    assertThat(
+            PRETRAIN.validateCreate(
+                edit(tiny(), "/spec/failurePolicy/retryableExitCodes", List.of(1, 0))))
+        .containsExactly(".spec.failurePolicy.retryableExitCodes: exit codes are 1 to 255");
+  }
+
+  @Test
+  void onlyTheMutableFieldsMayChangeAfterCreation() {
+    JsonNode before = tiny();
+    assertThat(PRETRAIN.validateUpdate(before, edit(before, "/spec/suspend", true))).isEmpty();
+    assertThat(PRETRAIN.validateUpdate(before, edit(before, "/spec/ttlSecondsAfterFinished", 60)))
+        .isEmpty();
+    assertThat(PRETRAIN.validateUpdate(before, edit(before, "/spec/activeDeadlineSeconds", 600)))
+        .isEmpty();
+    assertThat(PRETRAIN.validateUpdate(before, edit(before, "/spec/failurePolicy/backoffLimit", 9)))
+        .isEmpty();
+    assertThat(PRETRAIN.validateUpdate(before, edit(before, "/spec/optim/epochs", 3)))
+        .containsExactly(".spec: " + io.sarmae.operator.api.v1alpha1.SpecRules.IMMUTABLE_MESSAGE);
+    assertThat(PRETRAIN.validateUpdate(before, edit(before, "/spec/priorityClassName", "high")))
+        .hasSize(1);
+  }
+
+  /** The 48-character name limit is an admission error now, not a failure after creation. */
+  @Test
+  void namesLongerThan48CharactersAreRejectedAtAdmission() {
+    String name48 = "a".repeat(48);
+    assertThat(PRETRAIN.validateCreate(edit(tiny(), "/metadata/name", name48))).isEmpty();
+    assertThat(PRETRAIN.validateCreate(edit(tiny(), "/metadata/name", name48 + "b")))
+        .containsExactly(
+            "<root>: " + io.sarmae.operator.api.v1alpha1.SpecRules.NAME_LENGTH_MESSAGE);
+  }
+
+  @Test
+  void finetuneNeedsExactlyOneWeightsSourceAndAConsistentProtocol() {
+    JsonNode ft = CrdSchema.read(Fixtures.examples().resolve("finetune-fusar-40shot.yaml"));
+    JsonNode both =
+        edit(
+            ft,
+            "/spec/pretrainedWeights",
+            java.util.Map.of("path", "/weights/encoder.safetensors"));
+    assertThat(FINETUNE.validateCreate(both))
+        .contains(".spec: set exactly one of fromPretrain and pretrainedWeights");
+    JsonNode noShots = ft.deepCopy();
+    ((ObjectNode) noShots.at("/spec/protocol")).remove("shots");
+    assertThat(FINETUNE.validateCreate(noShots))
+        .containsExactly(".spec.protocol: protocol.shots is required for kshot");
+    assertThat(FINETUNE.validateCreate(edit(ft, "/spec/replicas", 2)))
+        .containsExactly(
+            ".spec: replicas must be 1: the fine-tune trainer runs one process (use gpusPerReplica for several GPUs)");
   }
 }

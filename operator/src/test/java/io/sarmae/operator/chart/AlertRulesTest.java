@@ -1,4 +1,4 @@
-package io.sarmae.operator.ship;
+package io.sarmae.operator.chart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The chart's PrometheusRule, as rendered, passes {@code promtool check rules} and the alert unit
- * tests in {@code src/test/resources/ship/alerts-test.yaml} ({@code promtool test rules}).
+ * tests in {@code src/test/resources/chart/alerts-test.yaml} ({@code promtool test rules}).
  */
 class AlertRulesTest {
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -46,7 +46,7 @@ class AlertRulesTest {
   void alertUnitTestsPass(@TempDir Path dir) throws Exception {
     writeRules(dir, groups(Map.of()));
     Files.copy(
-        Golden.DIR.resolve("../ship/alerts-test.yaml").normalize(),
+        Golden.DIR.resolve("../chart/alerts-test.yaml").normalize(),
         dir.resolve("alerts-test.yaml"));
     var result = Promtool.run(dir, "test", "rules", "alerts-test.yaml");
     assertThat(result.exitCode()).as(result.output()).isZero();

@@ -1,4 +1,4 @@
-package io.sarmae.operator.ship;
+package io.sarmae.operator.testing;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -7,10 +7,6 @@ import io.sarmae.operator.OperatorConfig;
 import io.sarmae.operator.SarmaeOperator;
 import io.sarmae.operator.api.v1alpha1.Phase;
 import io.sarmae.operator.api.v1alpha1.SarmaePretrain;
-import io.sarmae.operator.testing.FakeProgress;
-import io.sarmae.operator.testing.Fixtures;
-import io.sarmae.operator.testing.MockCluster;
-import io.sarmae.operator.testing.Pods;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,17 +23,17 @@ import java.util.regex.Pattern;
  * Running, failed with a retryable exit code and was restarted, so that the transition and restart
  * counters exist. Dashboards and alerts are checked against the series names found here.
  */
-final class OperatorScrape {
-  private static final String NS = "ship-scrape";
+public final class OperatorScrape {
+  private static final String NS = "operator-scrape";
   private static String text;
 
   /** The run as the operator wrote it: after it went Running, and after the restart. */
-  static final java.util.Map<String, SarmaePretrain> SNAPSHOTS =
+  public static final java.util.Map<String, SarmaePretrain> SNAPSHOTS =
       new java.util.concurrent.ConcurrentHashMap<>();
 
   private OperatorScrape() {}
 
-  static synchronized String text() throws Exception {
+  public static synchronized String text() throws Exception {
     // A run that went Running, failed with a retryable exit code and was restarted.
     if (text == null) {
       text = scrape();
@@ -46,7 +42,7 @@ final class OperatorScrape {
   }
 
   /** Metric family names of the scrape ({@code # TYPE} lines plus sample names). */
-  static Set<String> seriesNames() throws Exception {
+  public static Set<String> seriesNames() throws Exception {
     Set<String> names = new TreeSet<>();
     Matcher m = Pattern.compile("(?m)^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]").matcher(text());
     while (m.find()) {
