@@ -7,6 +7,8 @@ import io.sarmae.trainer.cli.PretrainCommand;
 import io.sarmae.trainer.cli.QuickstartCommand;
 import io.sarmae.trainer.cli.SynthDataCommand;
 import io.sarmae.trainer.cli.WeightsCommand;
+import io.sarmae.trainer.exit.ExitCodes;
+import io.sarmae.trainer.exit.TrainerException;
 import io.sarmae.trainer.metrics.TerminationMessage;
 import java.util.Map;
 import org.slf4j.Logger;

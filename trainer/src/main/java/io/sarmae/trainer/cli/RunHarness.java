@@ -1,7 +1,7 @@
 package io.sarmae.trainer.cli;
 
-import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.config.TrainerConfig;
+import io.sarmae.trainer.exit.ExitCodes;
 import io.sarmae.trainer.metrics.ObservabilityServer;
 import io.sarmae.trainer.metrics.RunReporter;
 import io.sarmae.trainer.metrics.TerminationMessage;

@@ -1,11 +1,11 @@
 package io.sarmae.trainer.cli;
 
-import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.config.ConfigException;
 import io.sarmae.trainer.data.SynthClassificationData;
 import io.sarmae.trainer.data.SynthData;
 import io.sarmae.trainer.data.det.SynthDetectionData;
 import io.sarmae.trainer.data.seg.SynthSegmentationData;
+import io.sarmae.trainer.exit.ExitCodes;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -1,6 +1,6 @@
 package io.sarmae.trainer.cli;
 
-import io.sarmae.trainer.ExitCodes;
+import io.sarmae.trainer.exit.ExitCodes;
 import io.sarmae.trainer.weights.Conversion;
 import io.sarmae.trainer.weights.KeyMapping;
 import io.sarmae.trainer.weights.SafetensorsWriter;

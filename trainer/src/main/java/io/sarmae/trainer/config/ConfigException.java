@@ -1,7 +1,7 @@
 package io.sarmae.trainer.config;
 
-import io.sarmae.trainer.ExitCodes;
-import io.sarmae.trainer.TrainerException;
+import io.sarmae.trainer.exit.ExitCodes;
+import io.sarmae.trainer.exit.TrainerException;
 
 /** An invalid config file, override, command-line value or environment variable (exit code 2). */
 public class ConfigException extends TrainerException {

@@ -1,7 +1,7 @@
 package io.sarmae.trainer.data;
 
-import io.sarmae.trainer.ExitCodes;
-import io.sarmae.trainer.TrainerException;
+import io.sarmae.trainer.exit.ExitCodes;
+import io.sarmae.trainer.exit.TrainerException;
 
 /**
  * The training data cannot be used: {@code data.path} or its index is missing or malformed, or no

@@ -1,7 +1,7 @@
 package io.sarmae.trainer.data;
 
-import io.sarmae.trainer.ExitCodes;
-import io.sarmae.trainer.TrainerException;
+import io.sarmae.trainer.exit.ExitCodes;
+import io.sarmae.trainer.exit.TrainerException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,8 +2,8 @@ package io.sarmae.trainer.finetune;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.sarmae.trainer.ExitCodes;
-import io.sarmae.trainer.TrainerException;
+import io.sarmae.trainer.exit.ExitCodes;
+import io.sarmae.trainer.exit.TrainerException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,10 +2,10 @@ package io.sarmae.trainer.finetune;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.sarmae.trainer.ExitCodes;
-import io.sarmae.trainer.TrainerException;
 import io.sarmae.trainer.config.FinetuneConfig;
 import io.sarmae.trainer.data.ImageFolder;
+import io.sarmae.trainer.exit.ExitCodes;
+import io.sarmae.trainer.exit.TrainerException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

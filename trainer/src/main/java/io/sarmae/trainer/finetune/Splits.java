@@ -1,9 +1,9 @@
 package io.sarmae.trainer.finetune;
 
-import io.sarmae.trainer.ExitCodes;
-import io.sarmae.trainer.TrainerException;
 import io.sarmae.trainer.data.ImageFolder;
 import io.sarmae.trainer.data.Seeds;
+import io.sarmae.trainer.exit.ExitCodes;
+import io.sarmae.trainer.exit.TrainerException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

@@ -377,7 +377,7 @@ public final class RunReporter {
           StandardOpenOption.CREATE,
           StandardOpenOption.APPEND);
     } catch (IOException e) {
-      throw new io.sarmae.trainer.StorageException(
+      throw new io.sarmae.trainer.exit.StorageException(
           "run.outputDir: cannot append to "
               + outputDir.resolve("log.jsonl")
               + ": "

@@ -1,7 +1,7 @@
 package io.sarmae.trainer.train;
 
-import io.sarmae.trainer.ExitCodes;
-import io.sarmae.trainer.TrainerException;
+import io.sarmae.trainer.exit.ExitCodes;
+import io.sarmae.trainer.exit.TrainerException;
 
 /**
  * A checkpoint folder or checkpoint this run must not use: held by another trainer, written by

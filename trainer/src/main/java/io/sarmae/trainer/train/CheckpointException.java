@@ -1,7 +1,7 @@
 package io.sarmae.trainer.train;
 
-import io.sarmae.trainer.ExitCodes;
-import io.sarmae.trainer.TrainerException;
+import io.sarmae.trainer.exit.ExitCodes;
+import io.sarmae.trainer.exit.TrainerException;
 
 /** Checkpoint storage cannot be written or read (exit code 5, retryable). */
 public class CheckpointException extends TrainerException {

@@ -1,12 +1,12 @@
 package io.sarmae.trainer.train;
 
-import io.sarmae.trainer.ExitCodes;
-import io.sarmae.trainer.TrainerException;
 import io.sarmae.trainer.config.ConfigException;
 import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.dist.CollectiveException;
 import io.sarmae.trainer.dist.GlooProcessGroup;
 import io.sarmae.trainer.dist.ProcessGroup;
+import io.sarmae.trainer.exit.ExitCodes;
+import io.sarmae.trainer.exit.TrainerException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;

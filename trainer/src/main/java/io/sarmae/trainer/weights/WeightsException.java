@@ -1,7 +1,7 @@
 package io.sarmae.trainer.weights;
 
-import io.sarmae.trainer.ExitCodes;
-import io.sarmae.trainer.TrainerException;
+import io.sarmae.trainer.exit.ExitCodes;
+import io.sarmae.trainer.exit.TrainerException;
 
 /**
  * A weights file that cannot be used: unreadable, truncated, of an unknown format, refused by the

@@ -2,8 +2,8 @@ package io.sarmae.trainer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.Main;
+import io.sarmae.trainer.exit.ExitCodes;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

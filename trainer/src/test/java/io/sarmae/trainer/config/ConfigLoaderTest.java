@@ -3,7 +3,7 @@ package io.sarmae.trainer.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sarmae.trainer.ExitCodes;
+import io.sarmae.trainer.exit.ExitCodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -172,13 +172,13 @@ class ObservabilityServerTest {
               () ->
                   reporter.step(
                       new StepReport.Pretrain(0, 1, 0.9, 0.8, 0.125, 0.8, 1e-4, 2.0, 8, 0, 0)))
-          .isInstanceOf(io.sarmae.trainer.StorageException.class)
+          .isInstanceOf(io.sarmae.trainer.exit.StorageException.class)
           .hasMessageContaining("run.outputDir: cannot append to")
           .hasMessageContaining("No space left on device")
           .satisfies(
               e ->
-                  assertThat(((io.sarmae.trainer.TrainerException) e).exitCode())
-                      .isEqualTo(io.sarmae.trainer.ExitCodes.CHECKPOINT));
+                  assertThat(((io.sarmae.trainer.exit.TrainerException) e).exitCode())
+                      .isEqualTo(io.sarmae.trainer.exit.ExitCodes.CHECKPOINT));
     }
   }
 

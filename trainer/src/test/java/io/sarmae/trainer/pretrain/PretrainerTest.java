@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
-import io.sarmae.trainer.ExitCodes;
-import io.sarmae.trainer.TrainerException;
 import io.sarmae.trainer.config.ConfigLoader;
 import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.data.SynthData;
+import io.sarmae.trainer.exit.ExitCodes;
+import io.sarmae.trainer.exit.TrainerException;
 import io.sarmae.trainer.metrics.Progress;
 import io.sarmae.trainer.metrics.RunReporter;
 import io.sarmae.trainer.metrics.TrainingMetrics;

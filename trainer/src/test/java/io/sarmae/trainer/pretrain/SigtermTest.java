@@ -2,8 +2,8 @@ package io.sarmae.trainer.pretrain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.data.SynthData;
+import io.sarmae.trainer.exit.ExitCodes;
 import io.sarmae.trainer.train.Checkpointer;
 import io.sarmae.trainer.train.StopSignal;
 import java.nio.file.Files;
@@ -55,9 +55,9 @@ class SigtermTest {
 
     PretrainerTest.data = data;
     var cfg = io.sarmae.trainer.config.ConfigLoader.load(null, settings(dir, data));
-    io.sarmae.trainer.TrainerException again =
+    io.sarmae.trainer.exit.TrainerException again =
         org.junit.jupiter.api.Assertions.assertThrows(
-            io.sarmae.trainer.TrainerException.class,
+            io.sarmae.trainer.exit.TrainerException.class,
             () -> PretrainerTest.train(cfg, StopSignal.manual().afterStep(saved + 2)));
     assertThat(again.exitCode()).isEqualTo(ExitCodes.RESUMABLE);
     assertThat(Checkpointer.readState(ck.list().get(0)).optimizerStep()).isEqualTo(saved + 2);

@@ -3,11 +3,11 @@ package io.sarmae.trainer.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sarmae.trainer.ExitCodes;
-import io.sarmae.trainer.TrainerException;
 import io.sarmae.trainer.config.ConfigException;
 import io.sarmae.trainer.config.FinetuneConfig;
 import io.sarmae.trainer.config.TrainerConfig;
+import io.sarmae.trainer.exit.ExitCodes;
+import io.sarmae.trainer.exit.TrainerException;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

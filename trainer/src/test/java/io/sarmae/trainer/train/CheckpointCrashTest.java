@@ -2,11 +2,11 @@ package io.sarmae.trainer.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sarmae.trainer.ExitCodes;
-import io.sarmae.trainer.TrainerException;
 import io.sarmae.trainer.config.ConfigLoader;
 import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.data.SynthData;
+import io.sarmae.trainer.exit.ExitCodes;
+import io.sarmae.trainer.exit.TrainerException;
 import io.sarmae.trainer.pretrain.PretrainData;
 import io.sarmae.trainer.pretrain.Pretrainer;
 import io.sarmae.trainer.pretrain.PretrainerTest;

@@ -2,8 +2,8 @@ package io.sarmae.trainer.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.data.SynthData;
+import io.sarmae.trainer.exit.ExitCodes;
 import io.sarmae.trainer.pretrain.PretrainerTest;
 import java.nio.file.Files;
 import java.nio.file.Path;

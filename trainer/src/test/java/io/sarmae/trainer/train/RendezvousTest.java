@@ -47,8 +47,8 @@ class RendezvousTest {
     cfg.timeoutSeconds = 10;
     assertThatThrownBy(() -> r.connect(cfg))
         .isInstanceOfSatisfying(
-            io.sarmae.trainer.TrainerException.class,
-            e -> assertThat(e.exitCode()).isEqualTo(io.sarmae.trainer.ExitCodes.PEER_LOST))
+            io.sarmae.trainer.exit.TrainerException.class,
+            e -> assertThat(e.exitCode()).isEqualTo(io.sarmae.trainer.exit.ExitCodes.PEER_LOST))
         .hasMessageContaining("distributed.timeoutSeconds=10");
   }
 

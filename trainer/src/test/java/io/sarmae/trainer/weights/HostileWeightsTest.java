@@ -3,8 +3,8 @@ package io.sarmae.trainer.weights;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.Main;
+import io.sarmae.trainer.exit.ExitCodes;
 import io.sarmae.trainer.model.Dinov3Spec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -78,7 +78,7 @@ class WeightsFuzzTest {
       return "ok";
     } catch (WeightsException refused) {
       assertThat(refused.getMessage()).isNotBlank().doesNotContain("\n");
-      assertThat(refused.exitCode()).isEqualTo(io.sarmae.trainer.ExitCodes.CONFIG);
+      assertThat(refused.exitCode()).isEqualTo(io.sarmae.trainer.exit.ExitCodes.CONFIG);
       return "refused";
     }
   }

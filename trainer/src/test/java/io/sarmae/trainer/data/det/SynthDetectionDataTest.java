@@ -3,9 +3,9 @@ package io.sarmae.trainer.data.det;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.sarmae.trainer.ExitCodes;
 import io.sarmae.trainer.Main;
 import io.sarmae.trainer.data.ImageDecoder;
+import io.sarmae.trainer.exit.ExitCodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

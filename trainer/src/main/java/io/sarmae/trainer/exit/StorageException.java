@@ -1,4 +1,4 @@
-package io.sarmae.trainer;
+package io.sarmae.trainer.exit;
 
 /**
  * The run's output or checkpoint storage cannot be written or read (a full or read-only volume):

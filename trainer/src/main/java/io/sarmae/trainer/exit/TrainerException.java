@@ -1,4 +1,4 @@
-package io.sarmae.trainer;
+package io.sarmae.trainer.exit;
 
 /**
  * A failure with a documented process exit code (see {@code docs/trainer-contract.md}). Only {@code

@@ -1,4 +1,4 @@
-package io.sarmae.trainer;
+package io.sarmae.trainer.exit;
 
 /** Process exit codes, the operator's contract (docs/trainer-contract.md). */
 public final class ExitCodes {
