@@ -32,10 +32,16 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   verbs: ["create"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create"]
+  verbs: ["create", "list"]
 - apiGroups: ["scheduling.volcano.sh", "scheduling.x-k8s.io"]
   resources: ["podgroups"]
   verbs: ["create"]
+- apiGroups: ["kueue.x-k8s.io"]
+  resources: ["workloads"]
+  verbs: ["get", "list", "watch", "create"]
+- apiGroups: ["kueue.x-k8s.io"]
+  resources: ["workloads/status"]
+  verbs: ["update"]
 {{- end }}
 {{- define "sarmae-operator.podMonitorNamespaces" -}}
 {{- if .Values.metrics.podMonitor.namespaces -}}

@@ -29,17 +29,25 @@ import org.junit.jupiter.api.io.TempDir;
 class ChartRenderTest {
   /** Exactly what the operator calls (docs/operator.md): resource -> verbs. No Secrets. */
   static final Map<String, List<String>> WORKLOAD_RULES =
+      Map.ofEntries(
+          Map.entry("sarmae.io/sarmaepretrains", List.of("get", "list", "watch", "delete")),
+          Map.entry("sarmae.io/sarmaefinetunes", List.of("get", "list", "watch", "delete")),
+          Map.entry("sarmae.io/sarmaepretrains/status", List.of("get", "patch", "update")),
+          Map.entry("sarmae.io/sarmaefinetunes/status", List.of("get", "patch", "update")),
+          Map.entry("/pods", List.of("get", "list", "watch", "create", "delete")),
+          Map.entry("/configmaps", List.of("create")),
+          Map.entry("/services", List.of("create")),
+          Map.entry("/events", List.of("create", "list")),
+          Map.entry("scheduling.volcano.sh/podgroups", List.of("create")),
+          Map.entry("scheduling.x-k8s.io/podgroups", List.of("create")),
+          Map.entry("kueue.x-k8s.io/workloads", List.of("get", "list", "watch", "create")),
+          Map.entry("kueue.x-k8s.io/workloads/status", List.of("update")));
+
+  /** Cluster mode only: Kueue's cluster-scoped objects the operator reads. */
+  static final Map<String, List<String>> KUEUE_CLUSTER_RULES =
       Map.of(
-          "sarmae.io/sarmaepretrains", List.of("get", "list", "watch", "delete"),
-          "sarmae.io/sarmaefinetunes", List.of("get", "list", "watch", "delete"),
-          "sarmae.io/sarmaepretrains/status", List.of("get", "patch", "update"),
-          "sarmae.io/sarmaefinetunes/status", List.of("get", "patch", "update"),
-          "/pods", List.of("get", "list", "watch", "create", "delete"),
-          "/configmaps", List.of("create"),
-          "/services", List.of("create"),
-          "/events", List.of("create"),
-          "scheduling.volcano.sh/podgroups", List.of("create"),
-          "scheduling.x-k8s.io/podgroups", List.of("create"));
+          "kueue.x-k8s.io/resourceflavors", List.of("get"),
+          "kueue.x-k8s.io/workloadpriorityclasses", List.of("get"));
 
   static Map<String, List<String>> flatten(List<PolicyRule> rules) {
     var out = new java.util.TreeMap<String, List<String>>();
@@ -122,7 +130,9 @@ class ChartRenderTest {
     assertThat(env(c, "LEADER_ELECTION")).isEqualTo("true");
     assertThat(env(c, "LEASE_NAME")).isEqualTo("sarmae");
     assertThat(env(c, "WATCH_NAMESPACES")).isEmpty();
-    assertThat(flatten(r.one(ClusterRole.class).getRules())).isEqualTo(WORKLOAD_RULES);
+    var clusterRules = new java.util.TreeMap<>(WORKLOAD_RULES);
+    clusterRules.putAll(KUEUE_CLUSTER_RULES);
+    assertThat(flatten(r.one(ClusterRole.class).getRules())).isEqualTo(clusterRules);
     Role lease = r.one(Role.class);
     assertThat(lease.getMetadata().getNamespace()).isEqualTo(Chart.NAMESPACE);
     assertThat(flatten(lease.getRules()))
