@@ -41,7 +41,12 @@ class KueueMockServerTest {
   }
 
   SarmaePretrain queued(SarmaePretrain r) {
-    r.getMetadata().setLabels(new LinkedHashMap<>(Map.of(Workloads.QUEUE_LABEL, "team-a")));
+    Map<String, String> labels = new LinkedHashMap<>();
+    if (r.getMetadata().getLabels() != null) {
+      labels.putAll(r.getMetadata().getLabels());
+    }
+    labels.put(Workloads.QUEUE_LABEL, "team-a");
+    r.getMetadata().setLabels(labels);
     return h.create(r);
   }
 
@@ -228,11 +233,31 @@ class KueueMockServerTest {
     assertThat(s.getAdmission().getQueue()).isEqualTo("team-a");
     assertThat(s.getAdmission().getClusterQueue()).isNull();
 
-    SarmaePretrain two = queued(Fixtures.tinyTwoRanks());
+    // Two ranks are one pod set of two; a WorkloadPriorityClass is resolved to spec.priority.
+    h.client
+        .genericKubernetesResources(Workloads.PRIORITY_CLASSES)
+        .resource(
+            new GenericKubernetesResourceBuilder()
+                .withApiVersion(Workloads.API_VERSION)
+                .withKind("WorkloadPriorityClass")
+                .withNewMetadata()
+                .withName("urgent")
+                .endMetadata()
+                .withAdditionalProperties(Map.of("value", 1000))
+                .build())
+        .createOr(x -> x.update());
+    SarmaePretrain twoRanks = Fixtures.tinyTwoRanks();
+    twoRanks.getMetadata().setLabels(Map.of(Workloads.PRIORITY_CLASS_LABEL, "urgent"));
+    SarmaePretrain two = queued(twoRanks);
     h.settle(two);
     assertThat(h.pods(two)).isEmpty();
-    Map<String, Object> twoSpec = map(workload(two).getAdditionalProperties().get("spec"));
+    GenericKubernetesResource twoWorkload = workload(two);
+    Map<String, Object> twoSpec = map(twoWorkload.getAdditionalProperties().get("spec"));
     assertThat(map(((List<?>) twoSpec.get("podSets")).get(0))).containsEntry("count", 2);
+    assertThat(twoSpec)
+        .containsEntry("priorityClassName", "urgent")
+        .containsEntry("priorityClassSource", "kueue.x-k8s.io/workloadpriorityclass")
+        .containsEntry("priority", 1000);
   }
 
   @Test
