@@ -66,6 +66,7 @@ public final class Sandbox implements AutoCloseable {
   private final SarmaeOperator operator;
   private final Prometheus prometheus;
   private final Path kubeconfig;
+  private final KueueEmulator kueue;
 
   private Sandbox(
       Options options,
@@ -74,7 +75,9 @@ public final class Sandbox implements AutoCloseable {
       PodRunner runner,
       SarmaeOperator operator,
       Prometheus prometheus,
-      Path kubeconfig) {
+      Path kubeconfig,
+      KueueEmulator kueue) {
+    this.kueue = kueue;
     this.options = options;
     this.api = api;
     this.client = client;
@@ -88,7 +91,9 @@ public final class Sandbox implements AutoCloseable {
   public static Sandbox start(Options o) throws IOException, InterruptedException {
     Path dir = o.dir().toAbsolutePath().normalize();
     Files.createDirectories(dir);
-    SandboxApi api = SandboxApi.start(o.apiPort(), o.repo().resolve("crds"));
+    SandboxApi api =
+        SandboxApi.start(
+            o.apiPort(), List.of(o.repo().resolve("crds"), o.repo().resolve("sandbox/kueue")));
     Path kubeconfig = api.writeKubeconfig(dir.resolve("kubeconfig"));
     KubernetesClient client = api.client();
     Prometheus[] prom = new Prometheus[1];
@@ -124,6 +129,7 @@ public final class Sandbox implements AutoCloseable {
             new SandboxProgressClient(Duration.ofMillis(2000), runner::byPodIp));
     operator.start();
     runner.start();
+    KueueEmulator kueue = new KueueEmulator(client).start(500);
     if (o.prometheus()) {
       var binary = Prometheus.binary();
       if (binary.isPresent()) {
@@ -138,7 +144,7 @@ public final class Sandbox implements AutoCloseable {
             "prometheus is not installed (apt-get install prometheus): metrics are not scraped");
       }
     }
-    Sandbox sandbox = new Sandbox(o, api, client, runner, operator, prom[0], kubeconfig);
+    Sandbox sandbox = new Sandbox(o, api, client, runner, operator, prom[0], kubeconfig, kueue);
     sandbox.writeState();
     return sandbox;
   }
@@ -238,6 +244,7 @@ public final class Sandbox implements AutoCloseable {
   /** Stops the pods (SIGTERM, then SIGKILL), Prometheus, the operator and the API. */
   @Override
   public void close() {
+    kueue.close();
     runner.close();
     if (prometheus != null) {
       prometheus.close();

@@ -53,6 +53,11 @@ final class SandboxApi implements AutoCloseable {
    * ApiFront} on {@code port}, the kubeconfig's address (kubectl watches over HTTP).
    */
   static SandboxApi start(int port, Path crdDir) throws IOException {
+    return start(port, List.of(crdDir));
+  }
+
+  /** As {@link #start(int, Path)}, with the CRDs of several folders (ours, then Kueue's). */
+  static SandboxApi start(int port, List<Path> crdDirs) throws IOException {
     DiscoveryDispatcher dispatcher = new DiscoveryDispatcher();
     KubernetesMockServer server =
         new KubernetesMockServer(
@@ -60,7 +65,11 @@ final class SandboxApi implements AutoCloseable {
     server.init(InetAddress.getByName("127.0.0.1"), 0);
     SandboxApi api = new SandboxApi(server, dispatcher);
     try (KubernetesClient client = api.client()) {
-      for (Path f : crdFiles(crdDir)) {
+      List<Path> files = new java.util.ArrayList<>();
+      for (Path dir : crdDirs) {
+        files.addAll(crdFiles(dir));
+      }
+      for (Path f : files) {
         CustomResourceDefinition crd =
             Serialization.unmarshal(Files.readString(f), CustomResourceDefinition.class);
         client.apiextensions().v1().customResourceDefinitions().resource(crd).create();

@@ -21,6 +21,11 @@ public final class Conditions {
   public static final String SPEC_ACCEPTED = "SpecAccepted";
   public static final String WAITING_FOR_PRETRAIN = "WaitingForPretrain";
 
+  /**
+   * Only on a run queued through Kueue: its Workload is admitted (see io.sarmae.operator.kueue).
+   */
+  public static final String ADMITTED = "Admitted";
+
   /** Present (True) only while resources.limits.memory is below the run's memory estimate. */
   public static final String MEMORY_BELOW_ESTIMATE = "MemoryBelowEstimate";
 

@@ -37,7 +37,8 @@ final class Failures {
             failed.stream()
                 .filter(p -> p.getMetadata().getName().equals(grouped.pod()))
                 .findFirst()
-                .orElse(null));
+                .orElse(null),
+            context.observed().livenessKilled());
     if (failure.kind() == Failure.Kind.PeerLost && awaitCulprit(failed, live)) {
       return;
     }
@@ -101,7 +102,13 @@ final class Failures {
       if (handled != null && uid != null && uid.equals(handled.getPodUid())) {
         continue;
       }
-      handle(PodLoss.deleted(pod, Effective.retryableExitCodes(context.spec())), pod, live);
+      handle(
+          PodLoss.deleted(
+              pod,
+              Effective.retryableExitCodes(context.spec()),
+              context.observed().livenessKilled()),
+          pod,
+          live);
       return true;
     }
     String gone = draft.ranks.vanished(current);
@@ -123,7 +130,11 @@ final class Failures {
     record.setAttempt(status.getAttempt());
     status.setLastFailure(record);
     if (draft.ranks != null) {
-      draft.ranks.ended(live, failure, Effective.retryableExitCodes(context.spec()));
+      draft.ranks.ended(
+          live,
+          failure,
+          Effective.retryableExitCodes(context.spec()),
+          context.observed().livenessKilled());
     }
     List<Pod> notFailed = live.stream().filter(p -> !"Failed".equals(PodView.phase(p))).toList();
     if (handling == Handling.FAIL) {

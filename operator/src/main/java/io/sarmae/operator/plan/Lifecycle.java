@@ -7,6 +7,7 @@ import io.sarmae.operator.api.v1alpha1.JobSpecCommon;
 import io.sarmae.operator.api.v1alpha1.Phase;
 import io.sarmae.operator.api.v1alpha1.SarmaeJobStatus;
 import io.sarmae.operator.api.v1alpha1.WeightsRef;
+import io.sarmae.operator.kueue.KueueState;
 import io.sarmae.operator.resources.Children;
 import io.sarmae.operator.resources.Effective;
 import io.sarmae.operator.resources.Names;
@@ -90,6 +91,9 @@ final class Lifecycle {
           Phase.SUSPENDED,
           "Suspended",
           "suspended; set spec.suspend=false to resume from the last checkpoint");
+      return;
+    }
+    if (context.observed().kueue() != null && new KueueGate(context, draft).holds(attempt, live)) {
       return;
     }
     Failures failures = new Failures(context, draft);
@@ -357,7 +361,9 @@ final class Lifecycle {
     }
     int replicas = Effective.replicas(spec);
     for (int index = 0; index < replicas; index++) {
-      draft.act(new Plan.Create(Children.pod(run, index, attempt)));
+      Pod pod = Children.pod(run, index, attempt);
+      KueueState kueue = context.observed().kueue();
+      draft.act(new Plan.Create(kueue == null ? pod : kueue.placement().applyTo(pod)));
     }
     status.setAttempt(attempt);
     draft.groupCreated();

@@ -7,6 +7,7 @@ import io.sarmae.operator.resources.Names;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Per-rank status ({@code status.ranks}) of one planning pass: the first {@link #MAX} ranks, each
@@ -114,7 +115,7 @@ final class Ranks {
   }
 
   /** The attempt ended with {@code f}: count every rank that failed in it. */
-  void ended(List<Pod> live, Failure f, List<Integer> retryableExitCodes) {
+  void ended(List<Pod> live, Failure f, List<Integer> retryableExitCodes, Set<String> probeKilled) {
     for (RankStatus e : entries) {
       Pod p =
           live.stream()
@@ -122,7 +123,8 @@ final class Ranks {
               .findFirst()
               .orElse(null);
       if (p != null) {
-        Failure own = PodLoss.liveness(FailureClassifier.classify(p, retryableExitCodes), p);
+        Failure own =
+            PodLoss.liveness(FailureClassifier.classify(p, retryableExitCodes), p, probeKilled);
         ContainerStateTerminated t = FailureClassifier.terminated(p);
         count(e, own.kind().name(), t == null ? null : t.getExitCode());
       } else if (f.pod() != null

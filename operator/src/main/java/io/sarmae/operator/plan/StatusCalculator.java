@@ -96,6 +96,9 @@ final class StatusCalculator {
         conditions.keep(type);
       }
     }
+    if (context.observed().kueue() != null) {
+      KueueGate.describe(context.observed().kueue(), previous, status, conditions, events);
+    }
     var wasStalled = Conditions.find(previous.getConditions(), Conditions.STALLED);
     if (stalled != null
         && (wasStalled == null

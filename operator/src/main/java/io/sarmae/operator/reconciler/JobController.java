@@ -13,7 +13,11 @@ import io.sarmae.operator.api.v1alpha1.JobSpecCommon;
 import io.sarmae.operator.api.v1alpha1.SarmaeFinetune;
 import io.sarmae.operator.api.v1alpha1.SarmaeJobStatus;
 import io.sarmae.operator.api.v1alpha1.SarmaePretrain;
+import io.sarmae.operator.kueue.KueueObserver;
+import io.sarmae.operator.kueue.KueueState;
+import io.sarmae.operator.kueue.WorkloadSync;
 import io.sarmae.operator.metrics.JobMetrics;
+import io.sarmae.operator.plan.Conditions;
 import io.sarmae.operator.plan.Observed;
 import io.sarmae.operator.plan.OwnDeletions;
 import io.sarmae.operator.plan.Ownership;
@@ -46,6 +50,7 @@ public final class JobController {
   private final Clock clock;
   private final Planner.Settings settings;
   private final EventRecorder events;
+  private final KueueObserver kueueObserver;
   private final JobMetrics metrics;
 
   public JobController(
@@ -59,6 +64,7 @@ public final class JobController {
     this.clock = clock;
     this.settings = settings;
     this.events = new EventRecorder(client);
+    this.kueueObserver = new KueueObserver(client);
     this.metrics = metrics;
   }
 
@@ -92,8 +98,15 @@ public final class JobController {
                               : Planner.finalWeights(p)))
               .orElse(Observed.PretrainState.missing());
     }
-    Plan plan = Planner.plan(run, new Observed(pods, progress, ps), now, settings);
+    KueueState kueue = kueueObserver.observe(run);
+    Plan plan =
+        Planner.plan(
+            run,
+            new Observed(pods, progress, ps, kueue, LivenessKills.read(client, run, pods)),
+            now,
+            settings);
     int writes = act(run, plan, pods, onPodCreated);
+    writes += syncWorkload(run, kueue, plan, pods);
     for (Plan.Event e : plan.events()) {
       events.record(run, e, now);
       writes++;
@@ -108,6 +121,26 @@ public final class JobController {
       metrics.observe(run, run.getStatus(), plan.status());
     }
     return new Result(plan, changed, writes);
+  }
+
+  /** Kueue's job-framework duties for a queued run: release quota after eviction, finish. */
+  private int syncWorkload(HasMetadata run, KueueState kueue, Plan plan, List<Pod> pods) {
+    boolean podsLeft =
+        !Ownership.split(run, pods).own().isEmpty()
+            && plan.actions().stream().noneMatch(a -> a instanceof Plan.DeleteResource);
+    WorkloadSync.Update update = WorkloadSync.next(kueue, plan.status().getPhase(), podsLeft);
+    if (update == WorkloadSync.Update.NONE) {
+      return 0;
+    }
+    var ready = Conditions.find(plan.status().getConditions(), Conditions.READY);
+    WorkloadSync.apply(
+        client,
+        kueue,
+        update,
+        plan.status().getPhase(),
+        ready == null ? "" : ready.getMessage(),
+        clock.instant());
+    return 1;
   }
 
   private int act(HasMetadata run, Plan plan, List<Pod> observed, Consumer<Pod> onPodCreated) {
@@ -144,7 +177,7 @@ public final class JobController {
                 .withGroup(gv[0])
                 .withVersion(gv[1])
                 .withKind(g.getKind())
-                .withPlural("podgroups")
+                .withPlural(g.getKind().toLowerCase(java.util.Locale.ROOT) + "s")
                 .withNamespaced(true)
                 .build();
         client
@@ -165,13 +198,19 @@ public final class JobController {
       }
       if (object instanceof GenericKubernetesResource
           && e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+        boolean workload = "Workload".equals(object.getKind());
         events.record(
             run,
             new Plan.Event(
                 true,
-                "PodGroupUnavailable",
-                object.getApiVersion()
-                    + " PodGroup is not served by this cluster; pods are created without it"),
+                workload ? "KueueUnavailable" : "PodGroupUnavailable",
+                workload
+                    ? object.getApiVersion()
+                        + " Workload is not served by this cluster (is Kueue installed?); the run"
+                        + " waits for admission (remove the kueue.x-k8s.io/queue-name label to run"
+                        + " without Kueue)"
+                    : object.getApiVersion()
+                        + " PodGroup is not served by this cluster; pods are created without it"),
             clock.instant());
         return;
       }

@@ -7,6 +7,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.GroupVersionKind;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -14,6 +15,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import io.sarmae.operator.api.v1alpha1.JobSpecCommon;
 import io.sarmae.operator.api.v1alpha1.SarmaeJobStatus;
 import io.sarmae.operator.api.v1alpha1.SarmaePretrain;
+import io.sarmae.operator.kueue.Workloads;
 import io.sarmae.operator.metrics.JobMetrics;
 import io.sarmae.operator.plan.Plan;
 import io.sarmae.operator.resources.Names;
@@ -60,8 +62,29 @@ public abstract class SarmaeReconciler<
     }
     List<EventSource<?, R>> sources = new ArrayList<>();
     sources.add(pods);
+    if (kueueServed(context)) {
+      // A Workload's admission or eviction reaches the run at once; without Kueue's CRDs at start
+      // the run polls its Workload at the planner's wait interval instead.
+      sources.add(
+          new InformerEventSource<>(
+              InformerEventSourceConfiguration.from(
+                      new GroupVersionKind(Workloads.GROUP, Workloads.VERSION, "Workload"), type)
+                  .withName("workloads")
+                  .withLabelSelector(Names.LABEL_KIND + "=" + kindLabel)
+                  .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(type))
+                  .build(),
+              context));
+    }
     sources.addAll(moreEventSources(context));
     return sources;
+  }
+
+  private static boolean kueueServed(EventSourceContext<?> context) {
+    try {
+      return context.getClient().supports(Workloads.API_VERSION, "Workload");
+    } catch (RuntimeException e) {
+      return false; // discovery failed: poll
+    }
   }
 
   protected List<EventSource<?, R>> moreEventSources(EventSourceContext<R> context) {

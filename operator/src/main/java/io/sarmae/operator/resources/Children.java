@@ -150,24 +150,12 @@ public final class Children {
     if (overlay.getLabels() != null) {
       labels.putAll(overlay.getLabels());
     }
-    Map<String, String> ownerLabels = run.owner().getMetadata().getLabels();
-    boolean kueue = ownerLabels != null && ownerLabels.containsKey(Names.KUEUE_QUEUE_LABEL);
-    if (kueue) {
-      labels.put(Names.KUEUE_QUEUE_LABEL, ownerLabels.get(Names.KUEUE_QUEUE_LABEL));
-    }
     labels.putAll(Names.labels(run.owner(), "worker"));
     labels.put(Names.LABEL_INDEX, Integer.toString(index));
     labels.put(Names.LABEL_ATTEMPT, Integer.toString(attempt));
     Map<String, String> annotations = new LinkedHashMap<>();
     if (overlay.getAnnotations() != null) {
       annotations.putAll(overlay.getAnnotations());
-    }
-    int replicas = Effective.replicas(spec);
-    if (kueue && replicas > 1) {
-      // Kueue admits the ranks of an attempt together ("plain pod group"), unless the user named
-      // a group of their own in the overlay.
-      labels.putIfAbsent(Names.KUEUE_POD_GROUP_LABEL, Names.kueuePodGroup(run.name(), attempt));
-      annotations.putIfAbsent(Names.KUEUE_POD_GROUP_TOTAL_ANNOTATION, Integer.toString(replicas));
     }
     GangScheduler gang = Effective.gang(spec);
     if (gang == GangScheduler.VOLCANO) {

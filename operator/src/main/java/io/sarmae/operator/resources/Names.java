@@ -18,14 +18,6 @@ public final class Names {
   public static final String LABEL_JOB = "sarmae.io/job-name";
   public static final String LABEL_INDEX = "sarmae.io/replica-index";
   public static final String LABEL_ATTEMPT = "sarmae.io/attempt";
-  public static final String KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
-
-  /** Kueue "plain pod group": pods with the same value are admitted as one workload. */
-  public static final String KUEUE_POD_GROUP_LABEL = "kueue.x-k8s.io/pod-group-name";
-
-  /** Kueue "plain pod group": how many pods the group has. */
-  public static final String KUEUE_POD_GROUP_TOTAL_ANNOTATION =
-      "kueue.x-k8s.io/pod-group-total-count";
 
   /**
    * Longest resource name whose pod hostnames ({@code <name>-worker-999}) stay DNS labels (63
@@ -48,15 +40,6 @@ public final class Names {
 
   public static String podGroup(String job) {
     return job;
-  }
-
-  /**
-   * Kueue pod group of one attempt. Each attempt is its own Kueue workload: the operator deletes
-   * every pod of a failed attempt, so a group name reused across attempts would mix finished and
-   * new pods in one workload.
-   */
-  public static String kueuePodGroup(String job, int attempt) {
-    return job + "-attempt-" + attempt;
   }
 
   /** Value of {@link #LABEL_KIND}: {@code pretrain} or {@code finetune}. */

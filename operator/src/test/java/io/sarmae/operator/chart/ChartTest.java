@@ -29,17 +29,34 @@ import org.junit.jupiter.api.io.TempDir;
 class ChartTest {
   /** Exactly what the operator calls (docs/operator.md): resource -> verbs. No Secrets. */
   static final Map<String, List<String>> WORKLOAD_RULES =
+      Map.ofEntries(
+          Map.entry("sarmae.io/sarmaepretrains", List.of("get", "list", "watch", "delete")),
+          Map.entry("sarmae.io/sarmaefinetunes", List.of("get", "list", "watch", "delete")),
+          Map.entry("sarmae.io/sarmaepretrains/status", List.of("get", "patch", "update")),
+          Map.entry("sarmae.io/sarmaefinetunes/status", List.of("get", "patch", "update")),
+          Map.entry("/pods", List.of("get", "list", "watch", "create", "delete")),
+          // An existing one is read and replaced when stale (JobController.replaceIfStale): a
+          // ConfigMap in place, a Service by delete and create.
+          Map.entry("/configmaps", List.of("get", "create", "update")),
+          Map.entry("/services", List.of("get", "create", "delete")),
+          Map.entry("/events", List.of("create", "list")),
+          Map.entry("scheduling.volcano.sh/podgroups", List.of("create")),
+          Map.entry("scheduling.x-k8s.io/podgroups", List.of("create")),
+          Map.entry("kueue.x-k8s.io/workloads", List.of("get", "list", "watch", "create")),
+          Map.entry("kueue.x-k8s.io/workloads/status", List.of("update")));
+
+  /** Cluster mode only: Kueue's cluster-scoped objects the operator reads. */
+  static final Map<String, List<String>> KUEUE_CLUSTER_RULES =
       Map.of(
-          "sarmae.io/sarmaepretrains", List.of("get", "list", "watch", "delete"),
-          "sarmae.io/sarmaefinetunes", List.of("get", "list", "watch", "delete"),
-          "sarmae.io/sarmaepretrains/status", List.of("get", "patch", "update"),
-          "sarmae.io/sarmaefinetunes/status", List.of("get", "patch", "update"),
-          "/pods", List.of("get", "list", "watch", "create", "delete"),
-          "/configmaps", List.of("create"),
-          "/services", List.of("create"),
-          "/events", List.of("create"),
-          "scheduling.volcano.sh/podgroups", List.of("create"),
-          "scheduling.x-k8s.io/podgroups", List.of("create"));
+          "kueue.x-k8s.io/resourceflavors", List.of("get"),
+          "kueue.x-k8s.io/workloadpriorityclasses", List.of("get"));
+
+  /** What a cluster-wide install grants: the workload rules and Kueue's cluster objects. */
+  static Map<String, List<String>> clusterRules() {
+    var rules = new java.util.TreeMap<>(WORKLOAD_RULES);
+    rules.putAll(KUEUE_CLUSTER_RULES);
+    return rules;
+  }
 
   /** What a cluster-wide install creates (monitoring objects off). */
   static final String[] CLUSTER_INSTALL = {
@@ -125,7 +142,7 @@ class ChartTest {
     assertThat(env(c, "LEADER_ELECTION")).isEqualTo("true");
     assertThat(env(c, "LEASE_NAME")).isEqualTo("sarmae");
     assertThat(env(c, "WATCH_NAMESPACES")).isEmpty();
-    assertThat(flatten(r.one(ClusterRole.class).getRules())).isEqualTo(WORKLOAD_RULES);
+    assertThat(flatten(r.one(ClusterRole.class).getRules())).isEqualTo(clusterRules());
     Role lease = r.one(Role.class);
     assertThat(lease.getMetadata().getNamespace()).isEqualTo(Chart.NAMESPACE);
     assertThat(flatten(lease.getRules()))
@@ -167,7 +184,7 @@ class ChartTest {
         Chart.render(Map.of("watchNamespaces[0]", "ml", "watchNamespaces[1]", "research"));
     assertThat(r.kinds()).containsExactlyInAnyOrder(CLUSTER_INSTALL);
     assertThat(env(operator(r), "WATCH_NAMESPACES")).isEqualTo("ml,research");
-    assertThat(flatten(r.one(ClusterRole.class).getRules())).isEqualTo(WORKLOAD_RULES);
+    assertThat(flatten(r.one(ClusterRole.class).getRules())).isEqualTo(clusterRules());
   }
 
   @Test

@@ -57,26 +57,15 @@ class ChildrenTest {
   }
 
   @Test
-  void kueuePodsOfAMultiRankAttemptFormOnePlainPodGroup() {
+  void queuedRunsPodsCarryNoKueueLabelsSinceTheRunsWorkloadIsWhatKueueAdmits() {
+    // Kueue's pod integration would gate and count the pods a second time.
     var two = Fixtures.tinyTwoRanks();
     two.getMetadata().setLabels(java.util.Map.of("kueue.x-k8s.io/queue-name", "team-a"));
     Pod pod = Children.pod(TrainerRun.of(two), 1, 3);
     assertThat(pod.getMetadata().getLabels())
-        .containsEntry("kueue.x-k8s.io/queue-name", "team-a")
-        .containsEntry("kueue.x-k8s.io/pod-group-name", "tiny-2ranks-attempt-3");
+        .doesNotContainKeys("kueue.x-k8s.io/queue-name", "kueue.x-k8s.io/pod-group-name");
     assertThat(pod.getMetadata().getAnnotations())
-        .containsEntry("kueue.x-k8s.io/pod-group-total-count", "2");
-    // A user's own group name is kept.
-    var overlay = new io.sarmae.operator.api.v1alpha1.PodOverlay();
-    overlay.setLabels(java.util.Map.of("kueue.x-k8s.io/pod-group-name", "mine"));
-    two.getSpec().setPodTemplate(overlay);
-    assertThat(Children.pod(TrainerRun.of(two), 0, 3).getMetadata().getLabels())
-        .containsEntry("kueue.x-k8s.io/pod-group-name", "mine");
-    // One pod is one Kueue workload already: no group.
-    var tiny = Fixtures.tinyPretrain();
-    tiny.getMetadata().setLabels(java.util.Map.of("kueue.x-k8s.io/queue-name", "team-a"));
-    Pod single = Children.pod(TrainerRun.of(tiny), 0, 1);
-    assertThat(single.getMetadata().getLabels()).doesNotContainKey("kueue.x-k8s.io/pod-group-name");
+        .doesNotContainKey("kueue.x-k8s.io/pod-group-total-count");
   }
 
   @Test
@@ -162,9 +151,8 @@ class ChildrenTest {
   }
 
   @Test
-  void overlayCannotReplaceRendezvousEnvAndKueueLabelPassesThrough() {
+  void overlayCannotReplaceRendezvousEnv() {
     var tiny = Fixtures.tinyPretrain();
-    tiny.getMetadata().setLabels(java.util.Map.of("kueue.x-k8s.io/queue-name", "team-a"));
     var overlay = new io.sarmae.operator.api.v1alpha1.PodOverlay();
     overlay.setEnv(
         List.of(
@@ -184,6 +172,5 @@ class ChildrenTest {
         .singleElement()
         .satisfies(e -> assertThat(e.getValue()).isNull());
     assertThat(env).extracting(EnvVar::getName).contains("JAVA_OPTS", "GLOO_SOCKET_IFNAME");
-    assertThat(pod.getMetadata().getLabels()).containsEntry("kueue.x-k8s.io/queue-name", "team-a");
   }
 }

@@ -41,12 +41,13 @@ public final class MockCluster {
               false);
       server.init();
       client = server.createClient();
-      for (String f : CrdFiles.FILES) {
+      java.util.List<java.nio.file.Path> files = new java.util.ArrayList<>();
+      CrdFiles.FILES.forEach(f -> files.add(Golden.REPO.resolve("crds").resolve(f)));
+      CrdFiles.KUEUE.forEach(f -> files.add(Golden.REPO.resolve("sandbox/kueue").resolve(f)));
+      for (java.nio.file.Path f : files) {
         try {
           CustomResourceDefinition crd =
-              Serialization.unmarshal(
-                  Files.readString(Golden.REPO.resolve("crds").resolve(f)),
-                  CustomResourceDefinition.class);
+              Serialization.unmarshal(Files.readString(f), CustomResourceDefinition.class);
           client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
         } catch (IOException e) {
           throw new UncheckedIOException(e);
@@ -76,8 +77,38 @@ public final class MockCluster {
                     + "\"nonResourceRules\":[],\"resourceRules\":[{\"verbs\":[\"*\"],"
                     + "\"apiGroups\":[\"*\"],\"resources\":[\"*\"]}]}}");
       }
+      java.util.regex.Matcher events = EVENTS_BY_UID.matcher(request.getPath());
+      if ("GET".equals(request.getMethod()) && events.matches()) {
+        // The CRUD mock matches field selectors on metadata only; the API server also selects
+        // events by involvedObject.uid (what the operator asks for a pod's kubelet events).
+        String uid =
+            java.net.URLDecoder.decode(events.group(2), java.nio.charset.StandardCharsets.UTF_8);
+        var all =
+            crud.dispatch(
+                new io.fabric8.mockwebserver.http.RecordedRequest(
+                    request.getHttpVersion(),
+                    request.method(),
+                    "/api/v1/namespaces/" + events.group(1) + "/events",
+                    request.getHeaders(),
+                    request.getBody()));
+        var list =
+            Serialization.unmarshal(
+                all.getBody().readUtf8(), io.fabric8.kubernetes.api.model.EventList.class);
+        list.setItems(
+            list.getItems().stream()
+                .filter(e -> e.getInvolvedObject() != null)
+                .filter(e -> uid.equals(e.getInvolvedObject().getUid()))
+                .toList());
+        return new io.fabric8.mockwebserver.http.MockResponse()
+            .setResponseCode(200)
+            .setBody(Serialization.asJson(list));
+      }
       return crud.dispatch(request);
     }
+
+    private static final java.util.regex.Pattern EVENTS_BY_UID =
+        java.util.regex.Pattern.compile(
+            "/api/v1/namespaces/([^/]+)/events\\?(?:.*&)?fieldSelector=involvedObject\\.uid(?:%3D|=)([^&]+).*");
 
     @Override
     public void shutdown() {
@@ -94,6 +125,13 @@ public final class MockCluster {
   public static final class CrdFiles {
     public static final java.util.List<String> FILES =
         java.util.List.of("sarmaepretrains.sarmae.io-v1.yml", "sarmaefinetunes.sarmae.io-v1.yml");
+
+    /** Kueue's Workload and ResourceFlavor CRDs (v1beta1, trimmed: see their first line). */
+    public static final java.util.List<String> KUEUE =
+        java.util.List.of(
+            "workloads.kueue.x-k8s.io.yaml",
+            "resourceflavors.kueue.x-k8s.io.yaml",
+            "workloadpriorityclasses.kueue.x-k8s.io.yaml");
 
     private CrdFiles() {}
   }

@@ -69,7 +69,7 @@ public abstract class JobSpecCommon {
   private PodOverlay podTemplate;
 
   @JsonPropertyDescription(
-      "Suspend the run: pods are deleted (the trainer checkpoints on SIGTERM and exits 75), checkpoints are kept, and setting it back to false resumes from the last checkpoint. The only field that may change after creation; Kueue drives it.")
+      "Suspend the run: pods are deleted (the trainer checkpoints on SIGTERM and exits 75), checkpoints are kept, and setting it back to false resumes from the last checkpoint. May change after creation. Kueue does not use it: a run with the kueue.x-k8s.io/queue-name label waits for its Workload's admission instead.")
   @Default(Defaults.JOB_SUSPEND)
   private Boolean suspend;
 

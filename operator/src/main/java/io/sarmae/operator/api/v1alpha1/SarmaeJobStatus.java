@@ -30,7 +30,7 @@ public class SarmaeJobStatus {
   private String acceptedSpecDigest;
 
   @JsonPropertyDescription(
-      "Ready, Reconciling and Stalled (kstatus) plus Scheduled, Running, Succeeded, Failed, Suspended and WaitingForPretrain.")
+      "Ready, Reconciling and Stalled (kstatus) plus Scheduled, Running, Succeeded, Failed, Suspended, WaitingForPretrain and (for a run queued through Kueue) Admitted.")
   private List<Condition> conditions;
 
   @JsonPropertyDescription("When the current pods were created (reset by a resume).")
@@ -73,6 +73,10 @@ public class SarmaeJobStatus {
 
   @JsonPropertyDescription("Final metrics and checkpoint of a finished run.")
   private RunResult result;
+
+  @JsonPropertyDescription(
+      "Kueue admission of a run that carries the kueue.x-k8s.io/queue-name label (absent otherwise).")
+  private KueueAdmission admission;
 
   @JsonPropertyDescription(
       "Fine-tune: weights file the run starts from (resolved from fromPretrain).")
@@ -228,5 +232,13 @@ public class SarmaeJobStatus {
 
   public void setForeignPods(List<String> foreignPods) {
     this.foreignPods = foreignPods;
+  }
+
+  public KueueAdmission getAdmission() {
+    return admission;
+  }
+
+  public void setAdmission(KueueAdmission admission) {
+    this.admission = admission;
   }
 }

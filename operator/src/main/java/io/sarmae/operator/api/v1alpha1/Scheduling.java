@@ -22,7 +22,7 @@ public class Scheduling {
   private String schedulerName;
 
   @JsonPropertyDescription(
-      "Volcano queue of the PodGroup (gang volcano only). For Kueue, put the kueue.x-k8s.io/queue-name label on the resource instead: it is copied to the pods, and with replicas > 1 the pods of an attempt form one Kueue plain pod group (label kueue.x-k8s.io/pod-group-name <name>-attempt-<n>, annotation kueue.x-k8s.io/pod-group-total-count = replicas) so that Kueue admits them together.")
+      "Volcano queue of the PodGroup (gang volcano only). For Kueue, put the kueue.x-k8s.io/queue-name label on the resource instead: the operator then creates one Kueue Workload for the run (all ranks in one pod set) and starts pods only while Kueue admits it (docs/operator.md, Kueue).")
   @Size(max = 253)
   private String queueName;
 
