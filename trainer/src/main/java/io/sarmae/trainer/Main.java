@@ -67,6 +67,11 @@ public final class Main {
             reason = te.reason();
             if (code == ExitCodes.RESUMABLE) {
               log.warn("{}", e.getMessage());
+              String stalled = io.sarmae.trainer.train.StopSignal.stalledAtSignal();
+              if (stalled != null) {
+                // stopped by the kubelet because /healthz failed: counted by the operator
+                reason = "LivenessFailed";
+              }
             } else {
               log.error("{}", e.getMessage());
               if (code == ExitCodes.INTERNAL || te.getCause() != null && log.isDebugEnabled()) {

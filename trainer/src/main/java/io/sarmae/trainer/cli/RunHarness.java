@@ -6,8 +6,10 @@ import io.sarmae.trainer.metrics.ObservabilityServer;
 import io.sarmae.trainer.metrics.RunReporter;
 import io.sarmae.trainer.metrics.TerminationMessage;
 import io.sarmae.trainer.metrics.TrainingMetrics;
+import io.sarmae.trainer.train.StopSignal;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,6 +75,12 @@ final class RunHarness {
                   reporter,
                   java.time.Duration.ofSeconds(obs.stallTimeoutSeconds))
               : null;
+      // A stop signal while /healthz fails is the kubelet's liveness kill: say so at once (the
+      // loop may be hung and be killed after the grace period) and in the exit's message.
+      java.time.Duration stall = java.time.Duration.ofSeconds(obs.stallTimeoutSeconds);
+      Runnable unhook =
+          StopSignal.onFirstSignal(
+              signal -> livenessFailed(signal, reporter.stalled(stall), termination));
       try {
         Succeeded done = body.train(reporter);
         reporter.finished(true);
@@ -84,10 +92,36 @@ final class RunHarness {
         reporter.finished(false);
         throw e;
       } finally {
+        unhook.run();
         if (server != null) {
           server.close();
         }
       }
     }
+  }
+
+  /**
+   * Termination reason of a run stopped while {@code /healthz} failed (docs/trainer-contract.md).
+   */
+  static final String LIVENESS_FAILED = "LivenessFailed";
+
+  /**
+   * On the first stop signal: when the run is stalled, marks it and writes the {@code
+   * LivenessFailed} termination message now, which the exit overwrites with the same reason if the
+   * loop still reaches its checkpoint.
+   */
+  static void livenessFailed(String signal, Optional<String> stalled, Path termination) {
+    stalled.ifPresent(
+        why -> {
+          StopSignal.markStalled(why);
+          LOG.warn("{} while /healthz failed ({}): a liveness kill", signal, why);
+          TerminationMessage.write(
+              termination,
+              TerminationMessage.render(
+                  ExitCodes.RESUMABLE,
+                  LIVENESS_FAILED,
+                  signal + " while /healthz failed: " + why,
+                  Map.of()));
+        });
   }
 }

@@ -21,6 +21,13 @@ public final class StopSignal {
 
   private static boolean handlersInstalled;
 
+  /** Called with the signal's name on the first signal (the run harness' liveness check). */
+  private static final java.util.List<java.util.function.Consumer<String>> FIRST_SIGNAL_HOOKS =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Why the run was stalled when the first signal came, or null (see {@link #markStalled}). */
+  private static volatile String stalledAtSignal;
+
   /**
    * Installs handlers for TERM and INT once per process (best effort: a JVM without them keeps its
    * defaults) and returns a fresh flag that they raise. {@code Main} installs them first thing for
@@ -52,10 +59,46 @@ public final class StopSignal {
       signalled = "SIG" + name;
       current.requested.compareAndSet(null, signalled);
       LOG.warn("Received SIG{}: checkpointing at the next step boundary, then exiting", name);
+      runFirstSignalHooks(signalled);
     } else {
       LOG.warn("Received SIG{} again: exiting now without a checkpoint", name);
       Runtime.getRuntime().halt(128 + sig.getNumber());
     }
+  }
+
+  /**
+   * Runs the hooks for the first signal, {@code signal} (e.g. SIGTERM); a failing hook is logged.
+   */
+  static void runFirstSignalHooks(String signal) {
+    for (var hook : FIRST_SIGNAL_HOOKS) {
+      try {
+        hook.accept(signal);
+      } catch (RuntimeException e) {
+        LOG.warn("signal hook failed: {}", e.toString());
+      }
+    }
+  }
+
+  /**
+   * Calls {@code hook} with the signal's name when the process gets its first TERM or INT, on the
+   * signal's thread (the training loop may be hung). Returns the action that removes it.
+   */
+  public static Runnable onFirstSignal(java.util.function.Consumer<String> hook) {
+    FIRST_SIGNAL_HOOKS.add(hook);
+    return () -> FIRST_SIGNAL_HOOKS.remove(hook);
+  }
+
+  /**
+   * Records that the run was stalled ({@code /healthz} failing) when the stop signal came: the
+   * kubelet's liveness probe is what sent it, so the exit reports reason {@code LivenessFailed}.
+   */
+  public static void markStalled(String why) {
+    stalledAtSignal = why;
+  }
+
+  /** Why the run was stalled when the first signal came, or null when it was not. */
+  public static String stalledAtSignal() {
+    return stalledAtSignal;
   }
 
   /** A flag that is never raised by a signal (tests raise it by hand). */
