@@ -20,6 +20,10 @@
 # exactly repeat 1 of FT_SEED=0 REPEATS=2 (repeat k uses seed run.seed + k on the whole train split)
 # into det-<box>-<name>-ft1/; det_summary.py pools the tagged runs with the untagged ones.
 #
+# RESCORE=1 (after the runs) also scores each oriented run's last checkpoint with the DOTA devkit's
+# all-point AP (detection.apMethod=all-point) on val and test, into det-obb-<name>/allpoint-<split>.json:
+# with few true positives the VOC07 11-point AP moves in steps of 1/11 (9.09 points).
+#
 # Example (the run docs/results.md reports):
 #   SARMAE_TRAINER_JAR=<copy of the jar> SEEDS="1 2 3" ARMS="scratch mae sare" BOXES="hbb obb" \
 #     DET_EPOCHS=12 REPEATS=2 JOBS=2 bench/finetune/det.sh /tmp/fid17-seeds
@@ -82,7 +86,19 @@ detft() { # box name init-or-empty
   fi
   echo "$(date -u +%H:%M:%S) done det $box $name in $(( $(date +%s) - t0 )) s"
 }
-export -f detft
+rescore() { # name: all-point AP of det-obb-<name>'s last checkpoint on val and test
+  local out="det-obb-$1" ck split
+  ck=$(ls -d "$out"/ckpt/repeat-0/checkpoint-* 2>/dev/null | sort | tail -1)
+  [ -n "$ck" ] || return 0
+  for split in val test; do
+    [ -f "$out/allpoint-$split.json" ] && continue
+    nice -n 19 "$bin" evaluate --checkpoint "$ck" --split "$split" --out "$out/allpoint-$split.json" \
+      --set detection.apMethod=all-point --set run.threads=1 --set observability.port=0 \
+      > "$out/allpoint-$split.log" 2>&1 || echo "rescore $1 $split failed" >&2
+  done
+  echo "$(date -u +%H:%M:%S) rescored obb $1 (all-point)"
+}
+export -f detft rescore
 start=$(date +%s)
 # Seed by seed, so a run cut short has whole seeds of every arm; both box kinds of one encoder
 # next to each other.
@@ -100,4 +116,9 @@ start=$(date +%s)
   done
 } | xargs -P "$JOBS" -L 1 bash -c 'detft "$@"' _ || echo "some runs failed" >&2
 echo "total wall time: $(( $(date +%s) - start )) s"
+if [ "${RESCORE:-0}" = 1 ]; then
+  for d in det-obb-*"$TAG"; do
+    [ -f "$d/results.json" ] && echo "${d#det-obb-}"
+  done | xargs -P "$JOBS" -L 1 bash -c 'rescore "$@"' _ || true
+fi
 python3 "$here/det_summary.py" . --seeds "$SEEDS" --arms "$ARMS" --boxes "$BOXES" || true

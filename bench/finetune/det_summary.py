@@ -50,6 +50,20 @@ def run_files(work, flat, box, name):
     return out
 
 
+def allpoint_of(path, flat):
+    """{split: mAP} of det.sh RESCORE's all-point rescoring of a one-repeat run, if present."""
+    out = {}
+    for split in ("val", "test"):
+        if flat:
+            q = path[:-len(".json")] + f"-allpoint-{split}.json"
+        else:
+            q = os.path.join(os.path.dirname(path), f"allpoint-{split}.json")
+        if os.path.exists(q):
+            with open(q) as fh:
+                out[split] = json.load(fh)["evaluation"]["mAP"]
+    return out
+
+
 def repeats_of(work, flat, box, name):
     """All repeats of one encoder (deduplicated by fine-tuning seed) and the skipped-step count."""
     files = run_files(work, flat, box, name)
@@ -58,16 +72,27 @@ def repeats_of(work, flat, box, name):
     reps, skipped = {}, 0
     for p in files:
         with open(p) as fh:
-            for r in json.load(fh)["repeats"]:
-                if r["seed"] in reps:
-                    continue
-                reps[r["seed"]] = r
-                skipped += sum(h.get("skippedSteps", 0) or 0 for h in r["history"])
+            runs = json.load(fh)["repeats"]
+        for r in runs:
+            if r["seed"] in reps:
+                continue
+            reps[r["seed"]] = r
+            if r["repeat"] == 0 and len(runs) == 1:
+                r["_allpoint"] = allpoint_of(p, flat)
+            skipped += sum(h.get("skippedSteps", 0) or 0 for h in r["history"])
     return [reps[s] for s in sorted(reps)], skipped
 
 
 def summarise(work, flat, box, arms, seeds):
-    metrics = METRICS[box]
+    metrics = list(METRICS[box])
+    if box == "obb":  # all-point AP columns when every run was rescored (det.sh RESCORE=1)
+        names = [n for a in arms for n in (["scratch"] if a == "scratch"
+                                           else [f"{a}-s{s}" for s in seeds])]
+        every = [r.get("_allpoint", {}) for n in names for r in repeats_of(work, flat, box, n)[0]]
+        for split in ("val", "test"):
+            if all(split in e for e in every):
+                metrics.append((f"{split} AP50 all-point",
+                                lambda r, s=split: r["_allpoint"][s]))
     data, notes = {}, []
     for arm in arms:
         names = ["scratch"] if arm == "scratch" else [f"{arm}-s{s}" for s in seeds]
