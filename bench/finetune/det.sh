@@ -26,7 +26,9 @@
 #
 # Example (the run docs/results.md reports):
 #   SARMAE_TRAINER_JAR=<copy of the jar> SEEDS="1 2 3" ARMS="scratch mae sare" BOXES="hbb obb" \
-#     DET_EPOCHS=12 REPEATS=2 JOBS=2 bench/finetune/det.sh /tmp/fid17-seeds
+#     DET_EPOCHS=10 REPEATS=1 JOBS=2 bench/finetune/det.sh /tmp/fid17-seeds
+# (one repeat and 10 epochs because that was what fitted on the shared 2-core machine; the
+# defaults below, 12 epochs and 2 repeats, are the smallest run worth reading.)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin="$here/../../trainer/bin/sarmae-trainer"
