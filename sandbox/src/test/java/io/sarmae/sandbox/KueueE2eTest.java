@@ -32,9 +32,13 @@ import org.junit.jupiter.api.Test;
  */
 class KueueE2eTest {
 
-  static String queued(String name, String priorityClass) throws Exception {
-    // One epoch (8 steps) keeps the scenario short.
-    String yaml = SandboxFixture.tinyExample(name, "epochs: 2", "epochs: 1");
+  /**
+   * A queued tiny run of {@code epochs} epochs (8 steps each). The low-priority run needs enough
+   * steps to still be training when the high-priority one preempts it: on an idle machine one epoch
+   * finished before the test even saw its first step on status (CI, Dec 2), so it has six.
+   */
+  static String queued(String name, String priorityClass, int epochs) throws Exception {
+    String yaml = SandboxFixture.tinyExample(name, "epochs: 2", "epochs: " + epochs);
     String meta = "  name: " + name + "\n";
     assertThat(yaml).contains(meta);
     return yaml.replace(
@@ -86,7 +90,7 @@ class KueueE2eTest {
                 .build())
         .createOr(x -> x.update());
 
-    apply(ns, queued("low", "e2e-low"));
+    apply(ns, queued("low", "e2e-low", 10));
     SarmaePretrain low = awaitTraining(ns, "low");
     assertThat(condition(low, "Admitted").getStatus()).isEqualTo("True");
     assertThat(low.getStatus().getAdmission().getClusterQueue()).isEqualTo(ns);
@@ -97,7 +101,7 @@ class KueueE2eTest {
         .as("the flavor's node labels")
         .containsEntry(KueueEmulator.FLAVOR_LABEL, "default");
 
-    apply(ns, queued("high", "e2e-high"));
+    apply(ns, queued("high", "e2e-high", 1));
     SarmaePretrain preempted =
         await(
             SandboxFixture.RUN_TIMEOUT,
@@ -117,7 +121,7 @@ class KueueE2eTest {
     assertThat(done.getStatus().getAdmission().getEvictions()).isEqualTo(1);
     assertThat(done.getStatus().getFailedAttempts()).as("preemption is no failure").isIn(null, 0);
     assertThat(done.getStatus().getAttempt()).isEqualTo(2);
-    assertThat(done.getStatus().getResult().getStep()).isEqualTo(8L);
+    assertThat(done.getStatus().getResult().getStep()).isEqualTo(80L);
 
     // The second trainer of "low" resumed from a checkpoint (the one written on SIGTERM).
     Path podsDir = sandbox.dir().resolve("pods").resolve(ns);
