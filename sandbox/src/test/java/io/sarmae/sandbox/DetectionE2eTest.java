@@ -1,10 +1,8 @@
 package io.sarmae.sandbox;
 
-import static io.sarmae.sandbox.SandboxFixture.await;
 import static io.sarmae.sandbox.SandboxFixture.kubectlWithInput;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sarmae.operator.api.v1alpha1.Phase;
 import io.sarmae.operator.api.v1alpha1.SarmaeFinetune;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,24 +99,7 @@ class DetectionE2eTest {
             "");
     kubectlWithInput(finetune, "apply", "-n", NS, "-f", "-").assertOk();
     SarmaeFinetune done =
-        await(
-            SandboxFixture.RUN_TIMEOUT.multipliedBy(2),
-            "the detection fine-tune to finish",
-            () -> {
-              SarmaeFinetune r =
-                  SandboxFixture.uncheckedClient()
-                      .resources(SarmaeFinetune.class)
-                      .inNamespace(NS)
-                      .withName("det-tiny")
-                      .get();
-              var s = r.getStatus();
-              if (s != null && s.getPhase() == Phase.FAILED) {
-                throw new AssertionError(
-                    "the detection fine-tune failed: "
-                        + (s.getLastFailure() != null ? s.getLastFailure().getMessage() : s));
-              }
-              return s != null && s.getPhase() == Phase.SUCCEEDED ? r : null;
-            });
+        SandboxFixture.awaitFinetuneSucceeded(NS, "det-tiny", "the detection fine-tune");
     var result = done.getStatus().getResult();
     assertThat(done.getStatus().getPretrainedWeights()).contains("det-base/final");
     assertThat(result.getPrimaryMetric()).isEqualTo("mAP");

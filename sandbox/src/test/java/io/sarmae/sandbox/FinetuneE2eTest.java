@@ -1,10 +1,8 @@
 package io.sarmae.sandbox;
 
-import static io.sarmae.sandbox.SandboxFixture.await;
 import static io.sarmae.sandbox.SandboxFixture.kubectlWithInput;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sarmae.operator.api.v1alpha1.Phase;
 import io.sarmae.operator.api.v1alpha1.SarmaeFinetune;
 import org.junit.jupiter.api.Test;
 
@@ -74,24 +72,7 @@ class FinetuneE2eTest {
             "    claimName: sarmae-checkpoints",
             "");
     kubectlWithInput(finetune, "apply", "-n", NS, "-f", "-").assertOk();
-    SarmaeFinetune done =
-        await(
-            SandboxFixture.RUN_TIMEOUT.multipliedBy(2),
-            "the fine-tune to finish",
-            () -> {
-              SarmaeFinetune r =
-                  SandboxFixture.uncheckedClient()
-                      .resources(SarmaeFinetune.class)
-                      .inNamespace(NS)
-                      .withName("ft-tiny")
-                      .get();
-              var s = r.getStatus();
-              if (s != null && s.getPhase() == Phase.FAILED) {
-                throw new AssertionError(
-                    "the fine-tune failed: " + s.getLastFailure().getMessage());
-              }
-              return s != null && s.getPhase() == Phase.SUCCEEDED ? r : null;
-            });
+    SarmaeFinetune done = SandboxFixture.awaitFinetuneSucceeded(NS, "ft-tiny", "the fine-tune");
     assertThat(done.getStatus().getPretrainedWeights()).contains("ft-base/final");
     assertThat(done.getStatus().getResult().getTop1Mean()).isNotNull().isBetween(0.0, 100.0);
     assertThat(done.getStatus().getResult().getTop1()).hasSize(2);

@@ -213,6 +213,37 @@ final class SandboxFixture {
   }
 
   /** Polls until {@code value} is non-null (or true), at most {@code timeout}. */
+  /**
+   * Waits (twice {@link #RUN_TIMEOUT}) for the fine-tune {@code name} in {@code ns} to succeed and
+   * returns it; fails at once, with the trainer's message, when it fails.
+   *
+   * @param what the run as the failure messages name it, e.g. "the detection fine-tune"
+   */
+  static io.sarmae.operator.api.v1alpha1.SarmaeFinetune awaitFinetuneSucceeded(
+      String ns, String name, String what) throws InterruptedException {
+    return await(
+        RUN_TIMEOUT.multipliedBy(2),
+        what + " to finish",
+        () -> {
+          var r =
+              uncheckedClient()
+                  .resources(io.sarmae.operator.api.v1alpha1.SarmaeFinetune.class)
+                  .inNamespace(ns)
+                  .withName(name)
+                  .get();
+          var s = r.getStatus();
+          if (s != null && s.getPhase() == io.sarmae.operator.api.v1alpha1.Phase.FAILED) {
+            throw new AssertionError(
+                what
+                    + " failed: "
+                    + (s.getLastFailure() != null ? s.getLastFailure().getMessage() : s));
+          }
+          return s != null && s.getPhase() == io.sarmae.operator.api.v1alpha1.Phase.SUCCEEDED
+              ? r
+              : null;
+        });
+  }
+
   static <T> T await(Duration timeout, String what, Supplier<T> value) throws InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();
     while (true) {

@@ -1,10 +1,8 @@
 package io.sarmae.sandbox;
 
-import static io.sarmae.sandbox.SandboxFixture.await;
 import static io.sarmae.sandbox.SandboxFixture.kubectlWithInput;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sarmae.operator.api.v1alpha1.Phase;
 import io.sarmae.operator.api.v1alpha1.SarmaeFinetune;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,24 +106,7 @@ class SegmentationE2eTest {
             "");
     kubectlWithInput(finetune, "apply", "-n", NS, "-f", "-").assertOk();
     SarmaeFinetune done =
-        await(
-            SandboxFixture.RUN_TIMEOUT.multipliedBy(2),
-            "the segmentation fine-tune to finish",
-            () -> {
-              SarmaeFinetune r =
-                  SandboxFixture.uncheckedClient()
-                      .resources(SarmaeFinetune.class)
-                      .inNamespace(NS)
-                      .withName("seg-tiny")
-                      .get();
-              var s = r.getStatus();
-              if (s != null && s.getPhase() == Phase.FAILED) {
-                throw new AssertionError(
-                    "the segmentation fine-tune failed: "
-                        + (s.getLastFailure() != null ? s.getLastFailure().getMessage() : s));
-              }
-              return s != null && s.getPhase() == Phase.SUCCEEDED ? r : null;
-            });
+        SandboxFixture.awaitFinetuneSucceeded(NS, "seg-tiny", "the segmentation fine-tune");
     var result = done.getStatus().getResult();
     assertThat(done.getStatus().getPretrainedWeights()).contains("seg-base/final");
     assertThat(result.getPrimaryMetric()).isEqualTo("mIoU");
