@@ -10,9 +10,10 @@ import ai.djl.ndarray.types.Shape;
  * projected SAR token and the optical token of the same spatial patch; averaged over the visible
  * patches of a sample, then over the PAIRED samples only.
  *
- * <p>The reference selects paired rows with a Python loop; here every row is computed and unpaired
- * rows are weighted by 0, which is equivalent (the head acts per token) and gives exactly 0 loss
- * and zero gradient when no sample is paired.
+ * <p>The reference selects paired rows with a Python loop; the model does the same before the
+ * teacher and the head run ({@code SarmaePretrainModel}), and the {@code paired} weights here still
+ * make any unpaired row that is passed count 0, with exactly 0 loss and zero gradient when no
+ * sample is paired.
  */
 public final class AlignmentLoss {
 

@@ -3,11 +3,13 @@ package io.sarmae.trainer.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.sarmae.trainer.loss.AlignmentLoss;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -70,14 +72,48 @@ public final class SarmaePretrainModel extends FixedShapeBlock {
     NDArray alignLoss;
     if (alignmentEnabled()) {
       NDArray visible = enc.latent().get(new NDIndex(":, 1:, :")); // (B, K, D), cls dropped
-      NDArray projected = alignmentHead.apply(ps, visible, training); // (B, K, E)
-      NDArray opticalTokens = opticalEncoder.patchFeatures(optical); // (B, L, E)
-      alignLoss =
-          AlignmentLoss.alignmentLoss(projected, opticalTokens, enc.idsRestore(), paired); // ()
+      NDArray idsRestore = enc.idsRestore(); // (B, L)
+      NDArray rows = pairedRows(paired); // (P) or null for every row
+      if (rows != null) {
+        visible = visible.get(new NDIndex("{}", rows)); // (P, K, D)
+        optical = optical.get(new NDIndex("{}", rows)); // (P, 3, H, W)
+        idsRestore = idsRestore.get(new NDIndex("{}", rows)); // (P, L)
+        paired = paired.get(new NDIndex("{}", rows)); // (P)
+      }
+      NDArray projected = alignmentHead.apply(ps, visible, training); // (P, K, E)
+      NDArray opticalTokens = opticalEncoder.patchFeatures(optical); // (P, L, E)
+      alignLoss = AlignmentLoss.alignmentLoss(projected, opticalTokens, idsRestore, paired); // ()
     } else {
       alignLoss = maeLoss.getManager().zeros(new Shape(), maeLoss.getDataType()); // ()
     }
     return new Output(maeLoss, alignLoss, pred, enc.mask());
+  }
+
+  /**
+   * The rows the SARC branch runs on: the paired rows only, as the reference does, so neither the
+   * optical teacher nor the head computes features whose loss weight is 0 (with the DINOv3 teacher
+   * that is a ViT-B forward per unpaired image). {@code null} when every row is paired (no
+   * selection). With no paired row, row 0 alone with its weight 0: the loss is an exact 0 and the
+   * head's gradients are defined zeros, as before. Reads the {@code (B)} paired flags to the host.
+   */
+  private static NDArray pairedRows(NDArray paired) {
+    float[] flags = paired.toFloatArray();
+    int[] rows = new int[flags.length];
+    int n = 0;
+    for (int b = 0; b < flags.length; b++) {
+      if (flags[b] != 0f) {
+        rows[n++] = b;
+      }
+    }
+    if (n == flags.length) {
+      return null;
+    }
+    int[] selected = n == 0 ? new int[] {0} : Arrays.copyOf(rows, n);
+    return paired
+        .getManager()
+        .create(selected)
+        .toType(DataType.INT64, false)
+        .toDevice(paired.getDevice(), false); // (P)
   }
 
   @Override

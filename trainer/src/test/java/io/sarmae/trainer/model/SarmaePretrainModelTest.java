@@ -8,6 +8,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
@@ -204,6 +205,31 @@ class SarmaePretrainModelTest {
         single[b] = model.forward(new ParameterStore(m, false), one, false).get(1).getFloat();
       }
       assertThat(all).isCloseTo((single[0] + single[2]) / 2, within(1e-5f));
+    }
+  }
+
+  @Test
+  void theSarcBranchRunsOnPairedRowsOnly() {
+    // an unpaired row's optical image never reaches the teacher or the head: NaN there (the old
+    // every-row path gave NaN * 0 = NaN) leaves the loss equal to the paired rows' own
+    try (NDManager m = manager.newSubManager()) {
+      SarmaePretrainModel model = model(m, true);
+      NDList inputs = batch(m, 1, 0, 1);
+      float clean = model.forward(new ParameterStore(m, false), inputs, false).get(1).getFloat();
+      NDList poisoned = new NDList(inputs);
+      NDArray optical = inputs.get(2).duplicate();
+      optical.set(new NDIndex("1"), Float.NaN);
+      poisoned.set(2, optical);
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        NDList out = model.forward(new ParameterStore(m, false), poisoned, true);
+        assertThat(out.get(1).getFloat()).isEqualTo(clean);
+        gc.backward(out.get(0).add(out.get(1)));
+      }
+      for (Map.Entry<String, Parameter> e : head(model).entrySet()) {
+        NDArray grad = e.getValue().getArray().getGradient();
+        assertThat(grad.isNaN().any().getBoolean()).as(e.getKey()).isFalse();
+        assertThat(grad.abs().sum().getFloat()).as(e.getKey()).isPositive();
+      }
     }
   }
 
