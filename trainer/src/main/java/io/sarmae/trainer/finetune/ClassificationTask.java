@@ -397,11 +397,8 @@ public final class ClassificationTask implements FinetuneTask<Evaluation, Repeat
             FinetuneResults.aggregate(results),
             MemoryStats.sample(),
             config.data.resplit.yamlName());
-    out.write(outputDir.resolve("results.json"));
-    ResultsPlot.write(out, outputDir.resolve("results.png"));
-    Path json = outputDir.resolve("results.json");
-    primary(out).logFinished(LOG, json);
-    return new Finished(out, termination(out, outputDir));
+    return primary(out)
+        .publish(LOG, outputDir, out, out::write, png -> ResultsPlot.write(out, png));
   }
 
   /** The termination-message fields the operator copies to {@code SarmaeFinetune} status. */

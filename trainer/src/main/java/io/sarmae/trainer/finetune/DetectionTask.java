@@ -425,18 +425,13 @@ public final class DetectionTask implements FinetuneTask<DetEvaluation, DetRepea
             results,
             DetResults.aggregate(results, classes()),
             config.data.resplit.yamlName());
-    out.write(outputDir.resolve("results.json"));
-    ResultsPlot.write(out, outputDir.resolve("results.png"));
     DetResults.Aggregate a = out.aggregate();
-    PrimaryMetric mAP =
-        new PrimaryMetric(
+    return new PrimaryMetric(
             "mAP",
             "mAP",
             a.mAPLast(),
             a.mAPBest(),
-            results.stream().mapToDouble(DetRepeatResult::mAPLast).toArray());
-    Path json = outputDir.resolve("results.json");
-    mAP.logFinished(LOG, json);
-    return new Finished(out, mAP.termination(json));
+            results.stream().mapToDouble(DetRepeatResult::mAPLast).toArray())
+        .publish(LOG, outputDir, out, out::write, png -> ResultsPlot.write(out, png));
   }
 }

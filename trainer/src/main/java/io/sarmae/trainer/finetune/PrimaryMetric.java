@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 
 /**
@@ -40,6 +41,24 @@ record PrimaryMetric(
     extra.put("repeats", perRepeat.length);
     extra.put("results", results.toString());
     return extra;
+  }
+
+  /**
+   * The shared end of every task: writes {@code results.json} and {@code results.png} under {@code
+   * outputDir} (with the task's own writers), logs the closing line and returns what the run
+   * publishes.
+   */
+  FinetuneTask.Finished publish(
+      Logger log,
+      Path outputDir,
+      Object results,
+      Consumer<Path> writeJson,
+      Consumer<Path> writePlot) {
+    Path json = outputDir.resolve("results.json");
+    writeJson.accept(json);
+    writePlot.accept(outputDir.resolve("results.png"));
+    logFinished(log, json);
+    return new FinetuneTask.Finished(results, termination(json));
   }
 
   /** Logs the closing line of a run. */

@@ -448,18 +448,13 @@ public final class SegmentationTask implements FinetuneTask<SegEvaluation, SegRe
             results,
             SegResults.aggregate(results, classes()),
             config.data.resplit.yamlName());
-    out.write(outputDir.resolve("results.json"));
-    ResultsPlot.write(out, outputDir.resolve("results.png"));
     SegResults.Aggregate a = out.aggregate();
-    PrimaryMetric mIoU =
-        new PrimaryMetric(
+    return new PrimaryMetric(
             "mIoU",
             "mIoU",
             a.mIoULast(),
             a.mIoUBest(),
-            results.stream().mapToDouble(SegRepeatResult::mIoULast).toArray());
-    Path json = outputDir.resolve("results.json");
-    mIoU.logFinished(LOG, json);
-    return new Finished(out, mIoU.termination(json));
+            results.stream().mapToDouble(SegRepeatResult::mIoULast).toArray())
+        .publish(LOG, outputDir, out, out::write, png -> ResultsPlot.write(out, png));
   }
 }
