@@ -13,50 +13,5 @@
 # The DJL side gets the launcher's allocator setting (tcmalloc if installed, else tuned glibc
 # malloc; docs/performance.md). Measure on an otherwise idle machine: the ratio is meaningless
 # under contention.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-SIZE=${SIZE:-base}
-IMAGE=${IMAGE:-512}
-BATCH=${BATCH:-2}
-STEPS=${STEPS:-5}
-WARMUP=${WARMUP:-2}
-THREADS=${THREADS:-2}
-ROUNDS=${ROUNDS:-2}
-PYTHON=${PYTHON:-/usr/bin/python3}
-JAR=trainer/target/sarmae-trainer-0.1.0-SNAPSHOT-all.jar
-mkdir -p bench/results
-RESULTS=${RESULTS:-bench/results/det-step-$(date -u +%Y%m%dT%H%M%SZ).jsonl}
-if [ ! -f "$JAR" ]; then
-  echo "building $JAR" >&2
-  mvn -B -q -o -pl trainer -am package -DskipTests -Dspotless.check.skip=true >&2
-fi
-jar_dir=$(mktemp -d)
-trap 'rm -rf "$jar_dir"' EXIT
-cp "$JAR" "$jar_dir/sarmae-trainer.jar"
-if [ -z "${LD_PRELOAD:-}" ] && [ -f /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 ]; then
-  djl_env=(LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4)
-else
-  djl_env=(GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296)
-fi
-args=(--size "$SIZE" --image "$IMAGE" --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP" --threads "$THREADS")
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg); results in $RESULTS" >&2
-djl() {
-  env "${djl_env[@]}" java -Xmx2g -XX:+UseG1GC -Dai.djl.offline=true \
-    -Dai.djl.pytorch.num_threads="$THREADS" -Dai.djl.pytorch.num_interop_threads=1 \
-    -cp "$jar_dir/sarmae-trainer.jar" bench/det/DetStep.java "${args[@]}" 2>>"$RESULTS.stderr" | tail -1 | tee -a "$RESULTS"
-}
-pytorch() {
-  OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS "$PYTHON" bench/det/step.py "${args[@]}" 2>>"$RESULTS.stderr" | tail -1 | tee -a "$RESULTS"
-}
-for r in $(seq 1 "$ROUNDS"); do
-  if [ $((r % 2)) -eq 1 ]; then djl; pytorch; else pytorch; djl; fi
-done
-"$PYTHON" - "$RESULTS" <<'PY'
-import json, statistics, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-djl = [r["ms_per_step_median"] for r in rows if r["impl"] == "djl"]
-pt = [r["ms_per_step_median"] for r in rows if r["impl"] == "pytorch"]
-ratios = [d / p for d, p in zip(djl, pt)]
-print(f"DJL {statistics.median(djl):.0f} ms/step, PyTorch {statistics.median(pt):.0f} ms/step, "
-      f"DJL/PyTorch {statistics.median(ratios):.2f}x (per round: {', '.join(f'{x:.2f}' for x in ratios)})")
-PY
+TASK=det MAIN=DetStep.java
+source "$(dirname "$0")/../lib/dense-step.sh"
