@@ -80,7 +80,13 @@ public final class ScaleBenchmark {
   record Write(String method, String path, String contentType, String body) {}
 
   /** A round's figures. */
-  record Round(String kind, double seconds, double createSeconds, Map<String, Integer> writes) {}
+  record Round(
+      String kind,
+      double seconds,
+      double createSeconds,
+      Map<String, Integer> writes,
+      Map<String, Integer> reads,
+      double reconciles) {}
 
   public static void main(String[] args) {
     try {
@@ -116,9 +122,8 @@ public final class ScaleBenchmark {
         load());
     AtomicReference<Map<String, List<Write>>> recorded = new AtomicReference<>();
     Round warm = operatorRound(crds, template, runs, recorded, false);
-    System.out.printf(
-        "warm-up operator round: %.2f s, writes %s (recorded for the raw rounds)%n",
-        warm.seconds(), warm.writes());
+    print(0, warm);
+
     List<Double> raw = new ArrayList<>();
     List<Double> op = new ArrayList<>();
     for (int i = 1; i <= rounds; i++) {
@@ -151,8 +156,16 @@ public final class ScaleBenchmark {
 
   private static void print(int i, Round r) {
     System.out.printf(
-        "round %d %-8s: all runs Running after %.2f s (creating the runs %.2f s), writes %s%n",
-        i, r.kind(), r.seconds(), r.createSeconds(), r.writes());
+        "round %d %-8s%s: all runs Running after %.2f s (creating the runs %.2f s), %.0f reconciles,"
+            + " writes %s, reads %s%n",
+        i,
+        r.kind(),
+        i == 0 ? " (warm-up, records the writes)" : "",
+        r.seconds(),
+        r.createSeconds(),
+        r.reconciles(),
+        r.writes(),
+        r.reads());
   }
 
   /**
@@ -332,7 +345,8 @@ public final class ScaleBenchmark {
       double created = c.create(template, runs, name -> {});
       boolean ok = c.awaitRunning(t0, runs);
       double seconds = (System.nanoTime() - t0) / 1e9;
-      drain(c.server);
+      Map<String, Integer> reads = reads(drain(c.server));
+      double reconciled = reconciles(operator);
       List<Write> requests = new ArrayList<>(c.recorder.writes);
       c.recorder.writes.clear();
       if (!ok) {
@@ -357,13 +371,36 @@ public final class ScaleBenchmark {
         String run = w.path().split("/namespaces/")[1].split("/")[0] + "/" + m.group();
         byRun.computeIfAbsent(run, k -> new ArrayList<>()).add(w);
       }
+      unusual(byRun);
       if (record.get() == null) {
         record.set(byRun);
       }
       if (measureIdle) {
         idle(c, operator);
       }
-      return new Round("operator", seconds, created, writes);
+      return new Round("operator", seconds, created, writes, reads, reconciled);
+    }
+  }
+
+  /** Runs whose writes differ in number from most runs': how many, and the first one's writes. */
+  private static void unusual(Map<String, List<Write>> byRun) {
+    Map<Integer, Long> counts =
+        byRun.values().stream()
+            .collect(
+                java.util.stream.Collectors.groupingBy(
+                    List::size, java.util.stream.Collectors.counting()));
+    int usual = counts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+    var odd = byRun.entrySet().stream().filter(e -> e.getValue().size() != usual).toList();
+    if (odd.isEmpty()) {
+      return;
+    }
+    System.out.printf(
+        "  %d runs with another number of operator writes than %d (%s); %s:%n",
+        odd.size(), usual, counts, odd.get(0).getKey());
+    for (Write w : odd.get(0).getValue()) {
+      String b = w.body().replaceAll("\\s+", " ");
+      System.out.printf(
+          "    %s %s %s%n", w.method(), w.path(), b.substring(0, Math.min(400, b.length())));
     }
   }
 
@@ -446,12 +483,12 @@ public final class ScaleBenchmark {
         throw new IllegalStateException(
             "raw round: only " + c.running.size() + " of " + runs + " runs Running");
       }
-      drain(c.server);
+      Map<String, Integer> reads = reads(drain(c.server));
       Map<String, Integer> writes = new TreeMap<>();
       for (Write w : c.recorder.writes) {
         writes.merge(key(w.method(), w.path()), 1, Integer::sum);
       }
-      return new Round("raw", seconds, created, writes);
+      return new Round("raw", seconds, created, writes, reads, 0);
     }
   }
 
@@ -531,6 +568,18 @@ public final class ScaleBenchmark {
                 pool.shutdown();
               }
             });
+  }
+
+  /** GETs by resource, watches apart. */
+  static Map<String, Integer> reads(List<RecordedRequest> requests) {
+    Map<String, Integer> reads = new TreeMap<>();
+    for (RecordedRequest r : requests) {
+      if ("GET".equals(r.getMethod())) {
+        String k = key(r.getMethod(), r.getPath());
+        reads.merge(r.getPath().contains("watch=true") ? k + " (watch)" : k, 1, Integer::sum);
+      }
+    }
+    return reads;
   }
 
   static List<RecordedRequest> drain(KubernetesMockServer server) throws InterruptedException {
