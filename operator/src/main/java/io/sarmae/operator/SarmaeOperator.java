@@ -62,13 +62,6 @@ public final class SarmaeOperator implements AutoCloseable {
                   .withSSABasedCreateUpdateMatchForDependentResources(false)
                   .checkingCRDAndValidateLocalModel(false)
                   .withConcurrentReconciliationThreads(config.reconcileThreads())
-                  // A reconcile must see the operator's own last status patch even when the
-                  // informer lags more than one write behind (else it re-plans from the older
-                  // status and writes the same transition, event and patch, twice: seen in
-                  // bench/operator/run-scale.sh under load). Comparing resourceVersions as
-                  // numbers lets JOSDK keep the newer resource in its cache; the API server's
-                  // (etcd's) resourceVersions are numbers.
-                  .withParseResourceVersions(true)
                   .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
                   .withCloseClientOnStop(false);
               if (config.leaderElection()) {

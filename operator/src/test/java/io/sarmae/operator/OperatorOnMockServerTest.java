@@ -38,25 +38,6 @@ class OperatorOnMockServerTest {
     throw new AssertionError("timed out waiting for " + what);
   }
 
-  /**
-   * A reconcile that starts while the informer still lags behind the operator's own status patches
-   * must see the newest one, or it writes the same transition twice (the scale benchmark saw 1-6 of
-   * 500 runs do so under load): JOSDK keeps the newer resource only when it may compare
-   * resourceVersions.
-   */
-  @Test
-  void cachesTheNewerOfTwoResourceVersions() {
-    try (SarmaeOperator operator =
-        new SarmaeOperator(MockCluster.client(), OperatorConfig.forTests(), new FakeProgress())) {
-      assertThat(
-              operator
-                  .operator()
-                  .getConfigurationService()
-                  .parseResourceVersionsForEventFilteringAndCaching())
-          .isTrue();
-    }
-  }
-
   @Test
   void runsAPretrainToRunningWithProgressAndServesMetrics() throws Exception {
     KubernetesClient client = MockCluster.client();
