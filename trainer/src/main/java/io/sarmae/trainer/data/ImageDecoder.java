@@ -374,10 +374,10 @@ public final class ImageDecoder {
 
   /**
    * Rearranges {@code a[from, to)} so that {@code a[k]} holds the value a full sort would put
-   * there, nothing after it is smaller and nothing before it larger. Quickselect with a
-   * median-of-three pivot and three-way partition (many equal 8- or 16-bit levels); after {@code 2
-   * log2(n)} rounds without converging (adversarial input) the rest is sorted, so the worst case is
-   * O(n log n).
+   * there, nothing after it is smaller and nothing before it larger. Hoare's FIND (quickselect with
+   * two-sided scans, few swaps, balanced on runs of equal 8- or 16-bit levels) with a
+   * median-of-three pivot; after {@code 2 log2(n)} rounds without converging (adversarial input)
+   * the rest is sorted, so the worst case is O(n log n).
    */
   static void select(float[] a, int from, int to, int k) {
     int lo = from;
@@ -389,24 +389,24 @@ public final class ImageDecoder {
         return;
       }
       float pivot = medianOfThree(a[lo], a[lo + (hi - lo) / 2], a[hi]);
-      // Dutch flag: [lo, lt) < pivot, [lt, i) == pivot, (gt, hi] > pivot.
-      int lt = lo;
-      int gt = hi;
       int i = lo;
-      while (i <= gt) {
-        int c = Float.compare(a[i], pivot);
-        if (c < 0) {
-          swap(a, lt++, i++);
-        } else if (c > 0) {
-          swap(a, i, gt--);
-        } else {
+      int j = hi;
+      while (i <= j) {
+        while (Float.compare(a[i], pivot) < 0) {
           i++;
         }
+        while (Float.compare(a[j], pivot) > 0) {
+          j--;
+        }
+        if (i <= j) {
+          swap(a, i++, j--);
+        }
       }
-      if (k < lt) {
-        hi = lt - 1;
-      } else if (k > gt) {
-        lo = gt + 1;
+      // [lo, j] <= pivot, [i, hi] >= pivot, anything between them == pivot.
+      if (k <= j) {
+        hi = j;
+      } else if (k >= i) {
+        lo = i;
       } else {
         return;
       }
