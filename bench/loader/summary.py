@@ -11,7 +11,8 @@ headroom/core = loader images per CPU-second / quiet consumption: what one core 
 delivers over what the step eats (target >= 3 for ViT-B). headroom(wall) = wall images/s with that
 many workers / consumption as run, on this machine as loaded during the run.
 
-Usage: summary.py OUT_DIR   (reads OUT_DIR/loader.jsonl and, if present, OUT_DIR/step.jsonl)
+Usage: summary.py OUT_DIR [STEP_JSONL]   (reads OUT_DIR/loader.jsonl and OUT_DIR/step.jsonl, or
+the bench-step lines of STEP_JSONL when given, e.g. bench/mfu/results-*/mfu-b8.jsonl)
 """
 
 import collections
@@ -28,8 +29,9 @@ def lines(path):
         return [json.loads(l) for l in f if l.strip().startswith("{")]
 
 
-def main(out):
-    steps = lines(os.path.join(out, "step.jsonl"))
+def main(out, step_file=None):
+    steps = lines(step_file or os.path.join(out, "step.jsonl"))
+    steps = [s for s in steps if s.get("size") in (None, "base")] or steps
     consume = quiet = None
     if steps:
         ms = statistics.median(s["ms_per_step_median"] for s in steps)
@@ -55,11 +57,12 @@ def main(out):
         hw = hc = "-"
         if consume:
             hc = f"{statistics.median(cpu) / quiet:.1f}x"
-            hw = f"{statistics.median(wall) / consume:.1f}x"
+            # A step timed in another run saw other load: only the CPU-time figure compares.
+            hw = "-" if step_file else f"{statistics.median(wall) / consume:.1f}x"
         print(f"| {fmt} | {size} | {workers} | {len(rs)} | {statistics.median(wall):.1f} "
               f"({min(wall):.1f}-{max(wall):.1f}) | {statistics.median(cpu):.1f} "
               f"({min(cpu):.1f}-{max(cpu):.1f}) | {hc} | {hw} | {load:.2f} |")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else ".")
+    main(sys.argv[1] if len(sys.argv) > 1 else ".", sys.argv[2] if len(sys.argv) > 2 else None)
