@@ -337,14 +337,98 @@ public final class ImageDecoder {
       Arrays.fill(data, 0f);
       return;
     }
-    Arrays.sort(sample, 0, n);
-    double lo = quantile(sample, n, LOW_PERCENTILE);
-    double hi = quantile(sample, n, HIGH_PERCENTILE);
+    double lo = selectQuantile(sample, n, LOW_PERCENTILE);
+    double hi = selectQuantile(sample, n, HIGH_PERCENTILE);
     if (hi > lo) {
       scale(data, lo, hi);
     } else {
       rangeScale(data, type, bits);
     }
+  }
+
+  /**
+   * {@link #quantile} of the first {@code n} values without sorting them: the two order statistics
+   * it interpolates between are selected (quickselect, O(n); sorting 400k samples was two thirds of
+   * the decode time of a 640x640 16-bit or float image). Reorders {@code values}. Same result as
+   * sorting and calling {@link #quantile}, bit for bit: an order statistic is one value whatever
+   * the algorithm ({@code -0.0} and {@code 0.0} compare as in {@link Float#compare}).
+   */
+  static double selectQuantile(float[] values, int n, double q) {
+    double pos = q * (n - 1);
+    int i = (int) Math.floor(pos);
+    if (i >= n - 1) {
+      select(values, 0, n, n - 1);
+      return values[n - 1];
+    }
+    select(values, 0, n, i);
+    // values[i] is the i-th smallest and everything after it is >= it: the next one is their min.
+    float next = values[i + 1];
+    for (int k = i + 2; k < n; k++) {
+      if (Float.compare(values[k], next) < 0) {
+        next = values[k];
+      }
+    }
+    double frac = pos - i;
+    return values[i] + frac * (next - values[i]);
+  }
+
+  /**
+   * Rearranges {@code a[from, to)} so that {@code a[k]} holds the value a full sort would put
+   * there, nothing after it is smaller and nothing before it larger. Hoare's FIND (quickselect with
+   * two-sided scans, few swaps, balanced on runs of equal 8- or 16-bit levels) with a
+   * median-of-three pivot; after {@code 2 log2(n)} rounds without converging (adversarial input)
+   * the rest is sorted, so the worst case is O(n log n).
+   */
+  static void select(float[] a, int from, int to, int k) {
+    int lo = from;
+    int hi = to - 1;
+    int budget = 2 * (32 - Integer.numberOfLeadingZeros(Math.max(1, to - from)));
+    while (hi > lo) {
+      if (budget-- == 0) {
+        Arrays.sort(a, lo, hi + 1);
+        return;
+      }
+      float pivot = medianOfThree(a[lo], a[lo + (hi - lo) / 2], a[hi]);
+      int i = lo;
+      int j = hi;
+      while (i <= j) {
+        while (Float.compare(a[i], pivot) < 0) {
+          i++;
+        }
+        while (Float.compare(a[j], pivot) > 0) {
+          j--;
+        }
+        if (i <= j) {
+          swap(a, i++, j--);
+        }
+      }
+      // [lo, j] <= pivot, [i, hi] >= pivot, anything between them == pivot.
+      if (k <= j) {
+        hi = j;
+      } else if (k >= i) {
+        lo = i;
+      } else {
+        return;
+      }
+    }
+  }
+
+  private static float medianOfThree(float x, float y, float z) {
+    if (Float.compare(x, y) > 0) {
+      float t = x;
+      x = y;
+      y = t;
+    }
+    if (Float.compare(y, z) > 0) {
+      y = z;
+    }
+    return Float.compare(x, y) > 0 ? x : y;
+  }
+
+  private static void swap(float[] a, int i, int j) {
+    float t = a[i];
+    a[i] = a[j];
+    a[j] = t;
   }
 
   /** numpy's default (linear) quantile of the first n sorted values. */

@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Prefetch.</b> {@link #open} starts {@code workers} threads and keeps {@code
  * prefetchBatches} batches decoding or decoded ahead of the one being consumed. Taking a batch
  * immediately schedules the next, so when decoding is faster than the training step {@code next()}
- * never waits; it blocks only when decoding is the bottleneck.
+ * never waits; it blocks only when decoding is the bottleneck. Such waits are counted ({@link
+ * EpochIterator#waitedBatches()}, {@link #waitedBatches()}, {@link #waitSeconds()}) for the {@code
+ * sarmae_train_data_waited_batches_total} and {@code sarmae_train_data_wait_seconds_total} metrics.
  *
  * <p><b>Unreadable images.</b> A missing or corrupt image (SAR or optical) never stops training:
  * the sample is replaced by the next readable sample of the epoch's order (wrapping around), the
@@ -79,6 +81,8 @@ public final class PretrainLoader {
   private final long seed;
   private final SkipListener skipListener;
   private final AtomicLong skipped = new AtomicLong();
+  private final AtomicLong waitedBatches = new AtomicLong();
+  private final AtomicLong waitNanos = new AtomicLong();
   private final ConcurrentHashMap<Path, String> badFiles = new ConcurrentHashMap<>();
   private volatile EpochOrder cachedOrder;
 
@@ -140,6 +144,20 @@ public final class PretrainLoader {
   /** Samples replaced because their image was unreadable, since this loader was built. */
   public long skippedSamples() {
     return skipped.get();
+  }
+
+  /**
+   * Batches that {@code next()} had to wait for because they were not decoded yet, over all epochs
+   * of this loader (the first batch of each epoch usually is one: nothing was decoded before {@link
+   * #open}). In steady state a loader faster than the training step adds none.
+   */
+  public long waitedBatches() {
+    return waitedBatches.get();
+  }
+
+  /** Seconds {@code next()} spent waiting for undecoded batches, over all epochs of this loader. */
+  public double waitSeconds() {
+    return waitNanos.get() / 1e9;
   }
 
   /**
@@ -309,6 +327,7 @@ public final class PretrainLoader {
     private final ArrayDeque<CompletableFuture<Batch>> window = new ArrayDeque<>();
     private int nextToSubmit;
     private int nextToReturn;
+    private int waited;
     private volatile boolean closed;
     private volatile CompletableFuture<Batch> current;
 
@@ -333,6 +352,14 @@ public final class PretrainLoader {
         n += f.isDone() ? 1 : 0;
       }
       return n;
+    }
+
+    /**
+     * Batches of this epoch that were not decoded yet when {@link #next()} asked for them (it then
+     * blocked): counted, not timed, so a test of "never waited on" does not depend on timing.
+     */
+    public int waitedBatches() {
+      return waited;
     }
 
     /** The step the next call of {@link #next()} returns. */
@@ -386,6 +413,8 @@ public final class PretrainLoader {
       current = head;
       nextToReturn++;
       fill();
+      boolean ready = head.isDone();
+      long waitStart = ready ? 0 : System.nanoTime();
       try {
         return head.get();
       } catch (InterruptedException e) {
@@ -404,6 +433,12 @@ public final class PretrainLoader {
           throw (Error) cause;
         }
         throw new DataException("decoding failed: " + cause, cause);
+      } finally {
+        if (!ready) {
+          waited++;
+          waitedBatches.incrementAndGet();
+          waitNanos.addAndGet(System.nanoTime() - waitStart);
+        }
       }
     }
 

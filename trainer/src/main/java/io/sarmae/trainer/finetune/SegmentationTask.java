@@ -78,9 +78,7 @@ public final class SegmentationTask implements FinetuneTask<SegEvaluation, SegRe
   static SegmentationTask open(FinetuneConfig config) {
     Path root = Path.of(config.data.path);
     SegDataset train = SegDataset.open(root, config.data.trainSplit);
-    ImageDecoder decoder =
-        new ImageDecoder(ImageDecoder.Scaling.valueOf(config.data.scaling.name()));
-    SegmentationTask task = new SegmentationTask(config, train, decoder);
+    SegmentationTask task = new SegmentationTask(config, train, TaskData.decoder(config));
     task.checkClassSettings();
     task.evalSplits.putAll(TaskData.openEvalSplits(config.data, task::decode));
     TaskData.logOpened(
@@ -299,10 +297,7 @@ public final class SegmentationTask implements FinetuneTask<SegEvaluation, SegRe
   public static SegmentationTask forEvaluation(FinetuneConfig config, String split) {
     Path root = Path.of(config.data.path);
     SegmentationTask t =
-        new SegmentationTask(
-            config,
-            SegDataset.open(root, split),
-            new ImageDecoder(ImageDecoder.Scaling.valueOf(config.data.scaling.name())));
+        new SegmentationTask(config, SegDataset.open(root, split), TaskData.decoder(config));
     t.checkClassSettings();
     return t;
   }

@@ -14,7 +14,10 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sarmae.trainer.runtime.RuntimeMetrics;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -43,6 +46,14 @@ public final class TrainingMetrics implements AutoCloseable {
   private final Gauges evalLoss = new Gauges();
   private final AtomicLong repeat = new AtomicLong();
   private final Tags tags;
+
+  /**
+   * The objects read by function counters, kept reachable here: Micrometer holds them weakly, and a
+   * method reference held nowhere else is collected at the next GC, after which the counter freezes
+   * at its last scraped value (0 if never scraped).
+   */
+  private final List<Object> counterSources = new CopyOnWriteArrayList<>();
+
   private boolean evalRegistered;
 
   public TrainingMetrics(String mode) {
@@ -110,12 +121,33 @@ public final class TrainingMetrics implements AutoCloseable {
    * ratio is the fraction of noised pixel values the clamp changed.
    */
   public void noiseClipping(LongSupplier clipped, LongSupplier noised) {
+    counterSources.add(clipped);
+    counterSources.add(noised);
     FunctionCounter.builder("sarmae.train.noise.clipped.values", clipped, s -> s.getAsLong())
         .description("Speckled pixel values changed by the [1e-8, 1] clamp")
         .tags(tags)
         .register(registry);
     FunctionCounter.builder("sarmae.train.noise.values", noised, s -> s.getAsLong())
         .description("Pixel values of speckled images")
+        .tags(tags)
+        .register(registry);
+  }
+
+  /**
+   * Registers the loader's waits as {@code sarmae_train_data_waited_batches_total} (micro-batches
+   * the training loop found not yet decoded) and {@code sarmae_train_data_wait_seconds_total}; in
+   * steady state both stay flat when the loader keeps ahead of the step.
+   */
+  public void dataWait(LongSupplier waitedBatches, DoubleSupplier waitSeconds) {
+    counterSources.add(waitedBatches);
+    counterSources.add(waitSeconds);
+    FunctionCounter.builder("sarmae.train.data.waited.batches", waitedBatches, s -> s.getAsLong())
+        .description("Micro-batches the training loop waited for because they were not decoded yet")
+        .tags(tags)
+        .register(registry);
+    FunctionCounter.builder("sarmae.train.data.wait", waitSeconds, DoubleSupplier::getAsDouble)
+        .description("Seconds the training loop waited for undecoded batches")
+        .baseUnit("seconds")
         .tags(tags)
         .register(registry);
   }

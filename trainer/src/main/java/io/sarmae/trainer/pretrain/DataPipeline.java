@@ -131,6 +131,16 @@ final class DataPipeline implements PretrainData {
   }
 
   @Override
+  public long dataWaitedBatches() {
+    return loader.waitedBatches();
+  }
+
+  @Override
+  public double dataWaitSeconds() {
+    return loader.waitSeconds();
+  }
+
+  @Override
   public long noiseClippedValues() {
     return noise == null ? 0 : noise.clippedValues();
   }

@@ -32,6 +32,19 @@ public interface PretrainData extends AutoCloseable {
     return 0;
   }
 
+  /**
+   * Micro-batches the loop had to wait for because the loader had not decoded them yet, since this
+   * process started ({@code sarmae_train_data_waited_batches_total}).
+   */
+  default long dataWaitedBatches() {
+    return 0;
+  }
+
+  /** Seconds spent in those waits, since this process started. */
+  default double dataWaitSeconds() {
+    return 0;
+  }
+
   /** Pixel values of all speckled images, since this process started. */
   default long noisedValues() {
     return 0;

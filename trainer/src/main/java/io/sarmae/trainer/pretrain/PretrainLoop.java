@@ -103,7 +103,7 @@ final class PretrainLoop {
     int batchesToRun = stepsPerEpoch * accum;
     for (int epoch = start.epoch(); epoch < config.optim.epochs; epoch++) {
       int first = epoch == start.epoch() ? start.batchInEpoch() : 0;
-      EpochStats stats = new EpochStats();
+      EpochStats stats = new EpochStats(data.dataWaitedBatches());
       try (PretrainData.EpochIterator it = data.open(epoch, first)) {
         StepAccumulator acc = null;
         for (int b = first; b < batchesToRun; b++) {
@@ -313,15 +313,27 @@ final class PretrainLoop {
     }
   }
 
-  /** True epoch averages (the reference logs a 20-step window, §5.6). */
+  /**
+   * True epoch averages (the reference logs a 20-step window, §5.6), and the epoch's waits for the
+   * loader: {@code data_wait_s} (time in {@code next()}, summed over the epoch's steps) and {@code
+   * data_waited_batches} (micro-batches not decoded yet when asked for; the first of an epoch
+   * usually is one).
+   */
   private final class EpochStats {
+    private final long waitedAtStart;
+    private double dataSeconds;
     private double loss;
     private double mae;
     private double align;
     private int steps;
     private double lr;
 
+    EpochStats(long waitedAtStart) {
+      this.waitedAtStart = waitedAtStart;
+    }
+
     void add(StepAccumulator acc) {
+      dataSeconds += acc.dataSeconds;
       loss += acc.loss();
       mae += acc.mae();
       align += acc.align();
@@ -337,6 +349,8 @@ final class PretrainLoop {
       line.put("train_alignment_loss", steps == 0 ? null : align / steps);
       line.put("train_lr", lr);
       line.put("steps", steps);
+      line.put("data_wait_s", Math.round(dataSeconds * 1000) / 1000.0);
+      line.put("data_waited_batches", data.dataWaitedBatches() - waitedAtStart);
       reporter.epochSummary(line);
     }
   }

@@ -155,6 +155,7 @@ public final class Pretrainer {
         NDManager root = NDManager.newBaseManager(devices[0]);
         PretrainData data = dataFactory.apply(config)) {
       reporter.metrics().noiseClipping(data::noiseClippedValues, data::noisedValues);
+      reporter.metrics().dataWait(data::dataWaitedBatches, data::dataWaitSeconds);
       int batchesPerEpoch = data.batchesPerEpoch();
       int stepsPerEpoch = batchesPerEpoch / optim.accumIter;
       if (stepsPerEpoch == 0) {

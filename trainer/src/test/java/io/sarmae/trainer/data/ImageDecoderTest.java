@@ -155,6 +155,65 @@ class ImageDecoderTest {
     assertThat(byPercentile.data()[9999]).isEqualTo(1f);
   }
 
+  /** The quickselect quantile is the sorted quantile, bit for bit, also with ties and zeros. */
+  @Test
+  void selectedQuantilesEqualSortedQuantilesExactly() {
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+    for (int trial = 0; trial < 60; trial++) {
+      int n = 1 + rng.nextInt(trial < 30 ? 50 : 20_000);
+      float[] v = new float[n];
+      for (int i = 0; i < n; i++) {
+        v[i] =
+            switch (trial % 6) {
+              case 0 -> (float) rng.nextGaussian();
+              case 1 -> rng.nextInt(7); // many ties, as 8-bit levels
+              case 2 -> i; // already sorted
+              case 3 -> n - i; // reversed
+              case 4 -> rng.nextBoolean() ? -0f : 0f; // signed zeros
+              default -> 3f; // constant
+            };
+      }
+      float[] sorted = v.clone();
+      Arrays.sort(sorted);
+      for (double q : new double[] {0.005, 0.995, 0, 1, 0.5}) {
+        double expected = ImageDecoder.quantile(sorted, n, q);
+        double actual = ImageDecoder.selectQuantile(v.clone(), n, q);
+        assertThat(Double.doubleToRawLongBits(actual))
+            .as("trial %d n %d q %s", trial, n, q)
+            .isEqualTo(Double.doubleToRawLongBits(expected));
+      }
+    }
+  }
+
+  /** A 16-bit speckle image decodes to what a sort-based percentile stretch gives, exactly. */
+  @Test
+  void percentileStretchOfSixteenBitSpeckleIsUnchangedBySelection() throws IOException {
+    int w = 97;
+    int h = 61;
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_USHORT_GRAY);
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(11);
+    int[] raw = new int[w * h];
+    for (int i = 0; i < raw.length; i++) {
+      raw[i] = (int) Math.min(65535, 3000 * Math.sqrt(-Math.log(1 - rng.nextDouble())));
+    }
+    img.getRaster().setSamples(0, 0, w, h, 0, raw);
+    Planes p = percentile.read(write(img, "tiff", "speckle16.tif"));
+    float[] sorted = new float[raw.length];
+    for (int i = 0; i < raw.length; i++) {
+      sorted[i] = raw[i];
+    }
+    Arrays.sort(sorted);
+    double lo = ImageDecoder.quantile(sorted, sorted.length, 0.005);
+    double hi = ImageDecoder.quantile(sorted, sorted.length, 0.995);
+    for (int i = 0; i < raw.length; i++) {
+      double v = (raw[i] - lo) * (1.0 / (hi - lo));
+      float expected = v >= 0 ? (float) Math.min(v, 1.0) : 0f;
+      if (p.data()[i] != expected) {
+        assertThat(p.data()[i]).as("pixel %d", i).isEqualTo(expected);
+      }
+    }
+  }
+
   @Test
   void sixteenBitTiffFromImageIoAndWithPredictor2() throws IOException {
     BufferedImage img = new BufferedImage(5, 4, BufferedImage.TYPE_USHORT_GRAY);

@@ -254,6 +254,46 @@ class PretrainLoaderTest {
     }
   }
 
+  /**
+   * Issue #18's "never waited on": a consumer whose step (a sleep) is longer than a batch takes to
+   * decode finds every batch after the first one ready. Counted, not timed: the sleep is twice the
+   * first batch's cold decode (JIT included), so the margin grows with a loaded machine.
+   */
+  @Test
+  void aSlowerConsumerNeverWaitsAfterTheFirstBatch() throws InterruptedException {
+    PretrainLoader loader = loader(index).optWorkers(2).optPrefetchBatches(3).build();
+    try (PretrainLoader.EpochIterator it = loader.open(0, 0)) {
+      long start = System.nanoTime();
+      it.next();
+      long stepMillis = Math.min(1000, Math.max(100, 2 * (System.nanoTime() - start) / 1_000_000));
+      int warmUp = it.waitedBatches();
+      assertThat(warmUp).isLessThanOrEqualTo(1);
+      int consumed = 1;
+      while (it.hasNext()) {
+        Thread.sleep(stepMillis); // the training step
+        it.next();
+        consumed++;
+      }
+      assertThat(consumed).isEqualTo(10);
+      assertThat(it.waitedBatches() - warmUp).as("batches waited for after the first").isZero();
+      assertThat(loader.waitedBatches()).isEqualTo(it.waitedBatches());
+    }
+  }
+
+  /** The counter sees waits: a consumer with no step on one worker and no prefetch waits often. */
+  @Test
+  void aConsumerFasterThanDecodingIsCountedAsWaiting() {
+    PretrainLoader loader = loader(index).optWorkers(1).optPrefetchBatches(1).build();
+    try (PretrainLoader.EpochIterator it = loader.open(0, 0)) {
+      it.forEachRemaining(b -> {});
+      // Every batch is submitted only when the previous one is taken, so next() nearly always
+      // blocks (decoding takes milliseconds, taking a batch microseconds); half is generous.
+      assertThat(it.waitedBatches()).isGreaterThanOrEqualTo(5);
+      assertThat(loader.waitedBatches()).isEqualTo(it.waitedBatches());
+      assertThat(loader.waitSeconds()).isPositive();
+    }
+  }
+
   private static void waitForReady(PretrainLoader.EpochIterator it, int n)
       throws InterruptedException {
     long deadline = System.nanoTime() + 10_000_000_000L;

@@ -273,6 +273,22 @@ class SegmentationTaskTest {
     }
   }
 
+  /**
+   * {@code data.maxImagePixels} bounds segmentation's decoder like the other tasks' (it was built
+   * without the budget): the 32x32 scenes are 1024 pixels, refused from their header under 1000.
+   */
+  @Test
+  void segmentationImagesRespectDataMaxImagePixels(@TempDir Path dir) {
+    FinetuneConfig tight =
+        ConfigLoader.loadFinetune(null, sets(dir.resolve("a"), "data.maxImagePixels=1000"));
+    assertThatThrownBy(() -> SegmentationTask.open(tight))
+        .isInstanceOf(io.sarmae.trainer.data.DataException.class)
+        .hasMessageContaining("1024 pixels exceeds data.maxImagePixels = 1000");
+    FinetuneConfig enough =
+        ConfigLoader.loadFinetune(null, sets(dir.resolve("b"), "data.maxImagePixels=1024"));
+    assertThat(SegmentationTask.open(enough)).isNotNull();
+  }
+
   @Test
   void segmentationKeysAreValidatedByName() {
     assertThatThrownBy(

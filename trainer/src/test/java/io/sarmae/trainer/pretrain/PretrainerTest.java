@@ -207,6 +207,22 @@ public class PretrainerTest {
       assertThat(r.steps()).isEqualTo(2);
       assertThat(reporter.progress().skippedSamples()).isGreaterThanOrEqualTo(2);
       assertThat(metrics.scrape()).contains("sarmae_train_skipped_samples_total");
+      // The loader's waits (#18): the epoch line and the counter tell the same number.
+      String epochLine =
+          Files.readAllLines(dir.resolve("out/log.jsonl")).stream()
+              .filter(l -> l.contains("\"type\":\"epoch\""))
+              .findFirst()
+              .orElseThrow();
+      java.util.regex.Matcher logged =
+          java.util.regex.Pattern.compile("\"data_waited_batches\":(\\d+)").matcher(epochLine);
+      assertThat(logged.find()).as(epochLine).isTrue();
+      assertThat(epochLine).containsPattern("\"data_wait_s\":[0-9.]+");
+      assertThat(metrics.scrape())
+          .contains(
+              "sarmae_train_data_waited_batches_total{mode=\"pretrain\",rank=\"0\"} "
+                  + logged.group(1)
+                  + ".0")
+          .contains("sarmae_train_data_wait_seconds_total{mode=\"pretrain\",rank=\"0\"}");
     }
   }
 
