@@ -180,7 +180,8 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
       }
       ImageDecoder decoder =
-          new ImageDecoder(ImageDecoder.Scaling.valueOf(cfg.data.scaling.name()));
+          new ImageDecoder(
+              ImageDecoder.Scaling.valueOf(cfg.data.scaling.name()), cfg.data.maxImagePixels);
       LabelledImages images =
           LabelledImages.decode(
               folder, folder.samples(), decoder, cfg.model.inChannels, cfg.model.imageSize);
