@@ -17,13 +17,13 @@
 //   O2: std::optional<at::Tensor> is that pointer followed by the engaged flag (libstdc++).
 //   O3: DJL's tensor handles are heap-allocated at::Tensor objects that DJL frees with delete.
 // The fused optimizer section at the end adds (ids of issue #18's optimizer work):
-//   O4: c10::ArrayRef<at::Tensor> is a pointer and a length, trivially copyable (passed in two
+//   OF1: c10::ArrayRef<at::Tensor> is a pointer and a length, trivially copyable (passed in two
 //       registers); the list elements are O1 stand-ins that borrow DJL's references.
-//   O5: c10::Scalar holding a double is {Tag tag = HAS_d = 0; padding; union {double d; ...}}: the
+//   OF2: c10::Scalar holding a double is {Tag tag = HAS_d = 0; padding; union {double d; ...}}: the
 //       union holds c10::complex<double>, which is alignas(16), so the value sits at offset 16 and
 //       the object is 32 bytes (checked in libc10.so's Scalar::operator-, which reads the double
 //       at 0x10); only passed by const reference, never copied or destroyed here.
-//   O6: c10::ScalarType is an int8_t enum class, so std::optional<ScalarType> is 2 bytes.
+//   OF3: c10::ScalarType is an int8_t enum class, so std::optional<ScalarType> is 2 bytes.
 #include <jni.h>
 
 #include <cstddef>
@@ -33,16 +33,16 @@
 #include <vector>
 
 namespace c10 {
-// O4: stand-in with the real template's mangled name and layout (pointer + length).
+// OF1: stand-in with the real template's mangled name and layout (pointer + length).
 template <class T>
 class ArrayRef {
  public:
   const T* data_ = nullptr;
   size_t length_ = 0;
 };
-// O6: declared with the real enum's name and underlying type; only std::nullopt is passed.
+// OF3: declared with the real enum's name and underlying type; only std::nullopt is passed.
 enum class ScalarType : int8_t;
-// O5: stand-in for a double-valued Scalar; never copied or destroyed by libtorch (const ref).
+// OF2: stand-in for a double-valued Scalar; never copied or destroyed by libtorch (const ref).
 class Scalar {
  public:
   explicit Scalar(double d) : tag_(0), d_(d) {}
@@ -52,9 +52,9 @@ class Scalar {
     alignas(16) char z_[16];  // c10::complex<double>: the widest and most aligned member
   };
 };
-static_assert(sizeof(Scalar) == 32, "O5: c10::Scalar is tag + padding + 16-aligned union");
-static_assert(offsetof(Scalar, d_) == 16, "O5: the double is at offset 16");
-static_assert(sizeof(std::optional<ScalarType>) == 2, "O6: optional<ScalarType> is 2 bytes");
+static_assert(sizeof(Scalar) == 32, "OF2: c10::Scalar is tag + padding + 16-aligned union");
+static_assert(offsetof(Scalar, d_) == 16, "OF2: the double is at offset 16");
+static_assert(sizeof(std::optional<ScalarType>) == 2, "OF3: optional<ScalarType> is 2 bytes");
 }  // namespace c10
 
 namespace at {
@@ -169,7 +169,7 @@ JNIEXPORT jlong JNICALL Java_io_sarmae_trainer_ops_OpsNative_scaledDotProductAtt
 
 // ---- Fused optimizer (issue #18; docs/performance.md, "Optimizer step and gradient norm") ----
 // One call per list instead of a handful of DJL ops per parameter. Every list is a Java long[] of
-// DJL handles (O3); the stand-ins below borrow their references for the duration of the call (O4),
+// DJL handles (O3); the stand-ins below borrow their references for the duration of the call (OF1),
 // so nothing is copied and every update happens in place on DJL's own tensors.
 
 namespace {
