@@ -129,6 +129,7 @@ public final class TrainerConfig {
     optim.put(
         "maxSkippedFraction",
         doubleOr(o.getMaxSkippedFraction(), Defaults.OPTIM_MAX_SKIPPED_FRACTION));
+    optim.put("fused", o.getFused() != null ? o.getFused().wireName() : Defaults.OPTIM_FUSED);
 
     Map<String, Object> ckpt = checkpoint(c, name, spec);
     if (spec.getInitWeights() != null) {

@@ -13,6 +13,7 @@ import io.sarmae.trainer.dist.ProcessGroup;
 import io.sarmae.trainer.model.SarmaePretrainModel;
 import io.sarmae.trainer.model.VitSpec;
 import io.sarmae.trainer.ops.Attention;
+import io.sarmae.trainer.ops.FusedOptim;
 import io.sarmae.trainer.pretrain.StepInputs;
 import io.sarmae.trainer.pretrain.TrainStep;
 import io.sarmae.trainer.runtime.MemoryStats;
@@ -95,6 +96,14 @@ public final class StepBenchmark implements Callable<Integer> {
   String attention;
 
   @Option(
+      names = "--optim",
+      defaultValue = "java",
+      description =
+          "Gradient norm and AdamW update: java (DJL per parameter), fused (optim.fused, ops"
+              + " bridge) or alternate (both, step by step in this process; per-path medians).")
+  String optim;
+
+  @Option(
       names = "--phases",
       description =
           "Also report medians of the three parts of a step and of a forward pass alone"
@@ -132,6 +141,12 @@ public final class StepBenchmark implements Callable<Integer> {
 
     TrainerConfig config = config();
     Attention.use(config.model.attention);
+    boolean alternate = "alternate".equals(optim);
+    if (!alternate && !"java".equals(optim) && !"fused".equals(optim)) {
+      throw new IllegalArgumentException("--optim: java, fused or alternate, got " + optim);
+    }
+    FusedOptim.use(
+        "java".equals(optim) ? TrainerConfig.OptimKernel.OFF : TrainerConfig.OptimKernel.ON);
     // WORLD_SIZE > 1 (the pods' environment): each step also sums the gradients over the ranks,
     // timed on its own, as the training loop does.
     Rendezvous rendezvous = Rendezvous.fromEnv(System.getenv());
@@ -157,7 +172,12 @@ public final class StepBenchmark implements Callable<Integer> {
       int gradientTensors = step.gradientCount();
       long t = 0;
       double rssStart = rssMb();
+      boolean[] fusedAt = new boolean[steps];
       for (int i = 0; i < warmup + steps; i++) {
+        if (alternate) {
+          // warm-up steps alternate too, so both paths are warm before the first timed step
+          FusedOptim.use(i % 2 == 1 ? TrainerConfig.OptimKernel.ON : TrainerConfig.OptimKernel.OFF);
+        }
         if (i == warmup) {
           rssStart = rssMb(); // after warm-up: the model, optimizer state and caches exist
         }
@@ -186,6 +206,7 @@ public final class StepBenchmark implements Callable<Integer> {
           comm[k] = (t1 - tc) / 1e6;
           norm[k] = (t2 - t1) / 1e6;
           upd[k] = (t3 - t2) / 1e6;
+          fusedAt[k] = FusedOptim.enabled();
         }
         if (rssEvery > 0 && (i + 1) % rssEvery == 0) {
           System.err.printf(Locale.ROOT, "{\"step\":%d,\"rss_mb\":%.1f}%n", i + 1, rssMb());
@@ -239,6 +260,31 @@ public final class StepBenchmark implements Callable<Integer> {
         json.append(",\"fwd_ms\":").append(fmt(forwardOnly));
         json.append(",\"grad_norm_ms\":").append(fmt(percentile(norm, 50)));
         json.append(",\"optimizer_ms\":").append(fmt(percentile(upd, 50)));
+      }
+      json.append(",\"optim\":\"").append(optim).append('"');
+      for (boolean f : new boolean[] {false, true}) {
+        String tag = f ? "fused" : "java";
+        double[] n = pick(norm, fusedAt, f);
+        double[] u = pick(upd, fusedAt, f);
+        double[] all = pick(total, fusedAt, f);
+        if (n.length == 0) {
+          continue;
+        }
+        double[] share = new double[n.length];
+        for (int k = 0; k < n.length; k++) {
+          share[k] = (n[k] + u[k]) / all[k];
+        }
+        json.append(",\"").append(tag).append("_steps\":").append(n.length);
+        json.append(",\"").append(tag).append("_step_ms\":").append(fmt(percentile(all, 50)));
+        json.append(",\"").append(tag).append("_grad_norm_ms\":").append(fmt(percentile(n, 50)));
+        json.append(",\"").append(tag).append("_grad_norm_ms_min\":").append(fmt(min(n)));
+        json.append(",\"").append(tag).append("_grad_norm_ms_max\":").append(fmt(max(n)));
+        json.append(",\"").append(tag).append("_optimizer_ms\":").append(fmt(percentile(u, 50)));
+        json.append(",\"").append(tag).append("_optimizer_ms_min\":").append(fmt(min(u)));
+        json.append(",\"").append(tag).append("_optimizer_ms_max\":").append(fmt(max(u)));
+        json.append(",\"").append(tag).append("_share\":").append(fmt4(percentile(share, 50)));
+        json.append(",\"").append(tag).append("_share_min\":").append(fmt4(min(share)));
+        json.append(",\"").append(tag).append("_share_max\":").append(fmt4(max(share)));
       }
       json.append(mfuJson);
       json.append('}');
@@ -450,5 +496,25 @@ public final class StepBenchmark implements Callable<Integer> {
 
   private static String fmt(double v) {
     return Double.isFinite(v) ? String.format(Locale.ROOT, "%.2f", v) : "null";
+  }
+
+  /** The entries of {@code values} whose step used the fused path ({@code fused}) or not. */
+  private static double[] pick(double[] values, boolean[] fusedAt, boolean fused) {
+    return java.util.stream.IntStream.range(0, values.length)
+        .filter(k -> fusedAt[k] == fused)
+        .mapToDouble(k -> values[k])
+        .toArray();
+  }
+
+  private static double min(double[] v) {
+    return Arrays.stream(v).min().orElse(Double.NaN);
+  }
+
+  private static double max(double[] v) {
+    return Arrays.stream(v).max().orElse(Double.NaN);
+  }
+
+  private static String fmt4(double v) {
+    return String.format(Locale.ROOT, "%.4f", v);
   }
 }

@@ -6,6 +6,7 @@ import io.sarmae.trainer.config.FinetuneConfig;
 import io.sarmae.trainer.finetune.FinetuneTask;
 import io.sarmae.trainer.finetune.Finetuner;
 import io.sarmae.trainer.ops.Attention;
+import io.sarmae.trainer.ops.FusedOptim;
 import io.sarmae.trainer.runtime.PodFit;
 import io.sarmae.trainer.train.Devices;
 import io.sarmae.trainer.train.StopSignal;
@@ -64,6 +65,7 @@ public final class FinetuneCommand implements Callable<Integer> {
         run,
         reporter -> {
           Attention.use(cfg.model.attention);
+          FusedOptim.use(cfg.optim.fused);
           Device[] devices = Devices.select(cfg.run.device);
           if (devices.length > 1) {
             LOG.info("Fine-tuning uses one device: {}", devices[0]);

@@ -5,6 +5,7 @@ import io.sarmae.trainer.config.ConfigLoader;
 import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.dist.ProcessGroup;
 import io.sarmae.trainer.ops.Attention;
+import io.sarmae.trainer.ops.FusedOptim;
 import io.sarmae.trainer.pretrain.Pretrainer;
 import io.sarmae.trainer.runtime.PodFit;
 import io.sarmae.trainer.train.Devices;
@@ -67,6 +68,7 @@ public final class PretrainCommand implements Callable<Integer> {
         run,
         reporter -> {
           Attention.use(cfg.model.attention);
+          FusedOptim.use(cfg.optim.fused);
           Device[] devices = Devices.select(cfg.run.device);
           StopSignal stop = StopSignal.install();
           ProcessGroup group = rendezvous.connect(cfg.distributed);

@@ -124,6 +124,10 @@ public final class FinetuneConfig {
     public double clipGrad = 0.0;
     public double smoothing = 0.1;
     public int maxSkippedSteps = 20;
+
+    /** Gradient norm and AdamW update as fused libtorch calls: docs/performance.md. */
+    public TrainerConfig.OptimKernel fused = TrainerConfig.OptimKernel.AUTO;
+
     public double maxSkippedFraction = TrainerConfig.Optim.MAX_SKIPPED_FRACTION;
   }
 

@@ -120,6 +120,9 @@ public final class TrainerConfig {
     public boolean decayTokens = false;
     public int maxSkippedSteps = 100;
 
+    /** Gradient norm and AdamW update as fused libtorch calls: docs/performance.md. */
+    public OptimKernel fused = OptimKernel.AUTO;
+
     /**
      * The most a finished run may have skipped, as a share of its attempted steps (and, once more
      * than {@code maxSkippedSteps} were skipped, at any time): a run above it is diverged.
@@ -196,6 +199,18 @@ public final class TrainerConfig {
     PLAIN,
     /** libtorch's own scaled_dot_product_attention through the ops bridge (libsarmae_ops.so). */
     FUSED
+  }
+
+  /**
+   * {@code optim.fused}: how the gradient norm and the AdamW update run ({@code ops.FusedOptim}).
+   */
+  public enum OptimKernel implements ConfigEnum {
+    /** ON when the ops bridge loads (verified libtorch, bridge built), else OFF (logged). */
+    AUTO,
+    /** libtorch's _foreach_norm and _fused_adamw_ through the ops bridge (libsarmae_ops.so). */
+    ON,
+    /** DJL's per-parameter norm and native Adam update. */
+    OFF
   }
 
   public enum Device implements ConfigEnum {

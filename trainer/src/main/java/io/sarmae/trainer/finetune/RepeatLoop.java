@@ -16,6 +16,7 @@ import io.sarmae.trainer.exit.ExitCodes;
 import io.sarmae.trainer.exit.TrainerException;
 import io.sarmae.trainer.metrics.RunReporter;
 import io.sarmae.trainer.metrics.StepReport;
+import io.sarmae.trainer.ops.FusedOptim;
 import io.sarmae.trainer.train.AdamW;
 import io.sarmae.trainer.train.CheckpointState;
 import io.sarmae.trainer.train.Checkpointer;
@@ -60,6 +61,7 @@ final class RepeatLoop<E extends FinetuneTask.Scores> {
 
   private FinetuneTask.Model<E> model;
   private Map<String, Parameter> named;
+  private List<Parameter> trainable;
   private AdamW adamw;
   private ParameterStore ps;
   private StepGuard guard;
@@ -117,8 +119,7 @@ final class RepeatLoop<E extends FinetuneTask.Scores> {
     try (NDManager root = NDManager.newBaseManager(device)) {
       model = data.model(root);
       named = model.named();
-      List<Parameter> trainable =
-          named.values().stream().filter(Parameter::requiresGradient).toList();
+      trainable = named.values().stream().filter(Parameter::requiresGradient).toList();
       adamw =
           new AdamW(
               config.optim.beta1,
@@ -298,7 +299,11 @@ final class RepeatLoop<E extends FinetuneTask.Scores> {
       optimizerStep++;
       lastNorm = norm;
       adamw.beginStep(optimizerStep, lr, Gradients.clipScale(norm, config.optim.clipGrad));
-      ps.updateAllParameters();
+      if (FusedOptim.enabled()) {
+        adamw.updateAll(trainable, ps, device); // optim.fused
+      } else {
+        ps.updateAllParameters();
+      }
       lastLoss = loss;
       // e.g. running statistics advance with taken steps only, as the optimizer state does
       s.taken(ps);

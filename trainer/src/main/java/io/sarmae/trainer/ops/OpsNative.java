@@ -10,7 +10,7 @@ final class OpsNative {
   private OpsNative() {}
 
   /** Bumped whenever a signature below changes; {@link OpsLibrary} checks it after loading. */
-  static final int ABI_VERSION = 2;
+  static final int ABI_VERSION = 3;
 
   static native int abiVersion();
 
@@ -30,4 +30,32 @@ final class OpsNative {
    * between oneDNN and libtorch's own kernels.
    */
   static native void setMkldnnEnabled(boolean enabled);
+
+  // ---- Fused optimizer (issue #18, FusedOptim): every array is a list of DJL handles. ----
+
+  /** {@code at::_foreach_norm(tensors, 2)} written into {@code out[i]} (0-dim, same dtype). */
+  static native void foreachNorm(long[] tensors, long[] out);
+
+  /** {@code at::_foreach_mul_(tensors, scale)}: every tensor times a 0-dim tensor, in place. */
+  static native void foreachMul(long[] tensors, long scale);
+
+  /** {@code at::_foreach_zero_(tensors)}. */
+  static native void foreachZero(long[] tensors);
+
+  /**
+   * {@code at::_fused_adamw_} over one parameter group (amsgrad, maximize off, no grad scale):
+   * params, expAvgs and expAvgSqs are updated in place; {@code step} is a 0-dim fp32 tensor with
+   * the 1-based step count, shared by every parameter.
+   */
+  static native void fusedAdamW(
+      long[] params,
+      long[] grads,
+      long[] expAvgs,
+      long[] expAvgSqs,
+      long step,
+      double lr,
+      double beta1,
+      double beta2,
+      double weightDecay,
+      double eps);
 }

@@ -11,6 +11,7 @@ import ai.djl.training.LocalParameterServer;
 import ai.djl.training.ParameterStore;
 import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.model.SarmaePretrainModel;
+import io.sarmae.trainer.ops.FusedOptim;
 import io.sarmae.trainer.train.AdamW;
 import io.sarmae.trainer.train.Gradients;
 import java.util.ArrayList;
@@ -146,6 +147,10 @@ public final class TrainStep {
     adamw.beginStep(t, lr, gradScale);
     if (devices.length > 1) {
       ps.updateAllParameters(); // sums the devices' gradients on the first, updates every copy
+      return;
+    }
+    if (FusedOptim.enabled()) {
+      adamw.updateAll(trainable, ps, devices[0]); // optim.fused: a few libtorch calls in all
       return;
     }
     // One device: update in place, without the parameter server's copy of every gradient.

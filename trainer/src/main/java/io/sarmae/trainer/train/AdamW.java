@@ -5,7 +5,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
 import ai.djl.training.optimizer.Optimizer;
+import io.sarmae.trainer.ops.FusedOptim;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -110,6 +115,56 @@ public final class AdamW extends Optimizer {
             epsCorrected,
             false,
             true);
+  }
+
+  /**
+   * Updates every parameter in {@code trainable} on one device in place and zeroes its gradient,
+   * through libtorch's fused AdamW ({@code optim.fused}, {@link FusedOptim}): the clipping scale
+   * multiplies the gradients in place first (one {@code _foreach_mul_}, skipped at scale 1), then
+   * one {@code _fused_adamw_} call per (lr scale, weight decay) group, then one {@code
+   * _foreach_zero_}. Same state tensors, names and step count as {@link #update}, so checkpoints
+   * are the same either way; the arithmetic differs in rounding only ({@code FusedOptimTest}).
+   */
+  public void updateAll(List<Parameter> trainable, ParameterStore ps, Device device) {
+    try (NDManager tmp = stateManager.newSubManager(device)) {
+      NDArray[] grads = new NDArray[trainable.size()];
+      Map<List<Float>, List<Integer>> groups = new LinkedHashMap<>();
+      NDArray[] weights = new NDArray[grads.length];
+      for (int i = 0; i < grads.length; i++) {
+        Parameter p = trainable.get(i);
+        Float wd = weightDecayById.get(p.getId());
+        if (wd == null) {
+          throw new IllegalStateException("no optimizer group for parameter " + p.getId());
+        }
+        weights[i] = ps.getValue(p, device, true);
+        grads[i] = weights[i].getGradient();
+        grads[i].attach(tmp);
+        float scale = lrScaleById.getOrDefault(p.getId(), 1f);
+        groups.computeIfAbsent(List.of(scale, wd), k -> new ArrayList<>()).add(i);
+      }
+      if (gradScale != 1f) {
+        FusedOptim.mulInPlace(grads, tmp.create(gradScale)); // () on the device
+      }
+      NDArray t = tmp.create((float) step); // () the 1-based step, read by every update
+      for (Map.Entry<List<Float>, List<Integer>> g : groups.entrySet()) {
+        List<Integer> idx = g.getValue();
+        NDArray[] w = new NDArray[idx.size()];
+        NDArray[] gr = new NDArray[idx.size()];
+        NDArray[] m = new NDArray[idx.size()];
+        NDArray[] v = new NDArray[idx.size()];
+        for (int j = 0; j < w.length; j++) {
+          int i = idx.get(j);
+          String id = trainable.get(i).getId();
+          w[j] = weights[i];
+          gr[j] = grads[i];
+          m[j] = state(means, id, weights[i]);
+          v[j] = state(variances, id, weights[i]);
+        }
+        float paramLr = lr * g.getKey().get(0); // as update(): the float product
+        FusedOptim.adamW(w, gr, m, v, t, paramLr, beta1, beta2, g.getKey().get(1), eps);
+      }
+      FusedOptim.zero(grads);
+    }
   }
 
   private NDArray state(Map<String, Map<Device, NDArray>> map, String id, NDArray weight) {

@@ -150,6 +150,21 @@ class FinetunerTest {
 
   @Test
   void interruptedRunResumesToTheSameResults(@TempDir Path dir) {
+    resumesToTheSameResults(dir);
+  }
+
+  /** As above with {@code optim.fused: on} (libtorch's _fused_adamw_ per layer-decay group). */
+  @Test
+  void interruptedRunResumesToTheSameResultsOnTheFusedOptimizer(@TempDir Path dir) {
+    io.sarmae.trainer.ops.FusedOptim.use(io.sarmae.trainer.config.TrainerConfig.OptimKernel.ON);
+    try {
+      resumesToTheSameResults(dir);
+    } finally {
+      io.sarmae.trainer.ops.FusedOptim.use(io.sarmae.trainer.config.TrainerConfig.OptimKernel.OFF);
+    }
+  }
+
+  private void resumesToTheSameResults(Path dir) {
     FinetuneConfig c = config(dir, "repeats.count=1", "model.init=" + pretrained);
     FinetuneResults full = finetune(c, StopSignal.manual());
 

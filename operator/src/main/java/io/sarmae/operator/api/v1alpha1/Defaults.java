@@ -125,6 +125,9 @@ public final class Defaults {
   /** OptimSettings.maxSkippedFraction (pretraining and fine-tuning share the trainer's value) */
   public static final String OPTIM_MAX_SKIPPED_FRACTION = "0.25";
 
+  /** OptimSettings.fused */
+  public static final String OPTIM_FUSED = "auto";
+
   /** PretrainData.mixing */
   public static final String DATA_MIXING = "all";
 

@@ -92,6 +92,11 @@ public class OptimSettings {
   @Default(Defaults.OPTIM_MAX_SKIPPED_FRACTION)
   private Double maxSkippedFraction;
 
+  @JsonPropertyDescription(
+      "Gradient norm and AdamW update: on (a few libtorch calls over all parameters, _foreach_norm and _fused_adamw_, through the trainer's ops bridge; the trainer exits 2 when the bridge cannot load), off (DJL's per-parameter norm and update) or auto (on when the bridge loads, else off). Same semantics and checkpoints; weights equal to off within rounding (docs/performance.md). Trainer key optim.fused.")
+  @Default(Defaults.OPTIM_FUSED)
+  private OptimKernel fused;
+
   public Integer getEpochs() {
     return epochs;
   }
@@ -194,6 +199,14 @@ public class OptimSettings {
 
   public void setMaxSkippedSteps(Integer maxSkippedSteps) {
     this.maxSkippedSteps = maxSkippedSteps;
+  }
+
+  public OptimKernel getFused() {
+    return fused;
+  }
+
+  public void setFused(OptimKernel fused) {
+    this.fused = fused;
   }
 
   public Double getMaxSkippedFraction() {
