@@ -34,6 +34,7 @@ import picocli.CommandLine.Command;
       EmbedCommand.class,
       io.sarmae.trainer.bench.StepBenchmark.class,
       io.sarmae.trainer.bench.AttentionBenchmark.class,
+      io.sarmae.trainer.bench.PrecisionBenchmark.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

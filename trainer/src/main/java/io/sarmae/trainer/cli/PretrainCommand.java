@@ -5,6 +5,7 @@ import io.sarmae.trainer.config.ConfigLoader;
 import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.dist.ProcessGroup;
 import io.sarmae.trainer.ops.Attention;
+import io.sarmae.trainer.ops.Precision;
 import io.sarmae.trainer.pretrain.Pretrainer;
 import io.sarmae.trainer.runtime.PodFit;
 import io.sarmae.trainer.train.Devices;
@@ -68,6 +69,7 @@ public final class PretrainCommand implements Callable<Integer> {
         reporter -> {
           Attention.use(cfg.model.attention);
           Device[] devices = Devices.select(cfg.run.device);
+          Precision.use(cfg.optim.precision, devices[0]);
           StopSignal stop = StopSignal.install();
           ProcessGroup group = rendezvous.connect(cfg.distributed);
           Pretrainer.Result result = new Pretrainer(cfg, devices, reporter, stop, group).run();
