@@ -125,6 +125,9 @@ public final class FinetuneConfig {
     public double smoothing = 0.1;
     public int maxSkippedSteps = 20;
     public double maxSkippedFraction = TrainerConfig.Optim.MAX_SKIPPED_FRACTION;
+
+    /** Compute precision of every Linear and attention: as {@code TrainerConfig.Optim}. */
+    public TrainerConfig.Precision precision = TrainerConfig.Precision.FP32;
   }
 
   /** Independent runs with seeds {@code run.seed + k}, aggregated as the reference's tables. */
