@@ -125,6 +125,9 @@ public final class Defaults {
   /** OptimSettings.maxSkippedFraction (pretraining and fine-tuning share the trainer's value) */
   public static final String OPTIM_MAX_SKIPPED_FRACTION = "0.25";
 
+  /** OptimSettings.precision and FinetuneOptim.precision */
+  public static final String OPTIM_PRECISION = "fp32";
+
   /** PretrainData.mixing */
   public static final String DATA_MIXING = "all";
 
