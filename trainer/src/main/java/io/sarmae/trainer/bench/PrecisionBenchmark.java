@@ -74,7 +74,7 @@ public final class PrecisionBenchmark implements Callable<Integer> {
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     TrainerConfig config = config();
-    Device dev = "gpu".equals(device) ? Device.gpu() : Device.cpu();
+    dev = "gpu".equals(device) ? Device.gpu() : Device.cpu();
     Attention.use(TrainerConfig.AttentionKernel.FUSED);
     Precision.use(TrainerConfig.Precision.BF16, dev); // refuses here when bf16 cannot run
     Precision.reset();
@@ -200,9 +200,11 @@ public final class PrecisionBenchmark implements Callable<Integer> {
         f / h);
   }
 
-  private static void setPrecision(TrainerConfig.Precision p) {
+  private Device dev = Device.cpu();
+
+  private void setPrecision(TrainerConfig.Precision p) {
     if (p == TrainerConfig.Precision.BF16) {
-      Precision.use(p, Device.cpu());
+      Precision.use(p, dev);
     } else {
       Precision.reset();
     }
