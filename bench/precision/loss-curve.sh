@@ -35,21 +35,23 @@ done
 wait
 for p in fp32 bf16; do cp "$work/$p/out/log.jsonl" "$OUT/$p-log.jsonl"; done
 python3 - "$OUT" <<'PY' | tee -a "$OUT/README.txt"
-import json, statistics, sys
+import json, statistics as st, sys
 out = sys.argv[1]
-def losses(p):
-    rows = [json.loads(l) for l in open(f"{out}/{p}-log.jsonl")]
-    return {r["step"]: r["loss"] for r in rows if "loss" in r and "step" in r and r.get("event", "step") == "step"}
-a, b = losses("fp32"), losses("bf16")
-steps = sorted(set(a) & set(b))
+def rows(p):
+    return {r["step"]: r for r in map(json.loads, open(f"{out}/{p}-log.jsonl")) if "step" in r and "mae_loss" in r}
+a, b = rows("fp32"), rows("bf16")
+S = sorted(set(a) & set(b))
 with open(f"{out}/curves.tsv", "w") as f:
-    f.write("step\tfp32\tbf16\n")
-    for s in steps:
-        f.write(f"{s}\t{a[s]:.6f}\t{b[s]:.6f}\n")
-rel = [abs(b[s] - a[s]) / abs(a[s]) for s in steps]
-win = [(abs(statistics.mean(b[s] for s in steps[i:i+20]) - statistics.mean(a[s] for s in steps[i:i+20]))
-        / statistics.mean(a[s] for s in steps[i:i+20])) for i in range(0, len(steps) - 19, 20)]
-print(f"steps {len(steps)}: fp32 loss {a[steps[0]]:.4f} -> {a[steps[-1]]:.4f}, bf16 {b[steps[0]]:.4f} -> {b[steps[-1]]:.4f}")
-print(f"per-step |bf16-fp32|/fp32: median {statistics.median(rel):.4f}, max {max(rel):.4f}")
-print(f"20-step means |bf16-fp32|/fp32: max {max(win):.4f} over {len(win)} windows")
+    f.write("step\tfp32\tbf16\tfp32_mae\tbf16_mae\tfp32_align\tbf16_align\n")
+    for s in S:
+        f.write(f"{s}\t{a[s]['loss']:.6f}\t{b[s]['loss']:.6f}\t{a[s]['mae_loss']:.6f}\t{b[s]['mae_loss']:.6f}"
+                f"\t{a[s]['alignment_loss']:.6f}\t{b[s]['alignment_loss']:.6f}\n")
+print(f"steps {len(S)}: fp32 loss {a[S[0]]['loss']:.4f} -> {a[S[-1]]['loss']:.4f}, bf16 {b[S[0]]['loss']:.4f} -> {b[S[-1]]['loss']:.4f}")
+for k in ["mae_loss", "alignment_loss", "loss"]:
+    rel = [abs(b[s][k] - a[s][k]) / a[s][k] for s in S]
+    win = [abs(st.mean(b[s][k] for s in S[i:i+20]) - st.mean(a[s][k] for s in S[i:i+20]))
+           / st.mean(a[s][k] for s in S[i:i+20]) for i in range(0, len(S) - 19, 20)]
+    print(f"{k} |bf16-fp32|/fp32: median {st.median(rel):.4f} max {max(rel):.4f}; first 50 steps max"
+          f" {max(rel[:50]):.4f}; 20-step means max {max(win):.4f}; last-20 means fp32"
+          f" {st.mean(a[s][k] for s in S[-20:]):.4f} bf16 {st.mean(b[s][k] for s in S[-20:]):.4f}")
 PY
