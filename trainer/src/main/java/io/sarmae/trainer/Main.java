@@ -35,6 +35,7 @@ import picocli.CommandLine.Command;
       io.sarmae.trainer.bench.StepBenchmark.class,
       io.sarmae.trainer.bench.AttentionBenchmark.class,
       io.sarmae.trainer.bench.LoaderBenchmark.class,
+      io.sarmae.trainer.bench.PrecisionBenchmark.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

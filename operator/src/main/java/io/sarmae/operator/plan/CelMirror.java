@@ -1,6 +1,7 @@
 package io.sarmae.operator.plan;
 
 import io.sarmae.operator.api.v1alpha1.AlignmentSettings;
+import io.sarmae.operator.api.v1alpha1.AttentionKernel;
 import io.sarmae.operator.api.v1alpha1.Defaults;
 import io.sarmae.operator.api.v1alpha1.DetectionSettings;
 import io.sarmae.operator.api.v1alpha1.FinetuneDataset;
@@ -9,6 +10,7 @@ import io.sarmae.operator.api.v1alpha1.FinetuneTask;
 import io.sarmae.operator.api.v1alpha1.JobSpecCommon;
 import io.sarmae.operator.api.v1alpha1.ModelSettings;
 import io.sarmae.operator.api.v1alpha1.NoiseSettings;
+import io.sarmae.operator.api.v1alpha1.Precision;
 import io.sarmae.operator.api.v1alpha1.Protocol;
 import io.sarmae.operator.api.v1alpha1.ProtocolType;
 import io.sarmae.operator.api.v1alpha1.SarmaeFinetuneSpec;
@@ -45,6 +47,8 @@ final class CelMirror {
       dotdot("spec.checkpoint.resumeFrom", spec.getCheckpoint().getResumeFrom(), errors);
     }
     if (spec instanceof SarmaePretrainSpec p) {
+      bf16Attention(
+          p.getOptim() != null ? p.getOptim().getPrecision() : null, p.getModel(), errors);
       model(p.getModel(), errors);
       noise(p.getNoise(), errors);
       if (p.getData() != null) {
@@ -57,6 +61,8 @@ final class CelMirror {
         errors.add(SpecRules.PRETRAIN_RECIPE_WEIGHTS_MESSAGE);
       }
     } else if (spec instanceof SarmaeFinetuneSpec f) {
+      bf16Attention(
+          f.getOptim() != null ? f.getOptim().getPrecision() : null, f.getModel(), errors);
       model(f.getModel(), errors);
       weights("spec.pretrainedWeights", f.getPretrainedWeights(), errors);
       if (f.getRecipe() != null
@@ -155,6 +161,13 @@ final class CelMirror {
     if (s.getClassWeights() != null
         && !s.getClassWeights().stream().allMatch(w -> w != null && w >= 0 && w <= 1e6)) {
       errors.add("spec.segmentation.classWeights: " + SegmentationSettings.CLASS_WEIGHTS_MESSAGE);
+    }
+  }
+
+  /** {@link SpecRules#BF16_ATTENTION}. */
+  static void bf16Attention(Precision precision, ModelSettings m, List<String> errors) {
+    if (precision == Precision.BF16 && m != null && m.getAttention() == AttentionKernel.PLAIN) {
+      errors.add(SpecRules.BF16_ATTENTION_MESSAGE);
     }
   }
 

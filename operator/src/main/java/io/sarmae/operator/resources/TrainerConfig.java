@@ -130,6 +130,9 @@ public final class TrainerConfig {
         "maxSkippedFraction",
         doubleOr(o.getMaxSkippedFraction(), Defaults.OPTIM_MAX_SKIPPED_FRACTION));
     optim.put("fused", o.getFused() != null ? o.getFused().wireName() : Defaults.OPTIM_FUSED);
+    optim.put(
+        "precision",
+        o.getPrecision() != null ? o.getPrecision().wireName() : Defaults.OPTIM_PRECISION);
 
     Map<String, Object> ckpt = checkpoint(c, name, spec);
     if (spec.getInitWeights() != null) {
@@ -214,6 +217,9 @@ public final class TrainerConfig {
       optim.put("weightDecay", doubleOr(o.getWeightDecay(), Defaults.FTOPTIM_WEIGHT_DECAY));
     }
     optim.put("layerDecay", doubleOr(o.getLayerDecay(), Defaults.FTOPTIM_LAYER_DECAY));
+    optim.put(
+        "precision",
+        o.getPrecision() != null ? o.getPrecision().wireName() : Defaults.OPTIM_PRECISION);
     tc.render(c, spec);
     section(c, "repeats").put("count", intOr(spec.getRepeats(), Defaults.FINETUNE_REPEATS));
     Map<String, Object> ckpt = checkpoint(c, name, spec);

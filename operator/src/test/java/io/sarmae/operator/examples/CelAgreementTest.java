@@ -178,6 +178,23 @@ class CelAgreementTest {
         Arguments.of("valid pretrain", p, null),
         Arguments.of("valid finetune", f, null),
         Arguments.of("name", set(p, "/metadata/name", "n".repeat(49)), "must be at most 48"),
+        Arguments.of(
+            "bf16 with the plain attention kernel",
+            set(set(p, "/spec/optim/precision", "bf16"), "/spec/model/attention", "plain"),
+            "optim.precision bf16 computes attention in libtorch's fused kernel"),
+        Arguments.of(
+            "bf16 with the fused attention kernel",
+            set(set(p, "/spec/optim/precision", "bf16"), "/spec/model/attention", "fused"),
+            null),
+        Arguments.of("bf16, attention left at auto", set(p, "/spec/optim/precision", "bf16"), null),
+        Arguments.of(
+            "fine-tune in bf16 with the plain attention kernel",
+            set(set(f, "/spec/optim/precision", "bf16"), "/spec/model/attention", "plain"),
+            "optim.precision bf16 computes attention in libtorch's fused kernel"),
+        Arguments.of(
+            "fp32 with the plain attention kernel",
+            set(set(p, "/spec/optim/precision", "fp32"), "/spec/model/attention", "plain"),
+            null),
         Arguments.of("patch", set(p, "/spec/model/patchSize", 7), "model.patchSize must divide"),
         Arguments.of("decoder", set(p, "/spec/model/decoderDim", 130), "model.decoderDim must be"),
         Arguments.of("channels", set(p, "/spec/model/inChannels", 2), "inChannels must be 1 or 3"),

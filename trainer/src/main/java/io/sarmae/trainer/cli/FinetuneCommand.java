@@ -7,6 +7,7 @@ import io.sarmae.trainer.finetune.FinetuneTask;
 import io.sarmae.trainer.finetune.Finetuner;
 import io.sarmae.trainer.ops.Attention;
 import io.sarmae.trainer.ops.FusedOptim;
+import io.sarmae.trainer.ops.Precision;
 import io.sarmae.trainer.runtime.PodFit;
 import io.sarmae.trainer.train.Devices;
 import io.sarmae.trainer.train.StopSignal;
@@ -70,6 +71,7 @@ public final class FinetuneCommand implements Callable<Integer> {
           if (devices.length > 1) {
             LOG.info("Fine-tuning uses one device: {}", devices[0]);
           }
+          Precision.use(cfg.optim.precision, devices[0]);
           FinetuneTask.Finished done =
               new Finetuner(cfg, devices[0], reporter, StopSignal.install()).run();
           return new RunHarness.Succeeded("fine-tuning finished", done.termination());

@@ -6,6 +6,7 @@ import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.dist.ProcessGroup;
 import io.sarmae.trainer.ops.Attention;
 import io.sarmae.trainer.ops.FusedOptim;
+import io.sarmae.trainer.ops.Precision;
 import io.sarmae.trainer.pretrain.Pretrainer;
 import io.sarmae.trainer.runtime.PodFit;
 import io.sarmae.trainer.train.Devices;
@@ -70,6 +71,7 @@ public final class PretrainCommand implements Callable<Integer> {
           Attention.use(cfg.model.attention);
           FusedOptim.use(cfg.optim.fused);
           Device[] devices = Devices.select(cfg.run.device);
+          Precision.use(cfg.optim.precision, devices[0]);
           StopSignal stop = StopSignal.install();
           ProcessGroup group = rendezvous.connect(cfg.distributed);
           Pretrainer.Result result = new Pretrainer(cfg, devices, reporter, stop, group).run();

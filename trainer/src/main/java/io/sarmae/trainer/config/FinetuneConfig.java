@@ -129,6 +129,9 @@ public final class FinetuneConfig {
     public TrainerConfig.OptimKernel fused = TrainerConfig.OptimKernel.AUTO;
 
     public double maxSkippedFraction = TrainerConfig.Optim.MAX_SKIPPED_FRACTION;
+
+    /** Compute precision of every Linear and attention: as {@code TrainerConfig.Optim}. */
+    public TrainerConfig.Precision precision = TrainerConfig.Precision.FP32;
   }
 
   /** Independent runs with seeds {@code run.seed + k}, aggregated as the reference's tables. */

@@ -129,6 +129,13 @@ public final class TrainerConfig {
      */
     public double maxSkippedFraction = MAX_SKIPPED_FRACTION;
 
+    /**
+     * Compute precision of the matmul-class ops (every ViT Linear and attention):
+     * docs/performance.md "bf16 mixed precision". Weights, optimizer state and the loss stay fp32
+     * either way.
+     */
+    public Precision precision = Precision.FP32;
+
     /** Default of {@code optim.maxSkippedFraction} in pretraining and fine-tuning. */
     public static final double MAX_SKIPPED_FRACTION = 0.25;
   }
@@ -211,6 +218,19 @@ public final class TrainerConfig {
     ON,
     /** DJL's per-parameter norm and native Adam update. */
     OFF
+  }
+
+  /**
+   * {@code optim.precision}: the compute precision of the matmul-class ops ({@code ops.Precision}).
+   */
+  public enum Precision implements ConfigEnum {
+    /** Every op in fp32. */
+    FP32,
+    /**
+     * Linear and attention compute in bf16 through the ops bridge (fp32 in, fp32 out); every other
+     * op, the weights, gradients, optimizer state and the loss in fp32.
+     */
+    BF16
   }
 
   public enum Device implements ConfigEnum {

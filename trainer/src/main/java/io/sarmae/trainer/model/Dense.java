@@ -3,9 +3,9 @@ package io.sarmae.trainer.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
+import io.sarmae.trainer.ops.Precision;
 import java.util.Map;
 
 /**
@@ -37,12 +37,12 @@ public final class Dense extends UnaryBlock {
             parameter("bias", Parameter.Type.BIAS, new Shape(outFeatures), Initializer.ZEROS));
   }
 
-  /** {@code x W^T + b} over the last axis. */
+  /** {@code x W^T + b} over the last axis, in the precision {@link Precision} selects. */
   @Override
   public NDArray apply(ParameterStore ps, NDArray x, boolean training) {
     NDArray w = ps.getValue(weight, x.getDevice(), training); // (out, in)
     NDArray b = ps.getValue(bias, x.getDevice(), training); // (out)
-    return Linear.linear(x, w, b).singletonOrThrow(); // (..., out)
+    return Precision.linear(x, w, b); // (..., out)
   }
 
   @Override

@@ -7,12 +7,12 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import io.sarmae.trainer.ops.Attention;
+import io.sarmae.trainer.ops.Precision;
 import java.util.Map;
 
 /**
@@ -106,8 +106,7 @@ public final class Dinov3Block extends FixedShapeBlock {
       b = Tensors.ownedBy(z, b.mul(mask)); // (3d), k part zero
     }
     NDArray qkvHeads =
-        Linear.linear(z, w, b)
-            .singletonOrThrow() // (B, N, 3d)
+        Precision.linear(z, w, b) // (B, N, 3d)
             .reshape(batch, tokens, 3, heads, headDim) // (B, N, 3, h, hd)
             .transpose(2, 0, 3, 1, 4); // (3, B, h, N, hd)
     NDArray q = rope(qkvHeads.get(0), sin, cos); // (B, h, N, hd)

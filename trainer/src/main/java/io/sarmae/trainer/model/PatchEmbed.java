@@ -3,7 +3,6 @@ package io.sarmae.trainer.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.UniformInitializer;
@@ -64,11 +63,8 @@ public final class PatchEmbed extends UnaryBlock {
     }
     NDArray w = ps.getValue(weight, imgs.getDevice(), training); // (D, C, p, p)
     NDArray b = ps.getValue(bias, imgs.getDevice(), training); // (D)
-    ConvKernels.ensureExact(imgs.getDevice()); // oneDNN's conv is wrong for some channel counts
-    NDArray grid =
-        Conv2d.conv2d(
-                imgs, w, b, new Shape(patchSize, patchSize), new Shape(0, 0), new Shape(1, 1), 1)
-            .singletonOrThrow(); // (B, D, gh, gw)
+    // never oneDNN's convolution, wrong for some channel counts (ConvKernels)
+    NDArray grid = ConvKernels.conv2d(imgs, w, b, patchSize, 0); // (B, D, gh, gw)
     long batch = s.get(0);
     return grid.reshape(batch, embedDim, -1).transpose(0, 2, 1); // (B, L, D)
   }

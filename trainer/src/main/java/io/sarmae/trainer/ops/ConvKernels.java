@@ -1,6 +1,11 @@
 package io.sarmae.trainer.ops;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
 import io.sarmae.trainer.config.ConfigException;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -16,10 +21,11 @@ import org.slf4j.LoggerFactory;
  * torch.backends.mkldnn.enabled = False} sets) every convolution takes libtorch's own im2col + GEMM
  * kernels, which match a float64 reference.
  *
- * <p>Every DJL convolution of the trainer ({@code model.seg.Conv}, {@code model.PatchEmbed}) calls
- * {@link #ensureExact} first; the switch is process-wide and read by libtorch at each convolution,
- * forward and backward, so it is set once before the first one. Environment variable {@value #ENV}
- * {@code =on} keeps oneDNN (for measuring it, or on a libtorch where it is fixed).
+ * <p>Every convolution of the trainer ({@code model.seg.Conv}, {@code model.PatchEmbed}) is {@link
+ * #conv2d}, which calls {@link #ensureExact} first; the switch is process-wide and read by libtorch
+ * at each convolution, forward and backward, so it is set once before the first one. Environment
+ * variable {@value #ENV} {@code =on} keeps oneDNN (for measuring it, or on a libtorch where it is
+ * fixed).
  */
 public final class ConvKernels {
   private static final Logger LOG = LoggerFactory.getLogger(ConvKernels.class);
@@ -30,6 +36,34 @@ public final class ConvKernels {
   private static volatile boolean settled;
 
   private ConvKernels() {}
+
+  /**
+   * {@code conv2d(x, w, b)} with a square kernel, stride and zero padding, groups 1, dilation 1. x
+   * {@code (B, in, H, W)}, w {@code (out, in, k, k)}, b {@code (out)} or null. On the CPU with
+   * {@code optim.precision: bf16} ({@link Precision}), which turns oneDNN on for its bf16 GEMMs,
+   * the convolution calls libtorch's im2col + GEMM kernel ({@code thnn_conv2d}) directly through
+   * the ops bridge, so that it still never runs oneDNN's; otherwise DJL's conv2d after {@link
+   * #ensureExact}. Always fp32.
+   */
+  public static NDArray conv2d(NDArray x, NDArray w, NDArray b, int stride, int padding) {
+    Device device = x.getDevice();
+    int kernel = (int) w.getShape().get(2);
+    if (Precision.onednnOnForBf16()) {
+      long handle =
+          OpsNative.conv2dIm2col(
+              Precision.handle(x),
+              Precision.handle(w),
+              b == null ? 0L : Precision.handle(b),
+              kernel,
+              stride,
+              padding);
+      return new PtNDArray((PtNDManager) x.getManager(), handle); // (B, out, H', W')
+    }
+    ensureExact(device);
+    return Conv2d.conv2d(
+            x, w, b, new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1), 1)
+        .singletonOrThrow(); // (B, out, H', W')
+  }
 
   /**
    * Before a convolution on {@code device}: on the CPU, turns oneDNN off once per process (unless
@@ -79,5 +113,14 @@ public final class ConvKernels {
       LOG.debug("CPU convolutions use libtorch's own kernels (oneDNN off)");
     }
     settled = true;
+  }
+
+  /**
+   * Sets libtorch's oneDNN switch directly, for {@code bench-precision --gemm} only (it measures
+   * whether the bf16 Linear depends on oneDNN); training never calls it.
+   */
+  public static void setOnednnForMeasurement(boolean enabled) {
+    OpsLibrary.load(ENV, "set " + ENV + "=on");
+    OpsNative.setMkldnnEnabled(enabled);
   }
 }

@@ -10,7 +10,7 @@ final class OpsNative {
   private OpsNative() {}
 
   /** Bumped whenever a signature below changes; {@link OpsLibrary} checks it after loading. */
-  static final int ABI_VERSION = 3;
+  static final int ABI_VERSION = 4;
 
   static native int abiVersion();
 
@@ -58,4 +58,26 @@ final class OpsNative {
       double beta2,
       double weightDecay,
       double eps);
+
+  // bf16 (ops.Precision): fp32 handles in, a new fp32 handle out, bf16 compute inside; no bf16
+  // tensor ever reaches DJL.
+
+  /** {@code x.to(bf16).to(fp32)}: the bf16 rounding of x, as an fp32 tensor (tests, references). */
+  static native long toBf16AndBack(long x);
+
+  /**
+   * {@code linear(x.to(bf16), w.to(bf16), b.to(bf16)).to(fp32)}, recorded into autograd; {@code b}
+   * 0 means no bias.
+   */
+  static native long linearBf16(long x, long w, long b);
+
+  /** {@link #scaledDotProductAttention} with q, k, v cast to bf16 inside, the result to fp32. */
+  static native long scaledDotProductAttentionBf16(
+      long q, long k, long v, double scale, boolean causal);
+
+  /**
+   * {@code at::thnn_conv2d(x, w, (k, k), b, (s, s), (p, p))}: libtorch's own im2col + GEMM
+   * convolution, never oneDNN's, recorded into autograd; {@code b} 0 means no bias.
+   */
+  static native long conv2dIm2col(long x, long w, long b, int kernel, int stride, int padding);
 }

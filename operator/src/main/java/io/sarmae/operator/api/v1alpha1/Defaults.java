@@ -128,6 +128,9 @@ public final class Defaults {
   /** OptimSettings.fused */
   public static final String OPTIM_FUSED = "auto";
 
+  /** OptimSettings.precision and FinetuneOptim.precision */
+  public static final String OPTIM_PRECISION = "fp32";
+
   /** PretrainData.mixing */
   public static final String DATA_MIXING = "all";
 

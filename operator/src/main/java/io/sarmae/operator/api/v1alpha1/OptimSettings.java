@@ -97,6 +97,11 @@ public class OptimSettings {
   @Default(Defaults.OPTIM_FUSED)
   private OptimKernel fused;
 
+  @JsonPropertyDescription(
+      "Compute precision of every ViT Linear and attention: fp32, or bf16 (inputs cast to bf16 inside the trainer's ops bridge, libtorch's bf16 kernels, results back in fp32; weights, gradients, optimizer state, loss and checkpoints stay fp32). bf16 needs model.attention auto or fused; the trainer exits 2 when its bridge cannot load or a GPU is older than compute capability 8.0 (docs/performance.md). Trainer key optim.precision.")
+  @Default(Defaults.OPTIM_PRECISION)
+  private Precision precision;
+
   public Integer getEpochs() {
     return epochs;
   }
@@ -215,5 +220,13 @@ public class OptimSettings {
 
   public void setMaxSkippedFraction(Double maxSkippedFraction) {
     this.maxSkippedFraction = maxSkippedFraction;
+  }
+
+  public Precision getPrecision() {
+    return precision;
+  }
+
+  public void setPrecision(Precision precision) {
+    this.precision = precision;
   }
 }

@@ -46,6 +46,7 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(
     value = SpecRules.FINETUNE_RECIPE_TASK,
     message = SpecRules.FINETUNE_RECIPE_TASK_MESSAGE)
+@ValidationRule(value = SpecRules.BF16_ATTENTION, message = SpecRules.BF16_ATTENTION_MESSAGE)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SarmaeFinetuneSpec extends JobSpecCommon {
 

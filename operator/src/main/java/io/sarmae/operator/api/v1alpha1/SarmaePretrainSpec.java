@@ -19,6 +19,7 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(
     value = SpecRules.PRETRAIN_RECIPE_WEIGHTS,
     message = SpecRules.PRETRAIN_RECIPE_WEIGHTS_MESSAGE)
+@ValidationRule(value = SpecRules.BF16_ATTENTION, message = SpecRules.BF16_ATTENTION_MESSAGE)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SarmaePretrainSpec extends JobSpecCommon {
 

@@ -137,6 +137,18 @@ public final class SpecRules {
    * ConfigValidator.alignsToUnconsentedRandomTeacher}, docs/method.md); absent fields take their
    * defaults (alignment on, alignWeight 0.8 > 0, randomTeacher false).
    */
+  /**
+   * optim.precision bf16 computes attention in the fused kernel: not with model.attention plain.
+   */
+  public static final String BF16_ATTENTION =
+      "!has(self.optim) || !has(self.optim.precision) || self.optim.precision != 'bf16'"
+          + " || !has(self.model) || !has(self.model.attention)"
+          + " || self.model.attention != 'plain'";
+
+  public static final String BF16_ATTENTION_MESSAGE =
+      "optim.precision bf16 computes attention in libtorch's fused kernel: set model.attention"
+          + " to auto or fused, or optim.precision to fp32";
+
   public static final String RANDOM_TEACHER =
       "has(self.opticalWeights) || (has(self.alignment)"
           + " && ((has(self.alignment.enabled) && !self.alignment.enabled)"

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.NormalInitializer;
@@ -68,9 +67,8 @@ public final class Conv extends FixedShapeBlock {
     NDArray w = ps.getValue(weight, x.getDevice(), training); // (out, in, k, k)
     NDArray b = bias == null ? null : ps.getValue(bias, x.getDevice(), training); // (out)
     int pad = kernel / 2;
-    ConvKernels.ensureExact(x.getDevice()); // oneDNN's conv is wrong for some channel counts
-    return Conv2d.conv2d(x, w, b, new Shape(1, 1), new Shape(pad, pad), new Shape(1, 1), 1)
-        .singletonOrThrow(); // (B, out, H, W)
+    // never oneDNN's convolution, wrong for some channel counts (ConvKernels)
+    return ConvKernels.conv2d(x, w, b, 1, pad); // (B, out, H, W)
   }
 
   @Override
