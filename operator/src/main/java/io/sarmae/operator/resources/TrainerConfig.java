@@ -240,6 +240,9 @@ public final class TrainerConfig {
     model.put(
         "attention",
         m.getAttention() != null ? m.getAttention().wireName() : Defaults.MODEL_ATTENTION);
+    model.put(
+        "activationCheckpointing",
+        boolOr(m.getActivationCheckpointing(), Defaults.MODEL_ACTIVATION_CHECKPOINTING));
     return model;
   }
 

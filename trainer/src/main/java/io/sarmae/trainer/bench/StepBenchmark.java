@@ -104,6 +104,12 @@ public final class StepBenchmark implements Callable<Integer> {
   String optim;
 
   @Option(
+      names = "--checkpointing",
+      description =
+          "Activation checkpointing per transformer block (model.activationCheckpointing).")
+  boolean checkpointing;
+
+  @Option(
       names = "--phases",
       description =
           "Also report medians of the three parts of a step and of a forward pass alone"
@@ -156,7 +162,9 @@ public final class StepBenchmark implements Callable<Integer> {
     VitSpec spec = ModelFactory.spec(config);
     try (NDManager root = NDManager.newBaseManager(devices[0])) {
       SarmaePretrainModel model = ModelFactory.pretrainModel(config, root);
-      TrainStep step = new TrainStep(model, devices, root, config.optim);
+      TrainStep step =
+          new TrainStep(model, devices, root, config.optim)
+              .optActivationCheckpointing(config.model.activationCheckpointing);
       SplittableRandom random = new SplittableRandom(seed);
       StepInputs in = randomInputs(spec, random);
       double wAlign = alignment ? config.alignment.alignWeight : 0.0;
@@ -231,6 +239,7 @@ public final class StepBenchmark implements Callable<Integer> {
       json.append(",\"image\":").append(image);
       json.append(",\"alignment\":").append(alignment);
       json.append(",\"attention\":\"").append(Attention.kernel().yamlName()).append('"');
+      json.append(",\"checkpointing\":").append(checkpointing);
       json.append(",\"world\":").append(group.worldSize());
       json.append(",\"rank\":").append(group.rank());
       if (group.isDistributed()) {
@@ -255,6 +264,7 @@ public final class StepBenchmark implements Callable<Integer> {
       json.append(",\"cpu_ms_per_step_median\":").append(fmt(percentile(cpu, 50)));
       json.append(",\"rss_mb_start\":").append(fmt(rssStart));
       json.append(",\"rss_mb_end\":").append(fmt(rssEnd));
+      json.append(",\"rss_mb_peak\":").append(fmt(peakRssMb())); // VmHWM of the process
       if (phases) {
         json.append(",\"fwd_bwd_ms\":").append(fmt(percentile(fb, 50)));
         json.append(",\"fwd_ms\":").append(fmt(forwardOnly));
@@ -364,6 +374,7 @@ public final class StepBenchmark implements Callable<Integer> {
     c.model.imageSize = image;
     c.model.patchSize = patch;
     c.model.attention = TrainerConfig.AttentionKernel.valueOf(attention.toUpperCase(Locale.ROOT));
+    c.model.activationCheckpointing = checkpointing;
     // Reference decoder and masking (§1.1) and optimiser (§5.1) are the config defaults; state
     // them so the benchmark does not drift if a default changes.
     c.model.decoderDim = 512;
@@ -479,6 +490,12 @@ public final class StepBenchmark implements Callable<Integer> {
   static double rssMb() {
     Long rss = MemoryStats.sample().rssBytes();
     return rss == null ? Double.NaN : rss / (1024.0 * 1024.0);
+  }
+
+  /** Peak resident set size ({@code VmHWM}) of this process in MiB; NaN elsewhere. */
+  static double peakRssMb() {
+    Long hwm = MemoryStats.sample().peakRssBytes();
+    return hwm == null ? Double.NaN : hwm / (1024.0 * 1024.0);
   }
 
   /** Percentile with linear interpolation between ranks (numpy's default), as mae_step.py. */

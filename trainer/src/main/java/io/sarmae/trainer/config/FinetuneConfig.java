@@ -56,6 +56,12 @@ public final class FinetuneConfig {
     public TrainerConfig.AttentionKernel attention = TrainerConfig.AttentionKernel.AUTO;
 
     /**
+     * Activation checkpointing per transformer block of the ViT backbone: only block inputs are
+     * kept in forward, blocks are recomputed in backward (docs/performance.md).
+     */
+    public boolean activationCheckpointing = false;
+
+    /**
      * Pretrained weights: a pretraining checkpoint folder of this trainer ({@code
      * checkpoint-*}/{@code final}) or a safetensors/npz file with timm/MAE names. Unset trains from
      * scratch (logged and recorded in the results).

@@ -49,6 +49,12 @@ public final class TrainerConfig {
     public AttentionKernel attention = AttentionKernel.AUTO;
 
     /**
+     * Activation checkpointing per transformer block of the encoder and decoder: only block inputs
+     * are kept in forward, blocks are recomputed in backward (docs/performance.md).
+     */
+    public boolean activationCheckpointing = false;
+
+    /**
      * Globs of encoder tensors that {@code checkpoint.initWeights} may lack or hold in another
      * shape (they keep their random initialisation); any other gap is an error.
      */

@@ -16,6 +16,7 @@ import io.sarmae.trainer.exit.ExitCodes;
 import io.sarmae.trainer.exit.TrainerException;
 import io.sarmae.trainer.metrics.RunReporter;
 import io.sarmae.trainer.metrics.StepReport;
+import io.sarmae.trainer.model.ActivationCheckpoint;
 import io.sarmae.trainer.ops.FusedOptim;
 import io.sarmae.trainer.train.AdamW;
 import io.sarmae.trainer.train.CheckpointState;
@@ -284,11 +285,13 @@ final class RepeatLoop<E extends FinetuneTask.Scores> {
     try (NDManager step = ps.getManager().newSubManager()) {
       FinetuneTask.Step s = model.step(ps, step, order, b, batch, rng);
       double loss;
-      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector();
+          ActivationCheckpoint tape =
+              ActivationCheckpoint.begin(config.model.activationCheckpointing)) {
         NDArray lossT = s.loss(ps); // ()
         loss = lossT.getFloat();
         if (Double.isFinite(loss)) {
-          gc.backward(lossT);
+          tape.backward(lossT); // as gc.backward, recomputing checkpointed blocks
         }
       }
       double norm = guard.check(Double.isFinite(loss));

@@ -253,7 +253,7 @@ public final class MaskedAutoencoderViT extends FixedShapeBlock {
 
   private NDArray applyBlocks(ParameterStore ps, NDArray x, boolean training) {
     for (TransformerBlock block : blocks) {
-      x = block.apply(ps, x, training); // (B, 1+N, D)
+      x = ActivationCheckpoint.apply(block, ps, x, training); // (B, 1+N, D)
     }
     return x;
   }
@@ -283,7 +283,7 @@ public final class MaskedAutoencoderViT extends FixedShapeBlock {
     x = NDArrays.concat(new NDList(x.get(new NDIndex(":, :1, :")), restored), 1); // (B, 1+L, Dd)
     x = x.add(ps.getValue(decoderPosEmbed, x.getDevice(), training)); // (B, 1+L, Dd)
     for (TransformerBlock block : decoderBlocks) {
-      x = block.apply(ps, x, training); // (B, 1+L, Dd)
+      x = ActivationCheckpoint.apply(block, ps, x, training); // (B, 1+L, Dd)
     }
     x = decoderNorm.apply(ps, x, training); // (B, 1+L, Dd)
     x = decoderPred.apply(ps, x, training); // (B, 1+L, p*p*C)

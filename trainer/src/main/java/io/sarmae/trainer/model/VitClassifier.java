@@ -168,16 +168,15 @@ public final class VitClassifier extends FixedShapeBlock {
       if (drop) {
         double rate = blocks.size() == 1 ? dropPath : dropPath * i / (blocks.size() - 1.0);
         x =
-            blocks
-                .get(i)
-                .apply(
-                    ps,
-                    x,
-                    training,
-                    dropScale(x.getManager(), batch, rate, rng),
-                    dropScale(x.getManager(), batch, rate, rng)); // (B, 1+L, D)
+            ActivationCheckpoint.apply(
+                blocks.get(i),
+                ps,
+                x,
+                training,
+                dropScale(x.getManager(), batch, rate, rng),
+                dropScale(x.getManager(), batch, rate, rng)); // (B, 1+L, D)
       } else {
-        x = blocks.get(i).apply(ps, x, training); // (B, 1+L, D)
+        x = ActivationCheckpoint.apply(blocks.get(i), ps, x, training); // (B, 1+L, D)
       }
     }
     NDArray feature;

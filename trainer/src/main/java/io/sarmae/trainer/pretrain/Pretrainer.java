@@ -175,7 +175,9 @@ public final class Pretrainer {
       Map<String, Parameter> named = model.referenceStateDict();
       logModel(model, named);
 
-      TrainStep trainStep = new TrainStep(model, devices, root, optim);
+      TrainStep trainStep =
+          new TrainStep(model, devices, root, optim)
+              .optActivationCheckpointing(config.model.activationCheckpointing);
       AdamW adamw = trainStep.optimizer();
 
       ResumeCheck.Current current =

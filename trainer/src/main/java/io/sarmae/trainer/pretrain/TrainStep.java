@@ -10,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.LocalParameterServer;
 import ai.djl.training.ParameterStore;
 import io.sarmae.trainer.config.TrainerConfig;
+import io.sarmae.trainer.model.ActivationCheckpoint;
 import io.sarmae.trainer.model.SarmaePretrainModel;
 import io.sarmae.trainer.ops.FusedOptim;
 import io.sarmae.trainer.train.AdamW;
@@ -36,6 +37,7 @@ public final class TrainStep {
   private final AdamW adamw;
   private final List<Parameter> trainable = new ArrayList<>();
   private final Gradients gradients;
+  private boolean activationCheckpointing;
 
   public TrainStep(
       SarmaePretrainModel model, Device[] devices, NDManager root, TrainerConfig.Optim optim) {
@@ -51,6 +53,15 @@ public final class TrainStep {
       }
     }
     this.gradients = new Gradients(ps, trainable, devices);
+  }
+
+  /**
+   * Recompute every transformer block in backward from its saved input instead of keeping its
+   * activations ({@code model.activationCheckpointing}); same loss and gradients.
+   */
+  public TrainStep optActivationCheckpointing(boolean on) {
+    this.activationCheckpointing = on;
+    return this;
   }
 
   /** Parameters by reference name. */
@@ -102,7 +113,8 @@ public final class TrainStep {
     double align = 0;
     boolean finite = true;
     try (NDManager step = ps.getManager().newSubManager();
-        GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        GradientCollector gc = Engine.getInstance().newGradientCollector();
+        ActivationCheckpoint tape = ActivationCheckpoint.begin(activationCheckpointing)) {
       for (int d = 0; d < shards.size(); d++) {
         int[] range = shards.get(d);
         Device device = devices[d];
@@ -120,7 +132,7 @@ public final class TrainStep {
             maeLoss
                 .mul(scalar(step, device, wMae * share / accum))
                 .add(alignLoss.mul(scalar(step, device, wAlign * share / accum))); // ()
-        gc.backward(total);
+        tape.backward(total); // as gc.backward, recomputing checkpointed blocks
         mae += maeValue * share;
         align += alignValue * share;
       }

@@ -41,6 +41,9 @@ public final class Defaults {
   /** ModelSettings.attention */
   public static final String MODEL_ATTENTION = "auto";
 
+  /** ModelSettings.activationCheckpointing */
+  public static final String MODEL_ACTIVATION_CHECKPOINTING = "false";
+
   /** NoiseSettings.enabled */
   public static final String NOISE_ENABLED = "true";
 

@@ -84,6 +84,11 @@ public class ModelSettings {
   private AttentionKernel attention;
 
   @JsonPropertyDescription(
+      "Activation checkpointing per transformer block: the trainer keeps only each block's input in forward and recomputes the block in backward (MAE encoder and decoder when pretraining, the ViT backbone when fine-tuning). Same losses and gradients up to float rounding, less activation memory, about one more forward pass of the blocks per step (docs/performance.md). Trainer key model.activationCheckpointing.")
+  @Default(Defaults.MODEL_ACTIVATION_CHECKPOINTING)
+  private Boolean activationCheckpointing;
+
+  @JsonPropertyDescription(
       "Globs (* = any characters) of encoder tensors the initial weights (spec.initWeights when pretraining, the pretrained weights when fine-tuning) may lack or hold in another shape; they stay at their initialisation. Any other missing or mis-shaped encoder tensor makes the trainer exit 2 with a one-line summary. Trainer key model.allowMissing.")
   @Size(max = 64)
   private List<String> allowMissing;
@@ -150,6 +155,14 @@ public class ModelSettings {
 
   public void setMaskRatio(Double maskRatio) {
     this.maskRatio = maskRatio;
+  }
+
+  public Boolean getActivationCheckpointing() {
+    return activationCheckpointing;
+  }
+
+  public void setActivationCheckpointing(Boolean activationCheckpointing) {
+    this.activationCheckpointing = activationCheckpointing;
   }
 
   public AttentionKernel getAttention() {

@@ -11,6 +11,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
+import io.sarmae.trainer.model.ActivationCheckpoint;
 import io.sarmae.trainer.model.FixedShapeBlock;
 import io.sarmae.trainer.model.Norm;
 import io.sarmae.trainer.model.PatchEmbed;
@@ -151,16 +152,15 @@ public final class VitBackbone extends FixedShapeBlock {
       if (drop) {
         double rate = blocks.size() == 1 ? dropPath : dropPath * i / (blocks.size() - 1.0);
         x =
-            blocks
-                .get(i)
-                .apply(
-                    ps,
-                    x,
-                    training,
-                    dropScale(m, batch, rate, rng),
-                    dropScale(m, batch, rate, rng)); // (B, 1+L, D)
+            ActivationCheckpoint.apply(
+                blocks.get(i),
+                ps,
+                x,
+                training,
+                dropScale(m, batch, rate, rng),
+                dropScale(m, batch, rate, rng)); // (B, 1+L, D)
       } else {
-        x = blocks.get(i).apply(ps, x, training); // (B, 1+L, D)
+        x = ActivationCheckpoint.apply(blocks.get(i), ps, x, training); // (B, 1+L, D)
       }
       while (next < taps.length && taps[next] == i) {
         NDArray tokens = x.get(new NDIndex(":, 1:, :")); // (B, L, D)
