@@ -5,6 +5,10 @@
 # rate of the same libtorch (a 2048-cube product and the model's two MLP shapes). The first run of
 # each configuration also records one profiled step, from which summary.py takes the share of the
 # step spent in matrix products and convolutions. Prints the summary table; raw lines in OUT.
+# ATTENTION and OPTIM (default fused and fused: what the trainer runs when its ops bridge loads,
+# model.attention and optim.fused at auto) choose the kernels; plain / java give DJL's own paths.
+# PRECISION=bf16 runs the step with optim.precision bf16 and takes the peak of the bridge's bf16
+# Linear instead of fp32 matMul.
 # Usage: RUNS=5 SIZES="tiny small base" BATCHES="8 32" THREADS=2 bench/mfu/run.sh OUT
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,6 +21,9 @@ THREADS=${THREADS:-2}
 STEPS=${STEPS:-5}
 WARMUP=${WARMUP:-2}
 IMAGE=${IMAGE:-224}
+ATTENTION=${ATTENTION:-fused}
+OPTIM=${OPTIM:-fused}
+PRECISION=${PRECISION:-fp32}
 mkdir -p "$out"
 for size in $SIZES; do
   for batch in $BATCHES; do
@@ -24,7 +31,8 @@ for size in $SIZES; do
       extra=()
       [ "$run" = 1 ] && extra=(--profile "$out/trace-$size-b$batch.json")
       "$bin" bench-step --mfu --size "$size" --batch "$batch" --image "$IMAGE" \
-        --threads "$THREADS" --steps "$STEPS" --warmup "$WARMUP" "${extra[@]}" \
+        --threads "$THREADS" --steps "$STEPS" --warmup "$WARMUP" --attention "$ATTENTION" \
+        --optim "$OPTIM" --precision "$PRECISION" "${extra[@]}" \
         2>>"$out/stderr.log" | tail -1 >> "$out/mfu.jsonl"
     done
   done

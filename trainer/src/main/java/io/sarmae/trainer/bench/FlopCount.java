@@ -41,9 +41,8 @@ public record FlopCount(
    * @param spec the encoder and decoder
    * @param maskRatio the MAE mask ratio
    * @param batch images per step
-   * @param alignmentRows images the SARC branch runs on (0: alignment off; the trainer runs it on
-   *     every row and masks the unpaired ones in the loss, so {@code batch}; the PyTorch replica of
-   *     {@code bench/mae_step.py} only on the paired rows)
+   * @param alignmentRows images the SARC branch runs on (0: alignment off; the paired rows, both
+   *     for the trainer and for the PyTorch replica of {@code bench/mae_step.py})
    * @param opticalDim width {@code E} of the optical features
    */
   public static FlopCount pretrainStep(

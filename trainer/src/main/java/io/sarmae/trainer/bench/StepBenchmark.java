@@ -14,6 +14,7 @@ import io.sarmae.trainer.model.SarmaePretrainModel;
 import io.sarmae.trainer.model.VitSpec;
 import io.sarmae.trainer.ops.Attention;
 import io.sarmae.trainer.ops.FusedOptim;
+import io.sarmae.trainer.ops.Precision;
 import io.sarmae.trainer.pretrain.StepInputs;
 import io.sarmae.trainer.pretrain.TrainStep;
 import io.sarmae.trainer.runtime.MemoryStats;
@@ -96,6 +97,15 @@ public final class StepBenchmark implements Callable<Integer> {
   String attention;
 
   @Option(
+      names = "--precision",
+      defaultValue = "fp32",
+      description =
+          "optim.precision: fp32, or bf16 (Linear and attention in bf16 through the ops bridge;"
+              + " needs --attention fused). With --mfu the matmul peak is then the bridge's bf16"
+              + " Linear.")
+  String precision;
+
+  @Option(
       names = "--optim",
       defaultValue = "java",
       description =
@@ -147,6 +157,7 @@ public final class StepBenchmark implements Callable<Integer> {
 
     TrainerConfig config = config();
     Attention.use(config.model.attention);
+    Precision.use(config.optim.precision, "gpu".equals(device) ? Device.gpu() : Device.cpu());
     boolean alternate = "alternate".equals(optim);
     if (!alternate && !"java".equals(optim) && !"fused".equals(optim)) {
       throw new IllegalArgumentException("--optim: java, fused or alternate, got " + optim);
@@ -304,24 +315,27 @@ public final class StepBenchmark implements Callable<Integer> {
   }
 
   /**
-   * The MFU fields: the step's analytic FLOPs ({@link FlopCount}; the trainer runs the SARC branch
-   * on every row), the rate they were done at, and the matrix-multiply rates of this libtorch.
+   * The MFU fields: the step's analytic FLOPs ({@link FlopCount}; the SARC branch on the paired
+   * rows only, as the model runs it), the rate they were done at, and the matrix-multiply rates of
+   * this libtorch in the step's precision.
    */
   private String mfuJson(NDManager root, VitSpec spec, TrainerConfig config, double stepMs) {
     int reps = 5;
-    double square = GemmRate.gflops(root, 2048, 2048, 2048, reps);
+    boolean bf16 = Precision.bf16();
+    double square = GemmRate.gflops(root, 2048, 2048, 2048, reps, bf16);
     long tokens = (long) batch * (spec.numPatches() + 1);
     long visible = (long) batch * (spec.visiblePatches((float) config.model.maskRatio) + 1);
     double decoderMlp =
-        GemmRate.gflops(root, tokens, spec.decoderDim(), 4L * spec.decoderDim(), reps);
-    double encoderMlp = GemmRate.gflops(root, visible, spec.embedDim(), 4L * spec.embedDim(), reps);
+        GemmRate.gflops(root, tokens, spec.decoderDim(), 4L * spec.decoderDim(), reps, bf16);
+    double encoderMlp =
+        GemmRate.gflops(root, visible, spec.embedDim(), 4L * spec.embedDim(), reps, bf16);
     double peak = Math.max(square, Math.max(decoderMlp, encoderMlp));
     FlopCount flops =
         FlopCount.pretrainStep(
             spec,
             (float) config.model.maskRatio,
             batch,
-            alignment ? batch : 0,
+            alignment ? pairedRows() : 0,
             config.alignment.opticalDim);
     double achieved = flops.total() / (stepMs / 1e3) / 1e9;
     return ",\"flops_per_step_g\":"
@@ -336,6 +350,9 @@ public final class StepBenchmark implements Callable<Integer> {
         + fmt(encoderMlp)
         + ",\"gemm_peak_gflops\":"
         + fmt(peak)
+        + ",\"gemm_precision\":\""
+        + config.optim.precision.yamlName()
+        + "\""
         + ",\"mfu\":"
         + String.format(Locale.ROOT, "%.4f", achieved / peak);
   }
@@ -390,7 +407,13 @@ public final class StepBenchmark implements Callable<Integer> {
     c.optim.beta2 = 0.95;
     c.optim.weightDecay = 0.05;
     c.optim.clipGrad = 1.0;
+    c.optim.precision = TrainerConfig.Precision.valueOf(precision.toUpperCase(Locale.ROOT));
     return c;
+  }
+
+  /** The rows {@link #randomInputs} pairs (0, 2, 4, ...): the SARC branch runs on these only. */
+  private int pairedRows() {
+    return (batch + 1) / 2;
   }
 
   /** sar/target uniform in [-1, 1], optical uniform in [-2, 2], every other row paired. */
