@@ -11,8 +11,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sarmae.trainer.config.ConfigLoader;
 import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.data.SynthData;
-import io.sarmae.trainer.exit.ExitCodes;
-import io.sarmae.trainer.exit.TrainerException;
 import io.sarmae.trainer.model.SarmaePretrainModel;
 import io.sarmae.trainer.model.VitSpec;
 import io.sarmae.trainer.ops.Attention;
@@ -177,16 +175,7 @@ class Bf16PretrainTest {
         .doesNotContain("BF16");
 
     TrainerConfig b = config(dir.resolve("b"), "bf16", "checkpoint.everyEpochs=0");
-    TrainerException stopped =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            TrainerException.class,
-            () -> PretrainerTest.train(b, StopSignal.manual().afterStep(5)));
-    assertThat(stopped.exitCode()).isEqualTo(ExitCodes.RESUMABLE);
-    Pretrainer.Result resumed = PretrainerTest.train(b, StopSignal.manual());
-    assertThat(resumed.steps()).isEqualTo(12);
-    assertThat(PretrainerTest.modelHash(resumed.finalCheckpoint()))
-        .isEqualTo(PretrainerTest.modelHash(straight.finalCheckpoint()));
-    assertThat(resumed.lastLoss()).isEqualTo(straight.lastLoss());
+    PretrainerTest.assertResumesBitIdentical(b, straight);
     // and bf16 is not fp32 under another name
     assertThat(straight.lastLoss()).isNotEqualTo(fp32Run.lastLoss());
   }

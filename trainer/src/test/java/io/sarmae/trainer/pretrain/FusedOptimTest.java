@@ -10,8 +10,6 @@ import ai.djl.nn.Parameter;
 import io.sarmae.trainer.config.ConfigLoader;
 import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.data.SynthData;
-import io.sarmae.trainer.exit.ExitCodes;
-import io.sarmae.trainer.exit.TrainerException;
 import io.sarmae.trainer.model.SarmaePretrainModel;
 import io.sarmae.trainer.model.VitSpec;
 import io.sarmae.trainer.ops.Attention;
@@ -139,16 +137,7 @@ class FusedOptimTest {
         PretrainerTest.train(config(dir.resolve("a")), StopSignal.manual());
     assertThat(straight.steps()).isEqualTo(12);
     TrainerConfig b = config(dir.resolve("b"), "checkpoint.everyEpochs=0");
-    TrainerException stopped =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            TrainerException.class,
-            () -> PretrainerTest.train(b, StopSignal.manual().afterStep(5)));
-    assertThat(stopped.exitCode()).isEqualTo(ExitCodes.RESUMABLE);
-    Pretrainer.Result resumed = PretrainerTest.train(b, StopSignal.manual());
-    assertThat(resumed.steps()).isEqualTo(12);
-    assertThat(PretrainerTest.modelHash(resumed.finalCheckpoint()))
-        .isEqualTo(PretrainerTest.modelHash(straight.finalCheckpoint()));
-    assertThat(resumed.lastLoss()).isEqualTo(straight.lastLoss());
+    PretrainerTest.assertResumesBitIdentical(b, straight);
   }
 
   private record Run(List<Double> norms, List<float[]> initial, List<float[]> weights) {}

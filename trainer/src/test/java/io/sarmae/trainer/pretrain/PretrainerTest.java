@@ -90,6 +90,25 @@ public class PretrainerTest {
     return Checkpointer.readState(checkpoint).sha256().get("model-00000.safetensors");
   }
 
+  /**
+   * Stops {@code interrupted} after step 5 (exit code RESUMABLE), resumes it to the end and asserts
+   * it ends bit-identical to {@code straight}: the same step count, the same weights (sha256) and
+   * the same last loss. Returns the resumed run.
+   */
+  static Pretrainer.Result assertResumesBitIdentical(
+      TrainerConfig interrupted, Pretrainer.Result straight) throws Exception {
+    TrainerException stopped =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            TrainerException.class, () -> train(interrupted, StopSignal.manual().afterStep(5)));
+    assertThat(stopped.exitCode()).isEqualTo(ExitCodes.RESUMABLE);
+    Pretrainer.Result resumed = train(interrupted, StopSignal.manual());
+    assertThat(resumed.steps()).isEqualTo(straight.steps());
+    assertThat(modelHash(resumed.finalCheckpoint()))
+        .isEqualTo(modelHash(straight.finalCheckpoint()));
+    assertThat(resumed.lastLoss()).isEqualTo(straight.lastLoss());
+    return resumed;
+  }
+
   @Test
   void resumedRunEndsBitIdenticalToAnUninterruptedOne(@TempDir Path dir) throws Exception {
     Pretrainer.Result straight = train(config(dir.resolve("a")), StopSignal.manual());
