@@ -81,22 +81,26 @@ public final class TransformerBlock extends UnaryBlock {
         qkv.apply(ps, z, training) // (B, N, 3d)
             .reshape(batch, tokens, 3, heads, headDim) // (B, N, 3, h, hd)
             .transpose(2, 0, 3, 1, 4); // (3, B, h, N, hd)
-    NDArray q = qkvHeads.get(0).reshape(batch * heads, tokens, headDim); // (B*h, N, hd)
-    NDArray k = qkvHeads.get(1).reshape(batch * heads, tokens, headDim); // (B*h, N, hd)
-    NDArray v = qkvHeads.get(2).reshape(batch * heads, tokens, headDim); // (B*h, N, hd)
-    // The scale is a tensor on the activation's manager: a Java number here would be wrapped in
-    // a temporary that can be freed before backward (TOOLCHAIN.md).
     NDArray mixed;
     if (Attention.fused()) {
-      mixed = Attention.fusedAttention(q, k, v, scale); // (B*h, N, hd)
+      // 4-D: libtorch's CPU flash kernel takes only (B, h, N, hd); 3-D inputs make it fall back
+      // to its math path, a materialised softmax like the plain one below.
+      mixed =
+          Attention.fusedAttention(
+              qkvHeads.get(0), qkvHeads.get(1), qkvHeads.get(2), scale); // (B, h, N, hd)
     } else {
+      NDArray q = qkvHeads.get(0).reshape(batch * heads, tokens, headDim); // (B*h, N, hd)
+      NDArray k = qkvHeads.get(1).reshape(batch * heads, tokens, headDim); // (B*h, N, hd)
+      NDArray v = qkvHeads.get(2).reshape(batch * heads, tokens, headDim); // (B*h, N, hd)
+      // The scale is a tensor on the activation's manager: a Java number here would be wrapped in
+      // a temporary that can be freed before backward (TOOLCHAIN.md).
       NDArray scaleT = z.getManager().create(scale).toType(z.getDataType(), false);
       NDArray attn = q.mul(scaleT).batchMatMul(k.transpose(0, 2, 1)).softmax(-1); // (B*h, N, N)
       mixed = attn.batchMatMul(v); // (B*h, N, hd)
     }
     NDArray out =
         mixed
-            .reshape(batch, heads, tokens, headDim) // (B, h, N, hd)
+            .reshape(batch, heads, tokens, headDim) // (B, h, N, hd) from either branch
             .transpose(0, 2, 1, 3) // (B, N, h, hd)
             .reshape(batch, tokens, dim); // (B, N, d)
     return proj.apply(ps, out, training); // (B, N, d)

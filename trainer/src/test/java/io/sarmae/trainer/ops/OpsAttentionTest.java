@@ -7,16 +7,20 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.model.Norm;
 import io.sarmae.trainer.model.TransformerBlock;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fused kernel ({@code model.attention: fused}, libtorch's scaled_dot_product_attention through
@@ -89,6 +93,32 @@ class OpsAttentionTest {
         assertClose(key, fused.get(key), plain.get(key), 1e-5);
       }
     }
+  }
+
+  @Test
+  void aTransformerBlockReachesLibtorchsFlashKernelNotItsMathFallback(@TempDir Path dir)
+      throws Exception {
+    // libtorch runs scaled_dot_product_attention's CPU flash kernel on 4-D inputs only; 3-D ones
+    // silently take its math path (a materialised softmax), which the block once passed
+    Attention.use(TrainerConfig.AttentionKernel.FUSED);
+    Path trace = dir.resolve("trace.json");
+    try (NDManager m = NDManager.newBaseManager()) {
+      TransformerBlock block = new TransformerBlock(32, 4, 4, Norm.MAE_EPS);
+      block.initialize(m);
+      NDArray x = m.randomNormal(new Shape(2, 17, 32)); // (B, N, d)
+      JniUtils.startProfile(false, false, false);
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        NDArray y = block.apply(new ParameterStore(m, false), x, true); // (B, N, d)
+        gc.backward(y.sum());
+      } finally {
+        JniUtils.stopProfile(trace.toString());
+      }
+    }
+    String events = Files.readString(trace);
+    assertThat(events)
+        .contains("_scaled_dot_product_flash_attention_for_cpu")
+        .contains("_scaled_dot_product_flash_attention_for_cpu_backward")
+        .doesNotContain("_scaled_dot_product_attention_math");
   }
 
   /** Output and input gradients of {@code sum(attention(q, k, v) * w)}. */
