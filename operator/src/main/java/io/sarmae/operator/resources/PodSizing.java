@@ -33,6 +33,9 @@ public final class PodSizing {
   /** Floats per token and channel kept per block in one training step (as the trainer). */
   static final double TOKEN_FLOATS = 34.0;
 
+  /** Floats per token and channel a checkpointed block keeps (as the trainer). */
+  static final double CHECKPOINT_TOKEN_FLOATS = 3.0;
+
   /** Attention-sized matrices kept per block (as the trainer). */
   static final double ATTENTION_FLOATS = 3.0;
 
@@ -111,7 +114,8 @@ public final class PodSizing {
       int batchSize,
       int opticalDim,
       int queuedBatches,
-      boolean onGpu) {}
+      boolean onGpu,
+      boolean checkpointing) {}
 
   /** The host memory a trainer pod of either kind needs, in bytes. */
   public static long estimateBytes(JobSpecCommon spec) {
@@ -149,7 +153,8 @@ public final class PodSizing {
                 ? intOr(a.getOpticalDim(), Defaults.ALIGNMENT_OPTICAL_DIM)
                 : 0,
             intOr(dt.getPrefetchBatches(), Defaults.DATA_PREFETCH_BATCHES) + 1,
-            Effective.gpus(spec) > 0));
+            Effective.gpus(spec) > 0,
+            checkpointing(m)));
   }
 
   /** The host memory a fine-tuning pod needs, in bytes (the classifier: all tokens, no decoder). */
@@ -172,7 +177,12 @@ public final class PodSizing {
             intOr(o.getBatchSize(), Defaults.FTOPTIM_BATCH_SIZE),
             0,
             1,
-            Effective.gpus(spec) > 0));
+            Effective.gpus(spec) > 0,
+            checkpointing(m)));
+  }
+
+  private static boolean checkpointing(ModelSettings m) {
+    return boolOr(m.getActivationCheckpointing(), Defaults.MODEL_ACTIVATION_CHECKPOINTING);
   }
 
   private static int[] encoder(ModelSettings m) {
@@ -189,8 +199,9 @@ public final class PodSizing {
   /**
    * The trainer's formula (docs/operating.md, "Memory estimate"): model state {@code 4P +
    * 12P_trainable}, activations per block and sample {@code TOKEN_FLOATS * L * D + ATTENTION_FLOATS
-   * * heads * L^2} floats, the input tensors, the decode queue and the runtime. On a GPU only the
-   * runtime, one copy of the weights and the queue stay on the host.
+   * * heads * L^2} floats (with checkpointing {@code CHECKPOINT_TOKEN_FLOATS * L * D} per block
+   * plus the largest block in full), the input tensors, the decode queue and the runtime. On a GPU
+   * only the runtime, one copy of the weights and the queue stay on the host.
    */
   public static long hostBytes(Shape s) {
     long n = (long) (s.imageSize() / s.patchSize()) * (s.imageSize() / s.patchSize());
@@ -212,11 +223,29 @@ public final class PodSizing {
       frozen += (long) s.patchSize() * s.patchSize() * 3 * e + e + 2 * e;
     }
     long modelState = 4 * (trainable + frozen) + 12 * trainable;
-    double tokenFloats = s.depth() * TOKEN_FLOATS * le * d;
-    double attentionFloats = s.depth() * ATTENTION_FLOATS * s.heads() * (double) le * le;
-    if (dd > 0) {
-      tokenFloats += s.decoderDepth() * TOKEN_FLOATS * ld * dd;
-      attentionFloats += s.decoderDepth() * ATTENTION_FLOATS * s.decoderHeads() * (double) ld * ld;
+    double tokenFloats;
+    double attentionFloats;
+    double encoderBlock = TOKEN_FLOATS * le * d;
+    double encoderAttention = ATTENTION_FLOATS * s.heads() * (double) le * le;
+    double decoderBlock = dd > 0 ? TOKEN_FLOATS * ld * dd : 0;
+    double decoderAttention = dd > 0 ? ATTENTION_FLOATS * s.decoderHeads() * (double) ld * ld : 0;
+    if (s.checkpointing()) {
+      // every block's kept floats, plus the one block being recomputed: the larger of the two
+      tokenFloats = s.depth() * CHECKPOINT_TOKEN_FLOATS * le * d;
+      if (dd > 0) {
+        tokenFloats += s.decoderDepth() * CHECKPOINT_TOKEN_FLOATS * ld * dd;
+      }
+      boolean decoderLarger =
+          dd > 0 && decoderBlock + decoderAttention > encoderBlock + encoderAttention;
+      tokenFloats += decoderLarger ? decoderBlock : encoderBlock;
+      attentionFloats = decoderLarger ? decoderAttention : encoderAttention;
+    } else {
+      tokenFloats = s.depth() * encoderBlock;
+      attentionFloats = s.depth() * encoderAttention;
+      if (dd > 0) {
+        tokenFloats += s.decoderDepth() * decoderBlock;
+        attentionFloats += s.decoderDepth() * decoderAttention;
+      }
     }
     long pixels = (long) s.imageSize() * s.imageSize();
     double inputFloats = 2.0 * s.inChannels() * pixels + 3.0 * pixels + n;

@@ -29,6 +29,7 @@ class MemoryContractTest {
     m.setImageSize(Integer.parseInt(f[2]));
     m.setPatchSize(Integer.parseInt(f[3]));
     m.setInChannels(Integer.parseInt(f[4]));
+    m.setActivationCheckpointing(f[13].equals("1"));
     int gpus = Integer.parseInt(f[12]);
     if (f[0].equals("finetune")) {
       SarmaeFinetuneSpec spec = new SarmaeFinetuneSpec();
@@ -73,7 +74,7 @@ class MemoryContractTest {
         continue;
       }
       String[] f = line.split(",");
-      assertThat(hostBytes(f)).as(line).isEqualTo(Long.parseLong(f[13]));
+      assertThat(hostBytes(f)).as(line).isEqualTo(Long.parseLong(f[14]));
       rows++;
     }
     assertThat(rows).isGreaterThanOrEqualTo(8);

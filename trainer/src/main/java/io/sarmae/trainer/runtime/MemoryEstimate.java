@@ -19,7 +19,10 @@ import java.util.Locale;
  *   <li><b>activations</b>: per block and sample {@link #TOKEN_FLOATS} floats per token and channel
  *       plus {@link #ATTENTION_FLOATS} attention matrices ({@code heads * L^2}); DJL keeps a step's
  *       intermediate arrays until the step ends, so the factors are larger than PyTorch's
- *       saved-for-backward set;
+ *       saved-for-backward set. With activation checkpointing a block keeps {@link
+ *       #CHECKPOINT_TOKEN_FLOATS} floats per token and channel instead (its saved input, the leaf
+ *       standing for its output and that leaf's gradient), and one block at a time holds its full
+ *       set while it is recomputed in backward: the largest of the encoder's and the decoder's;
  *   <li><b>decode queue</b> (Java heap): {@code data.prefetchBatches + 1} decoded batches of float
  *       images (the prefetch window and the batch being trained on);
  *   <li><b>runtime</b>: {@link #RUNTIME_BYTES} for the JVM and the libtorch libraries.
@@ -52,6 +55,12 @@ public record MemoryEstimate(
   /** Floats per token and channel kept per block in one training step (calibrated, see docs). */
   public static final double TOKEN_FLOATS = 34.0;
 
+  /**
+   * Floats per token and channel a checkpointed block keeps through the step: its saved input, the
+   * leaf that stands for its output, and that leaf's gradient (model/ActivationCheckpoint).
+   */
+  public static final double CHECKPOINT_TOKEN_FLOATS = 3.0;
+
   /** Attention-sized matrices kept per block (scores, softmax, its gradient). */
   public static final double ATTENTION_FLOATS = 3.0;
 
@@ -78,6 +87,7 @@ public record MemoryEstimate(
    * @param opticalDim optical feature width (0: no SARC alignment)
    * @param queuedBatches decoded batches that can be held at once (prefetch window + 1)
    * @param onGpu model state and activations on a GPU
+   * @param checkpointing activation checkpointing per transformer block
    */
   public record Shape(
       int embedDim,
@@ -93,7 +103,8 @@ public record MemoryEstimate(
       int batchSize,
       int opticalDim,
       int queuedBatches,
-      boolean onGpu) {}
+      boolean onGpu,
+      boolean checkpointing) {}
 
   /** The estimate for a shape. */
   public static MemoryEstimate of(Shape s) {
@@ -118,11 +129,29 @@ public record MemoryEstimate(
     }
     long modelState = 4 * (trainable + frozen) + 12 * trainable;
 
-    double tokenFloats = s.depth() * TOKEN_FLOATS * le * d;
-    double attentionFloats = s.depth() * ATTENTION_FLOATS * s.heads() * (double) le * le;
-    if (dd > 0) {
-      tokenFloats += s.decoderDepth() * TOKEN_FLOATS * ld * dd;
-      attentionFloats += s.decoderDepth() * ATTENTION_FLOATS * s.decoderHeads() * (double) ld * ld;
+    double tokenFloats;
+    double attentionFloats;
+    double encoderBlock = TOKEN_FLOATS * le * d;
+    double encoderAttention = ATTENTION_FLOATS * s.heads() * (double) le * le;
+    double decoderBlock = dd > 0 ? TOKEN_FLOATS * ld * dd : 0;
+    double decoderAttention = dd > 0 ? ATTENTION_FLOATS * s.decoderHeads() * (double) ld * ld : 0;
+    if (s.checkpointing()) {
+      // every block's kept floats, plus the one block being recomputed: the larger of the two
+      tokenFloats = s.depth() * CHECKPOINT_TOKEN_FLOATS * le * d;
+      if (dd > 0) {
+        tokenFloats += s.decoderDepth() * CHECKPOINT_TOKEN_FLOATS * ld * dd;
+      }
+      boolean decoderLarger =
+          dd > 0 && decoderBlock + decoderAttention > encoderBlock + encoderAttention;
+      tokenFloats += decoderLarger ? decoderBlock : encoderBlock;
+      attentionFloats = decoderLarger ? decoderAttention : encoderAttention;
+    } else {
+      tokenFloats = s.depth() * encoderBlock;
+      attentionFloats = s.depth() * encoderAttention;
+      if (dd > 0) {
+        tokenFloats += s.decoderDepth() * decoderBlock;
+        attentionFloats += s.decoderDepth() * decoderAttention;
+      }
     }
     long pixels = (long) s.imageSize() * s.imageSize();
     // The step's input tensors: noisy and clean SAR, optical, mask noise.

@@ -217,7 +217,8 @@ public record PodFit(ThreadPlan threads, MemoryEstimate estimate, Optional<Memor
         cfg.optim.batchSize,
         cfg.alignment.enabled ? cfg.alignment.opticalDim : 0,
         cfg.data.prefetchBatches + 1,
-        gpu);
+        gpu,
+        m.activationCheckpointing);
   }
 
   static MemoryEstimate.Shape finetuneShape(FinetuneConfig cfg, boolean gpu) {
@@ -238,6 +239,7 @@ public record PodFit(ThreadPlan threads, MemoryEstimate estimate, Optional<Memor
         cfg.optim.batchSize,
         0,
         1,
-        gpu);
+        gpu,
+        m.activationCheckpointing);
   }
 }
