@@ -220,6 +220,7 @@ public final class TrainerConfig {
     optim.put(
         "precision",
         o.getPrecision() != null ? o.getPrecision().wireName() : Defaults.OPTIM_PRECISION);
+    optim.put("fused", o.getFused() != null ? o.getFused().wireName() : Defaults.OPTIM_FUSED);
     tc.render(c, spec);
     section(c, "repeats").put("count", intOr(spec.getRepeats(), Defaults.FINETUNE_REPEATS));
     Map<String, Object> ckpt = checkpoint(c, name, spec);

@@ -53,6 +53,11 @@ public class FinetuneOptim {
   @Default(Defaults.OPTIM_PRECISION)
   private Precision precision;
 
+  @JsonPropertyDescription(
+      "Gradient norm and AdamW update: on (a few libtorch calls over all parameters, _foreach_norm and _fused_adamw_ once per learning-rate group, through the trainer's ops bridge; the trainer exits 2 when the bridge cannot load), off (DJL's per-parameter norm and update) or auto (on when the bridge loads, else off). Same semantics, layer-wise decay included, and checkpoints; weights equal to off within rounding (docs/performance.md). Trainer key optim.fused.")
+  @Default(Defaults.OPTIM_FUSED)
+  private OptimKernel fused;
+
   public Double getLayerDecay() {
     return layerDecay;
   }
@@ -115,5 +120,13 @@ public class FinetuneOptim {
 
   public void setPrecision(Precision precision) {
     this.precision = precision;
+  }
+
+  public OptimKernel getFused() {
+    return fused;
+  }
+
+  public void setFused(OptimKernel fused) {
+    this.fused = fused;
   }
 }
