@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.CustomResource;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.GroupVersionKind;
@@ -111,12 +112,22 @@ public abstract class SarmaeReconciler<
       return UpdateControl.noUpdate();
     }
     if (result.statusChanged()) {
-      R copy = context.getClient().getKubernetesSerialization().clone(run);
-      copy.setStatus(plan.status());
-      control = UpdateControl.patchStatus(copy);
-    } else {
-      control = UpdateControl.noUpdate();
+      // The status goes back as a replace of the status subresource at the run's resourceVersion
+      // (on a conflict JOSDK retries on the fresher cached run), and the response goes into JOSDK's
+      // temporary primary cache: a reconcile that a pod event starts before the informer has seen
+      // this write then plans from the new status. UpdateControl.patchStatus does not cache the
+      // response, so such a reconcile recomputed the same phase transition and wrote its event
+      // and status a second time (docs/operator.md, "Performance").
+      SarmaeJobStatus status = plan.status();
+      PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(
+          run,
+          context,
+          r -> {
+            r.setStatus(status);
+            return r;
+          });
     }
+    control = UpdateControl.noUpdate();
     if (plan.requeueAfter() != null) {
       control.rescheduleAfter(plan.requeueAfter());
     }
