@@ -1,6 +1,7 @@
 package io.sarmae.trainer.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
@@ -77,21 +78,26 @@ public final class TransformerBlock extends UnaryBlock {
     long batch = s.get(0);
     long tokens = s.get(1);
     long headDim = dim / heads;
-    NDArray qkvHeads =
+    // One split into q, k and v, not three selects: the backward of a split is one concatenation
+    // of the three gradients, where each select's backward zero-fills a full (3, B, h, N, hd)
+    // buffer and autograd then sums the three (about 1 % of a ViT-B step, docs/performance.md).
+    NDList qkvSplit =
         qkv.apply(ps, z, training) // (B, N, 3d)
             .reshape(batch, tokens, 3, heads, headDim) // (B, N, 3, h, hd)
-            .transpose(2, 0, 3, 1, 4); // (3, B, h, N, hd)
+            .transpose(2, 0, 3, 1, 4) // (3, B, h, N, hd)
+            .split(3, 0); // 3 x (1, B, h, N, hd)
+    NDArray q = qkvSplit.get(0).squeeze(0); // (B, h, N, hd)
+    NDArray k = qkvSplit.get(1).squeeze(0);
+    NDArray v = qkvSplit.get(2).squeeze(0);
     NDArray mixed;
     if (Attention.fused()) {
       // 4-D: libtorch's CPU flash kernel takes only (B, h, N, hd); 3-D inputs make it fall back
       // to its math path, a materialised softmax like the plain one below.
-      mixed =
-          Attention.fusedAttention(
-              qkvHeads.get(0), qkvHeads.get(1), qkvHeads.get(2), scale); // (B, h, N, hd)
+      mixed = Attention.fusedAttention(q, k, v, scale); // (B, h, N, hd)
     } else {
-      NDArray q = qkvHeads.get(0).reshape(batch * heads, tokens, headDim); // (B*h, N, hd)
-      NDArray k = qkvHeads.get(1).reshape(batch * heads, tokens, headDim); // (B*h, N, hd)
-      NDArray v = qkvHeads.get(2).reshape(batch * heads, tokens, headDim); // (B*h, N, hd)
+      q = q.reshape(batch * heads, tokens, headDim); // (B*h, N, hd)
+      k = k.reshape(batch * heads, tokens, headDim); // (B*h, N, hd)
+      v = v.reshape(batch * heads, tokens, headDim); // (B*h, N, hd)
       // The scale is a tensor on the activation's manager: a Java number here would be wrapped in
       // a temporary that can be freed before backward (TOOLCHAIN.md).
       NDArray scaleT = z.getManager().create(scale).toType(z.getDataType(), false);

@@ -119,6 +119,9 @@ class OpsAttentionTest {
         .contains("_scaled_dot_product_flash_attention_for_cpu")
         .contains("_scaled_dot_product_flash_attention_for_cpu_backward")
         .doesNotContain("_scaled_dot_product_attention_math");
+    // q, k and v come from one split of the qkv projection: its backward is one concatenation,
+    // where three selects each zero-filled a full (3, B, h, N, hd) gradient (docs/performance.md)
+    assertThat(events).contains("aten::split").doesNotContain("aten::select_backward");
   }
 
   /** Output and input gradients of {@code sum(attention(q, k, v) * w)}. */
