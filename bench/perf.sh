@@ -8,7 +8,7 @@
 #   bench/perf.sh [OUT]                      all parts, OUT defaults to bench/results/perf-<time>
 #   PARTS="mfu precision optim" bench/perf.sh
 #
-# Parts: mfu (MFU against this libtorch's own matmul peak, fused kernels, batch 8 and ViT-B 32),
+# Parts: mfu (MFU against this libtorch's own matmul peak, fused kernels, fp32 and bf16, batch 8 and 32),
 # precision (fp32 vs bf16 step, one process), optim (optimizer + gradient-norm share), attention
 # (plain vs fused block), checkpointing (ViT-L batch 32 peak memory), loader (throughput against a
 # ViT-B batch-32 step), operator (500 runs against the raw API cost), pytorch (the secondary
@@ -30,10 +30,12 @@ for part in $PARTS; do
   note "start $part"
   case "$part" in
     mfu)
-      RUNS=$RUNS SIZES="tiny small base" BATCHES=8 STEPS=3 WARMUP=1 THREADS=$THREADS \
+      RUNS=$RUNS SIZES="tiny small base" BATCHES=8 STEPS=5 WARMUP=2 THREADS=$THREADS \
         bench/mfu/run.sh "$OUT/mfu-b8"
-      RUNS=3 SIZES=base BATCHES=32 STEPS=2 WARMUP=1 THREADS=$THREADS \
-        bench/mfu/run.sh "$OUT/mfu-b32" ;;
+      RUNS=$RUNS SIZES="tiny small base" BATCHES=32 STEPS=3 WARMUP=2 THREADS=$THREADS \
+        bench/mfu/run.sh "$OUT/mfu-b32"
+      PRECISION=bf16 RUNS=$RUNS SIZES="tiny small base" BATCHES="8 32" STEPS=3 WARMUP=2 \
+        THREADS=$THREADS bench/mfu/run.sh "$OUT/mfu-bf16" ;;
     precision)
       ROUNDS=$RUNS THREADS=$THREADS RESULTS="$OUT/precision.jsonl" bench/precision/run.sh ;;
     optim)

@@ -9,6 +9,12 @@
 # model.attention and optim.fused at auto) choose the kernels; plain / java give DJL's own paths.
 # PRECISION=bf16 runs the step with optim.precision bf16 and takes the peak of the bridge's bf16
 # Linear instead of fp32 matMul.
+# ALLOCATORS (default "tcmalloc") names the native allocator of each process: tcmalloc (Debian's
+# libtcmalloc-minimal4, what the trainer image ships and the launcher preloads) or glibc (malloc
+# with the launcher's tuned thresholds, its fallback when tcmalloc is missing). With two, e.g.
+# ALLOCATORS="tcmalloc glibc", the runs alternate between them and the table has a row for each.
+# The first timed steps after one warm-up step are still slow (the allocator's caches fill), so
+# WARMUP defaults to 2.
 # Usage: RUNS=5 SIZES="tiny small base" BATCHES="8 32" THREADS=2 bench/mfu/run.sh OUT
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,16 +30,28 @@ IMAGE=${IMAGE:-224}
 ATTENTION=${ATTENTION:-fused}
 OPTIM=${OPTIM:-fused}
 PRECISION=${PRECISION:-fp32}
+ALLOCATORS=${ALLOCATORS:-tcmalloc}
+tcmalloc=/usr/lib/$(uname -m)-linux-gnu/libtcmalloc_minimal.so.4
+for allocator in $ALLOCATORS; do
+  case "$allocator" in
+    tcmalloc) [ -f "$tcmalloc" ] || { echo "run.sh: $tcmalloc is missing: apt-get install libtcmalloc-minimal4 (or ALLOCATORS=glibc)" >&2; exit 2; } ;;
+    glibc) ;;
+    *) echo "run.sh: ALLOCATORS takes tcmalloc and/or glibc, not $allocator" >&2; exit 2 ;;
+  esac
+done
 mkdir -p "$out"
 for size in $SIZES; do
   for batch in $BATCHES; do
     for run in $(seq 1 "$RUNS"); do
-      extra=()
-      [ "$run" = 1 ] && extra=(--profile "$out/trace-$size-b$batch.json")
-      "$bin" bench-step --mfu --size "$size" --batch "$batch" --image "$IMAGE" \
-        --threads "$THREADS" --steps "$STEPS" --warmup "$WARMUP" --attention "$ATTENTION" \
-        --optim "$OPTIM" --precision "$PRECISION" "${extra[@]}" \
-        2>>"$out/stderr.log" | tail -1 >> "$out/mfu.jsonl"
+      for allocator in $ALLOCATORS; do
+        extra=()
+        [ "$run" = 1 ] && extra=(--profile "$out/trace-$size-b$batch-$allocator.json")
+        if [ "$allocator" = tcmalloc ]; then alloc_env=(LD_PRELOAD="$tcmalloc"); else alloc_env=(SARMAE_NO_TCMALLOC=1); fi
+        env "${alloc_env[@]}" "$bin" bench-step --mfu --size "$size" --batch "$batch" --image "$IMAGE" \
+          --threads "$THREADS" --steps "$STEPS" --warmup "$WARMUP" --attention "$ATTENTION" \
+          --optim "$OPTIM" --precision "$PRECISION" "${extra[@]}" \
+          2>>"$out/stderr.log" | tail -1 | sed "s/}\$/,\"allocator\":\"$allocator\"}/" >> "$out/mfu.jsonl"
+      done
     done
   done
 done

@@ -272,6 +272,10 @@ public final class StepBenchmark implements Callable<Integer> {
       json.append(",\"ms_per_step_median\":").append(fmt(percentile(total, 50)));
       json.append(",\"ms_per_step_mean\":").append(fmt(Arrays.stream(total).average().orElse(0)));
       json.append(",\"ms_per_step_p90\":").append(fmt(percentile(total, 90)));
+      // every timed step in order, so a trend (a run still warming up) shows beside the median
+      json.append(",\"ms_per_step\":[")
+          .append(String.join(",", Arrays.stream(total).mapToObj(StepBenchmark::fmt).toList()))
+          .append(']');
       json.append(",\"cpu_ms_per_step_median\":").append(fmt(percentile(cpu, 50)));
       json.append(",\"rss_mb_start\":").append(fmt(rssStart));
       json.append(",\"rss_mb_end\":").append(fmt(rssEnd));
