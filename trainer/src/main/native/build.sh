@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds libsarmae_c10d.so (sarmae_c10d.cpp, docs/distributed.md) and libsarmae_ops.so
-# (sarmae_ops.cpp, docs/performance.md).
+# (sarmae_ops.cpp, docs/performance.md); both include sarmae_jni.h (their JNI exception guard).
 # Usage: build.sh JAVA_HOME LIBTORCH_DIR OUT_DIR
 # Links against the libtorch_cpu.so of DJL's pytorch-native-cpu jar; -z defs makes every
 # undeclared or drifted libtorch symbol a link error instead of a crash at run time.
@@ -20,7 +20,8 @@ mkdir -p "$out"
 for src in "$here"/sarmae_*.cpp; do
   name=$(basename "$src" .cpp)
   lib="$out/lib$name.so"
-  if [ -f "$lib" ] && [ "$lib" -nt "$src" ] && [ "$lib" -nt "$0" ]; then
+  if [ -f "$lib" ] && [ "$lib" -nt "$src" ] && [ "$lib" -nt "$here/sarmae_jni.h" ] \
+    && [ "$lib" -nt "$0" ]; then
     continue
   fi
   g++ -std=c++17 -O2 -fPIC -shared -Wall -Wextra -Wno-unused-parameter \

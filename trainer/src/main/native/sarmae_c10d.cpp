@@ -11,6 +11,8 @@
 // exercised by a test in trainer/src/test/java/io/sarmae/trainer/dist/.
 #include <jni.h>
 
+#include "sarmae_jni.h"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -232,25 +234,9 @@ void complete(c10::intrusive_ptr<c10d::Work>& work) {
   work.target_->wait(kNoTimeout);
 }
 
-void throwJava(JNIEnv* env, const char* message) {
-  jclass type = env->FindClass("io/sarmae/trainer/dist/CollectiveException");
-  if (type == nullptr) {
-    env->ExceptionClear();
-    type = env->FindClass("java/lang/RuntimeException");
-  }
-  env->ThrowNew(type, message);
-}
-
 template <class F>
 auto guarded(JNIEnv* env, F body, decltype(body()) failed) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const std::exception& e) {
-    throwJava(env, e.what());
-  } catch (...) {
-    throwJava(env, "unknown C++ exception in libtorch c10d");
-  }
-  return failed;
+  return sarmae_jni::guarded(env, "io/sarmae/trainer/dist/CollectiveException", "unknown C++ exception in libtorch c10d", body, failed);
 }
 
 }  // namespace

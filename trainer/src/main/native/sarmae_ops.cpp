@@ -38,6 +38,8 @@
 //       size_t}, trivially copyable, passed by value in two registers.
 #include <jni.h>
 
+#include "sarmae_jni.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -148,23 +150,9 @@ struct to_dtype {
 
 namespace {
 
-void throwJava(JNIEnv* env, const char* message) {
-  jclass cls = env->FindClass("java/lang/IllegalStateException");
-  if (cls != nullptr) {
-    env->ThrowNew(cls, message);
-  }
-}
-
 template <class F>
 auto guarded(JNIEnv* env, F body, decltype(body()) failed) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const std::exception& e) {
-    throwJava(env, e.what());
-  } catch (...) {
-    throwJava(env, "unknown C++ exception in libtorch");
-  }
-  return failed;
+  return sarmae_jni::guarded(env, "java/lang/IllegalStateException", "unknown C++ exception in libtorch", body, failed);
 }
 
 }  // namespace
