@@ -127,32 +127,43 @@ public final class PrecisionBenchmark implements Callable<Integer> {
     double f = StepBenchmark.percentile(fp32, 50);
     double h = StepBenchmark.percentile(bf16, 50);
     return String.format(
+            Locale.ROOT,
+            "{\"part\":\"linear\",\"shape\":\"(%d,%d)x(%d,%d)^T\",\"onednn\":%b,\"threads\":%d,"
+                + "\"reps\":%d,",
+            rows,
+            in,
+            out,
+            in,
+            onednn,
+            threads,
+            reps)
+        + medians("gflops", fp32, bf16)
+        + String.format(Locale.ROOT, ",\"speedup\":%.3f}", h / f);
+  }
+
+  /**
+   * {@code fp32_U_median}, {@code bf16_U_median} and their {@code _min_max} pairs of one JSON line,
+   * U the unit ({@code gflops}, {@code ms}).
+   */
+  private static String medians(String unit, double[] fp32, double[] bf16) {
+    return String.format(
         Locale.ROOT,
-        "{\"part\":\"linear\",\"shape\":\"(%d,%d)x(%d,%d)^T\",\"onednn\":%b,\"threads\":%d,"
-            + "\"reps\":%d,\"fp32_gflops_median\":%.1f,\"bf16_gflops_median\":%.1f,"
-            + "\"fp32_gflops_min_max\":[%.1f,%.1f],\"bf16_gflops_min_max\":[%.1f,%.1f],"
-            + "\"speedup\":%.3f}",
-        rows,
-        in,
-        out,
-        in,
-        onednn,
-        threads,
-        reps,
-        f,
-        h,
+        "\"fp32_%1$s_median\":%2$.1f,\"bf16_%1$s_median\":%3$.1f,"
+            + "\"fp32_%1$s_min_max\":[%4$.1f,%5$.1f],\"bf16_%1$s_min_max\":[%6$.1f,%7$.1f]",
+        unit,
+        StepBenchmark.percentile(fp32, 50),
+        StepBenchmark.percentile(bf16, 50),
         min(fp32),
         max(fp32),
         min(bf16),
-        max(bf16),
-        h / f);
+        max(bf16));
   }
 
   private String stepLine(NDManager root, TrainerConfig config, VitSpec spec) {
     SarmaePretrainModel model = ModelFactory.pretrainModel(config, root);
     TrainStep step = new TrainStep(model, new Device[] {root.getDevice()}, root, config.optim);
     SplittableRandom random = new SplittableRandom(0);
-    StepInputs in = inputs(spec, random);
+    StepInputs in = StepBenchmark.randomInputs(spec, batch, image, random);
     double[] fp32 = new double[rounds];
     double[] bf16 = new double[rounds];
     long t = 0;
@@ -179,25 +190,21 @@ public final class PrecisionBenchmark implements Callable<Integer> {
     double f = StepBenchmark.percentile(fp32, 50);
     double h = StepBenchmark.percentile(bf16, 50);
     return String.format(
-        Locale.ROOT,
-        "{\"part\":\"step\",\"size\":\"%s\",\"batch\":%d,\"image\":%d,\"threads\":%d,"
-            + "\"rounds\":%d,\"fp32_ms_median\":%.1f,\"bf16_ms_median\":%.1f,"
-            + "\"fp32_ms_min_max\":[%.1f,%.1f],\"bf16_ms_min_max\":[%.1f,%.1f],"
-            + "\"fp32_ms\":%s,\"bf16_ms\":%s,\"speedup\":%.3f}",
-        spec.size(),
-        batch,
-        image,
-        threads,
-        rounds,
-        f,
-        h,
-        min(fp32),
-        max(fp32),
-        min(bf16),
-        max(bf16),
-        list(fp32),
-        list(bf16),
-        f / h);
+            Locale.ROOT,
+            "{\"part\":\"step\",\"size\":\"%s\",\"batch\":%d,\"image\":%d,\"threads\":%d,"
+                + "\"rounds\":%d,",
+            spec.size(),
+            batch,
+            image,
+            threads,
+            rounds)
+        + medians("ms", fp32, bf16)
+        + String.format(
+            Locale.ROOT,
+            ",\"fp32_ms\":%s,\"bf16_ms\":%s,\"speedup\":%.3f}",
+            list(fp32),
+            list(bf16),
+            f / h);
   }
 
   private Device dev = Device.cpu();
@@ -220,36 +227,6 @@ public final class PrecisionBenchmark implements Callable<Integer> {
     c.alignment.opticalDim = 768;
     c.optim.batchSize = batch;
     return c;
-  }
-
-  /** sar/target uniform in [-1, 1], optical uniform in [-2, 2], every other row paired. */
-  private StepInputs inputs(VitSpec spec, SplittableRandom random) {
-    int img = spec.inChannels() * image * image;
-    int opt = 3 * image * image;
-    float[] sar = new float[batch * img];
-    float[] target = new float[batch * img];
-    float[] optical = new float[batch * opt];
-    float[] paired = new float[batch];
-    for (int i = 0; i < sar.length; i++) {
-      sar[i] = (float) random.nextDouble(-1, 1);
-      target[i] = (float) random.nextDouble(-1, 1);
-    }
-    for (int bi = 0; bi < batch; bi++) {
-      paired[bi] = bi % 2 == 0 ? 1f : 0f;
-      for (int i = 0; paired[bi] == 1f && i < opt; i++) {
-        optical[bi * opt + i] = (float) random.nextDouble(-2, 2);
-      }
-    }
-    return new StepInputs(
-        sar,
-        target,
-        optical,
-        paired,
-        new float[batch * spec.numPatches()],
-        batch,
-        spec.inChannels(),
-        image,
-        spec.numPatches());
   }
 
   private static double min(double[] a) {

@@ -420,8 +420,15 @@ public final class StepBenchmark implements Callable<Integer> {
     return (batch + 1) / 2;
   }
 
-  /** sar/target uniform in [-1, 1], optical uniform in [-2, 2], every other row paired. */
   private StepInputs randomInputs(VitSpec spec, SplittableRandom random) {
+    return randomInputs(spec, batch, image, random);
+  }
+
+  /**
+   * A benchmark batch (also {@link PrecisionBenchmark}'s): sar/target uniform in [-1, 1], optical
+   * uniform in [-2, 2] on every other row, which is the paired one (0, 2, 4, ...), zero elsewhere.
+   */
+  static StepInputs randomInputs(VitSpec spec, int batch, int image, SplittableRandom random) {
     int img = spec.inChannels() * image * image;
     float[] sar = uniform(random, batch * img, -1, 1);
     float[] target = uniform(random, batch * img, -1, 1);
