@@ -106,7 +106,6 @@ public abstract class SarmaeReconciler<
             pretrain(run, context),
             p -> pods.handleRecentResourceCreate(ResourceID.fromResource(p), p));
     Plan plan = result.plan();
-    UpdateControl<R> control;
     if (plan.actions().stream().anyMatch(a -> a instanceof Plan.DeleteResource)) {
       controller.poller().forget(run.getMetadata().getUid());
       return UpdateControl.noUpdate();
@@ -127,7 +126,7 @@ public abstract class SarmaeReconciler<
             return r;
           });
     }
-    control = UpdateControl.noUpdate();
+    UpdateControl<R> control = UpdateControl.noUpdate();
     if (plan.requeueAfter() != null) {
       control.rescheduleAfter(plan.requeueAfter());
     }
