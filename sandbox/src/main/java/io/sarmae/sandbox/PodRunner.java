@@ -310,12 +310,32 @@ final class PodRunner implements AutoCloseable {
     Files.writeString(dir.resolve("pid"), Long.toString(run.process.pid()));
     LOG.info("pod {}/{} runs as pid {} at {}:{}", ns, name, run.process.pid(), podIp, port);
     writeStatus(ns, name, uid, s -> running(s, podIp, c.getName(), started));
-    onChange.run();
-    run.process.onExit().thenAcceptAsync(p -> exited(run, c, p.exitValue(), started), work);
+    changed();
+    run.process
+        .onExit()
+        .thenAcceptAsync(p -> exited(run, c, p.exitValue(), started), work)
+        .exceptionally(
+            e -> {
+              LOG.error("pod {}/{}: its exit was not reported", ns, name, e);
+              return null;
+            });
+  }
+
+  /**
+   * Tells the sandbox that the set of live processes changed. Its failure is logged and never stops
+   * the caller: a pod's exit must reach the API whatever the scrape-target file does (two ranks
+   * exiting at once once lost rank 1's exit this way, and the operator deleted it as a straggler).
+   */
+  private void changed() {
+    try {
+      onChange.run();
+    } catch (RuntimeException e) {
+      LOG.warn("updating the sandbox after a pod change failed", e);
+    }
   }
 
   private void exited(Run run, Container c, int exitCode, Instant started) {
-    onChange.run();
+    changed();
     if (run.deleted) {
       return; // the pod is gone from the API: nothing to report
     }
@@ -367,7 +387,7 @@ final class PodRunner implements AutoCloseable {
       }
     }
     runs.remove(run.uid);
-    onChange.run();
+    changed();
   }
 
   private Duration gracePeriod(Pod pod) {
@@ -754,15 +774,25 @@ final class PodRunner implements AutoCloseable {
         client.pods().inNamespace(ns).resource(current).updateStatus();
         return;
       } catch (KubernetesClientException e) {
-        if (e.getCode() != 409 && e.getCode() != 404) {
-          throw e;
-        }
         if (e.getCode() == 404) {
           return;
         }
+        if (e.getCode() != 409) {
+          // not a conflict (a timeout on a loaded machine, a 5xx): the same write again shortly
+          LOG.warn("writing the status of {}/{} failed: {}", ns, name, e.getMessage());
+          sleepQuietly(Duration.ofMillis(200L * (attempt + 1)));
+        }
       }
     }
-    LOG.warn("gave up writing the status of {}/{}", ns, name);
+    LOG.error("gave up writing the status of {}/{}", ns, name);
+  }
+
+  private static void sleepQuietly(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Pods of one group: same owner, same attempt (the operator's labels). */

@@ -125,9 +125,11 @@ final class Prometheus implements AutoCloseable {
   }
 
   /** Rewrites the trainer targets: one entry per running pod, labelled like kubernetes_sd. */
-  void setTrainerTargets(List<PodRunner.Run> runs) {
+  synchronized void setTrainerTargets(java.util.function.Supplier<List<PodRunner.Run>> running) {
+    // One writer at a time, and the list read under the lock: two pods ending at once (the ranks
+    // of one run) each rewrite the file, and the later write must carry the later list.
     ArrayNode list = JSON.createArrayNode();
-    for (PodRunner.Run r : runs) {
+    for (PodRunner.Run r : running.get()) {
       ObjectNode group = list.addObject();
       group.putArray("targets").add(r.podIp + ":" + r.port);
       ObjectNode labels = group.putObject("labels");
@@ -141,10 +143,16 @@ final class Prometheus implements AutoCloseable {
     }
   }
 
-  private static void writeAtomically(Path file, String text) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.writeString(tmp, text);
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  /** Replaces {@code file} in one rename, through a scratch file of its own (never shared). */
+  static void writeAtomically(Path file, String text) throws IOException {
+    Path tmp =
+        Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName() + ".", ".tmp");
+    try {
+      Files.writeString(tmp, text);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
   }
 
   @Override

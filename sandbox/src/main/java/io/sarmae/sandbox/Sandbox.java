@@ -108,7 +108,7 @@ public final class Sandbox implements AutoCloseable {
                 o.maxGracePeriod()),
             () -> {
               if (prom[0] != null && runnerRef[0] != null) {
-                prom[0].setTrainerTargets(runnerRef[0].running());
+                prom[0].setTrainerTargets(runnerRef[0]::running);
               }
             });
     runnerRef[0] = runner;

@@ -107,8 +107,16 @@ class MultiRankE2eTest {
               name + " to exit",
               () -> {
                 Pod p = sandbox.client().pods().inNamespace(NS).withName(name).get();
-                return p != null
-                        && p.getStatus() != null
+                if (p == null) {
+                  // The operator deletes a rank still running 30 s after rank 0 finished: fail now
+                  // with the reason instead of waiting out the timeout for a pod that is gone.
+                  throw new AssertionError(
+                      name
+                          + " was deleted before it was reported as exited (a straggler: it ran on"
+                          + " 30 s after rank 0, or its exit never reached the API); its log is in "
+                          + pods);
+                }
+                return p.getStatus() != null
                         && List.of("Succeeded", "Failed").contains(p.getStatus().getPhase())
                     ? p
                     : null;
