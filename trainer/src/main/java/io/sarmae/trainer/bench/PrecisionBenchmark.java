@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -42,26 +43,13 @@ import picocli.CommandLine.Option;
     description = "Time fp32 against bf16 compute, alternating in one process.")
 public final class PrecisionBenchmark implements Callable<Integer> {
 
-  @Option(names = "--size", defaultValue = "tiny", description = "tiny|small|base|large")
-  String size;
-
-  @Option(names = "--batch", defaultValue = "8")
-  int batch;
-
-  @Option(names = "--image", defaultValue = "224")
-  int image;
+  @Mixin BenchShape shape = new BenchShape();
 
   @Option(names = "--rounds", defaultValue = "5", description = "fp32/bf16 pairs timed.")
   int rounds;
 
   @Option(names = "--warmup", defaultValue = "1", description = "Untimed pairs first.")
   int warmup;
-
-  @Option(names = "--threads", defaultValue = "2", description = "Intra-op threads (interop 1).")
-  int threads;
-
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu|gpu (the first GPU).")
-  String device;
 
   @Option(names = "--gemm", description = "Time the MLP Linear alone (both oneDNN states).")
   boolean gemm;
@@ -71,10 +59,9 @@ public final class PrecisionBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
-    System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    shape.useThreads();
     TrainerConfig config = config();
-    dev = "gpu".equals(device) ? Device.gpu() : Device.cpu();
+    dev = shape.engineDevice();
     Attention.use(TrainerConfig.AttentionKernel.FUSED);
     Precision.use(TrainerConfig.Precision.BF16, dev); // refuses here when bf16 cannot run
     Precision.reset();
@@ -83,7 +70,7 @@ public final class PrecisionBenchmark implements Callable<Integer> {
     VitSpec spec = ModelFactory.spec(config);
     try (NDManager root = NDManager.newBaseManager(dev)) {
       if (gemm) {
-        long rows = (long) batch * (spec.numPatches() + 1);
+        long rows = (long) shape.batch * (spec.numPatches() + 1);
         int d = spec.embedDim();
         for (boolean onednn : new boolean[] {false, true}) {
           System.out.println(gemmLine(root, rows, d, 4L * d, onednn));
@@ -135,7 +122,7 @@ public final class PrecisionBenchmark implements Callable<Integer> {
             out,
             in,
             onednn,
-            threads,
+            shape.threads,
             reps)
         + medians("gflops", fp32, bf16)
         + String.format(Locale.ROOT, ",\"speedup\":%.3f}", h / f);
@@ -163,7 +150,7 @@ public final class PrecisionBenchmark implements Callable<Integer> {
     SarmaePretrainModel model = ModelFactory.pretrainModel(config, root);
     TrainStep step = new TrainStep(model, new Device[] {root.getDevice()}, root, config.optim);
     SplittableRandom random = new SplittableRandom(0);
-    StepInputs in = StepBenchmark.randomInputs(spec, batch, image, random);
+    StepInputs in = StepBenchmark.randomInputs(spec, shape.batch, shape.image, random);
     double[] fp32 = new double[rounds];
     double[] bf16 = new double[rounds];
     long t = 0;
@@ -194,9 +181,9 @@ public final class PrecisionBenchmark implements Callable<Integer> {
             "{\"part\":\"step\",\"size\":\"%s\",\"batch\":%d,\"image\":%d,\"threads\":%d,"
                 + "\"rounds\":%d,",
             spec.size(),
-            batch,
-            image,
-            threads,
+            shape.batch,
+            shape.image,
+            shape.threads,
             rounds)
         + medians("ms", fp32, bf16)
         + String.format(
@@ -218,14 +205,10 @@ public final class PrecisionBenchmark implements Callable<Integer> {
   }
 
   private TrainerConfig config() {
-    TrainerConfig c = new TrainerConfig();
-    c.run.threads = threads;
-    c.model.size = TrainerConfig.ModelSize.valueOf(size.toUpperCase(Locale.ROOT));
-    c.model.imageSize = image;
+    TrainerConfig c = shape.config();
     c.model.attention = TrainerConfig.AttentionKernel.FUSED;
     c.alignment.enabled = true;
     c.alignment.opticalDim = 768;
-    c.optim.batchSize = batch;
     return c;
   }
 

@@ -31,6 +31,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -50,14 +51,7 @@ import picocli.CommandLine.Option;
     description = "Benchmark full pretraining steps on random inputs; prints one JSON line.")
 public final class StepBenchmark implements Callable<Integer> {
 
-  @Option(names = "--size", defaultValue = "tiny", description = "tiny|small|base|large")
-  String size;
-
-  @Option(names = "--batch", defaultValue = "8")
-  int batch;
-
-  @Option(names = "--image", defaultValue = "224")
-  int image;
+  @Mixin BenchShape shape = new BenchShape();
 
   @Option(names = "--patch", defaultValue = "16")
   int patch;
@@ -67,9 +61,6 @@ public final class StepBenchmark implements Callable<Integer> {
 
   @Option(names = "--warmup", defaultValue = "3", description = "Untimed steps first.")
   int warmup;
-
-  @Option(names = "--threads", defaultValue = "2", description = "Intra-op threads (interop 1).")
-  int threads;
 
   @Option(
       names = "--alignment",
@@ -86,9 +77,6 @@ public final class StepBenchmark implements Callable<Integer> {
 
   @Option(names = "--seed", defaultValue = "0")
   long seed;
-
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu|gpu (the first GPU).")
-  String device;
 
   @Option(
       names = "--attention",
@@ -151,13 +139,11 @@ public final class StepBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    // Read by DJL once, when the engine loads: must precede every Engine/NDManager call.
-    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
-    System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    shape.useThreads(); // must precede every Engine/NDManager call
 
     TrainerConfig config = config();
     Attention.use(config.model.attention);
-    Precision.use(config.optim.precision, "gpu".equals(device) ? Device.gpu() : Device.cpu());
+    Precision.use(config.optim.precision, shape.engineDevice());
     boolean alternate = "alternate".equals(optim);
     if (!alternate && !"java".equals(optim) && !"fused".equals(optim)) {
       throw new IllegalArgumentException("--optim: java, fused or alternate, got " + optim);
@@ -169,7 +155,7 @@ public final class StepBenchmark implements Callable<Integer> {
     Rendezvous rendezvous = Rendezvous.fromEnv(System.getenv());
     ProcessGroup group = rendezvous.connect(config.distributed);
     Engine.getInstance().setRandomSeed((int) (seed & 0x7fffffff));
-    Device[] devices = {"gpu".equals(device) ? Device.gpu() : Device.cpu()};
+    Device[] devices = {shape.engineDevice()};
     VitSpec spec = ModelFactory.spec(config);
     try (NDManager root = NDManager.newBaseManager(devices[0])) {
       SarmaePretrainModel model = ModelFactory.pretrainModel(config, root);
@@ -246,8 +232,8 @@ public final class StepBenchmark implements Callable<Integer> {
       StringBuilder json = new StringBuilder();
       json.append("{\"impl\":\"djl\"");
       json.append(",\"size\":\"").append(spec.size()).append('"');
-      json.append(",\"batch\":").append(batch);
-      json.append(",\"image\":").append(image);
+      json.append(",\"batch\":").append(shape.batch);
+      json.append(",\"image\":").append(shape.image);
       json.append(",\"alignment\":").append(alignment);
       json.append(",\"attention\":\"").append(Attention.kernel().yamlName()).append('"');
       json.append(",\"checkpointing\":").append(checkpointing);
@@ -267,7 +253,7 @@ public final class StepBenchmark implements Callable<Integer> {
         json.append(",\"busbw_gb_s\":").append(fmt(algbw * 2.0 * (w - 1) / w));
         json.append(",\"compute_ms_median\":").append(fmt(percentile(fb, 50)));
       }
-      json.append(",\"threads\":").append(threads);
+      json.append(",\"threads\":").append(shape.threads);
       json.append(",\"steps\":").append(steps);
       json.append(",\"ms_per_step_median\":").append(fmt(percentile(total, 50)));
       json.append(",\"ms_per_step_mean\":").append(fmt(Arrays.stream(total).average().orElse(0)));
@@ -327,8 +313,8 @@ public final class StepBenchmark implements Callable<Integer> {
     int reps = 5;
     boolean bf16 = Precision.bf16();
     double square = GemmRate.gflops(root, 2048, 2048, 2048, reps, bf16);
-    long tokens = (long) batch * (spec.numPatches() + 1);
-    long visible = (long) batch * (spec.visiblePatches((float) config.model.maskRatio) + 1);
+    long tokens = (long) shape.batch * (spec.numPatches() + 1);
+    long visible = (long) shape.batch * (spec.visiblePatches((float) config.model.maskRatio) + 1);
     double decoderMlp =
         GemmRate.gflops(root, tokens, spec.decoderDim(), 4L * spec.decoderDim(), reps, bf16);
     double encoderMlp =
@@ -338,7 +324,7 @@ public final class StepBenchmark implements Callable<Integer> {
         FlopCount.pretrainStep(
             spec,
             (float) config.model.maskRatio,
-            batch,
+            shape.batch,
             alignment ? pairedRows() : 0,
             config.alignment.opticalDim);
     double achieved = flops.total() / (stepMs / 1e3) / 1e9;
@@ -388,11 +374,8 @@ public final class StepBenchmark implements Callable<Integer> {
   }
 
   private TrainerConfig config() {
-    TrainerConfig c = new TrainerConfig();
+    TrainerConfig c = shape.config();
     c.run.seed = seed;
-    c.run.threads = threads;
-    c.model.size = TrainerConfig.ModelSize.valueOf(size.toUpperCase(Locale.ROOT));
-    c.model.imageSize = image;
     c.model.patchSize = patch;
     c.model.attention = TrainerConfig.AttentionKernel.valueOf(attention.toUpperCase(Locale.ROOT));
     c.model.activationCheckpointing = checkpointing;
@@ -406,7 +389,6 @@ public final class StepBenchmark implements Callable<Integer> {
     c.alignment.opticalDim = 768;
     c.alignment.maeWeight = 1.0;
     c.alignment.alignWeight = 0.8;
-    c.optim.batchSize = batch;
     c.optim.beta1 = 0.9;
     c.optim.beta2 = 0.95;
     c.optim.weightDecay = 0.05;
@@ -417,11 +399,11 @@ public final class StepBenchmark implements Callable<Integer> {
 
   /** The rows {@link #randomInputs} pairs (0, 2, 4, ...): the SARC branch runs on these only. */
   private int pairedRows() {
-    return (batch + 1) / 2;
+    return (shape.batch + 1) / 2;
   }
 
   private StepInputs randomInputs(VitSpec spec, SplittableRandom random) {
-    return randomInputs(spec, batch, image, random);
+    return randomInputs(spec, shape.batch, shape.image, random);
   }
 
   /**
