@@ -27,7 +27,8 @@ BATCH=${BATCH:-8}
 IMAGE=${IMAGE:-224}
 ALIGNMENT=${ALIGNMENT:-true}
 PYTHON=${PYTHON:-/usr/bin/python3}
-JAR=trainer/target/sarmae-trainer-0.1.0-SNAPSHOT-all.jar
+# the jar to measure: SARMAE_TRAINER_JAR (bench/perf.sh sets one copy for all parts) or the build's
+JAR=${SARMAE_TRAINER_JAR:-trainer/target/sarmae-trainer-0.1.0-SNAPSHOT-all.jar}
 mkdir -p bench/results
 RESULTS=${RESULTS:-bench/results/$mode-$(date -u +%Y%m%dT%H%M%SZ).jsonl}
 

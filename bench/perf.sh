@@ -13,12 +13,27 @@
 # (plain vs fused block), checkpointing (ViT-L batch 32 peak memory), loader (throughput against a
 # ViT-B batch-32 step), operator (500 runs against the raw API cost), pytorch (the secondary
 # DJL-vs-PyTorch step comparison). RUNS (5) repetitions where a part repeats processes.
+#
+#   QUICK=1 bench/perf.sh OUT                every part once at toy sizes (ViT-Tiny, small batches,
+#                                            one process, 50 operator runs): about 15-20 minutes
+#                                            here. It checks that the whole script and every part's
+#                                            summary run end to end; its numbers are not the doc's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-bench/results/perf-$(date -u +%Y%m%dT%H%M%SZ)}
 PARTS=${PARTS:-mfu precision optim attention checkpointing loader operator pytorch}
 RUNS=${RUNS:-5}
 THREADS=${THREADS:-2}
+QUICK=${QUICK:-0}
+if [ "$QUICK" = 1 ]; then
+  RUNS=1
+  # every knob a part reads, shrunk; the parts keep their own defaults otherwise
+  SIZES_ALL="tiny" B_SMALL=4 B_LARGE=8 MFU_STEPS=1 MFU_WARMUP=1 CKPT_SIZE=tiny CKPT_BATCH=4
+  OPERATOR_RUNS=50
+else
+  SIZES_ALL="tiny small base" B_SMALL=8 B_LARGE=32 MFU_STEPS=5 MFU_WARMUP=2 CKPT_SIZE=large
+  CKPT_BATCH=32 OPERATOR_RUNS=500
+fi
 mkdir -p "$OUT"
 JAR=trainer/target/sarmae-trainer-0.1.0-SNAPSHOT-all.jar
 [ -f "$JAR" ] || mvn -B -q -o -pl trainer -am package -DskipTests -Dspotless.check.skip=true >&2
@@ -28,30 +43,45 @@ cp "$JAR" "$SARMAE_TRAINER_JAR"
 note() { echo "# $(date -u +%FT%TZ) $*: $(nproc) cpus ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/parts.log"; }
 for part in $PARTS; do
   note "start $part"
+  # each part in a subshell: what one part exports (QUICK's sizes) never reaches the next
+  (
   case "$part" in
     mfu)
-      RUNS=$RUNS SIZES="tiny small base" BATCHES=8 STEPS=5 WARMUP=2 THREADS=$THREADS \
-        bench/mfu/run.sh "$OUT/mfu-b8"
-      RUNS=$RUNS SIZES="tiny small base" BATCHES=32 STEPS=3 WARMUP=2 THREADS=$THREADS \
-        bench/mfu/run.sh "$OUT/mfu-b32"
-      PRECISION=bf16 RUNS=$RUNS SIZES="tiny small base" BATCHES="8 32" STEPS=3 WARMUP=2 \
-        THREADS=$THREADS bench/mfu/run.sh "$OUT/mfu-bf16" ;;
+      RUNS=$RUNS SIZES="$SIZES_ALL" BATCHES=$B_SMALL STEPS=$MFU_STEPS WARMUP=$MFU_WARMUP \
+        THREADS=$THREADS bench/mfu/run.sh "$OUT/mfu-b8"
+      RUNS=$RUNS SIZES="$SIZES_ALL" BATCHES=$B_LARGE STEPS=$((MFU_STEPS < 3 ? MFU_STEPS : 3)) \
+        WARMUP=$MFU_WARMUP THREADS=$THREADS bench/mfu/run.sh "$OUT/mfu-b32"
+      PRECISION=bf16 RUNS=$RUNS SIZES="$SIZES_ALL" BATCHES="$B_SMALL $B_LARGE" \
+        STEPS=$((MFU_STEPS < 3 ? MFU_STEPS : 3)) WARMUP=$MFU_WARMUP THREADS=$THREADS \
+        bench/mfu/run.sh "$OUT/mfu-bf16" ;;
     precision)
+      if [ "$QUICK" = 1 ]; then export SIZES=tiny BATCH=$B_SMALL; fi
       ROUNDS=$RUNS THREADS=$THREADS RESULTS="$OUT/precision.jsonl" bench/precision/run.sh ;;
     optim)
+      if [ "$QUICK" = 1 ]; then export SIZES=tiny BATCH=$B_SMALL WARMUP=1; fi
       STEPS=$((2 * RUNS)) THREADS=$THREADS RESULTS="$OUT/optim.jsonl" bench/optim/run.sh ;;
     attention)
-      ROUNDS=3 THREADS=$THREADS RESULTS="$OUT/attention.jsonl" bench/attention/run.sh ;;
+      if [ "$QUICK" = 1 ]; then export ROUNDS=1 STEPS=2 BATCH=2 BATCH512=1; fi
+      ROUNDS=${ROUNDS:-3} THREADS=$THREADS RESULTS="$OUT/attention.jsonl" bench/attention/run.sh ;;
     checkpointing)
-      RUNS=3 SIZE=large BATCH=32 THREADS=$THREADS bench/checkpointing/run.sh "$OUT/checkpointing" ;;
+      RUNS=$RUNS SIZE=$CKPT_SIZE BATCH=$CKPT_BATCH THREADS=$THREADS \
+        bench/checkpointing/run.sh "$OUT/checkpointing" ;;
     loader)
+      if [ "$QUICK" = 1 ]; then
+        export SIZES=224 FORMATS="png8 tiff32" WORKERS=1 STEP_SIZE=tiny STEP_BATCH=$B_LARGE \
+          STEP_STEPS=1
+      fi
       RUNS=$RUNS THREADS=$THREADS bench/loader/run.sh "$OUT/loader" ;;
     operator)
-      bench/operator/run-scale.sh 500 512m "$RUNS" | tee "$OUT/operator.txt" ;;
+      bench/operator/run-scale.sh "$OPERATOR_RUNS" 512m "$RUNS" | tee "$OUT/operator.txt" ;;
     pytorch)
+      if [ "$QUICK" = 1 ]; then
+        export SIZES=tiny IMAGE=64 ROUNDS=1 TINY_STEPS=2 TINY_WARMUP=1
+      fi
       RESULTS="$OUT/pytorch.jsonl" bench/mae-step.sh compare ;;
     *) echo "unknown part: $part" >&2; exit 2 ;;
   esac
+  )
 done
 note "done"
 rm -f "$SARMAE_TRAINER_JAR"

@@ -13,7 +13,8 @@ STEPS=${STEPS:-6}
 BATCH=${BATCH:-8}
 BATCH512=${BATCH512:-2}
 RESULTS=${RESULTS:-bench/attention/results-$(date -u +%Y%m%dT%H%M%SZ).jsonl}
-JAR=trainer/target/sarmae-trainer-0.1.0-SNAPSHOT-all.jar
+# the jar to measure: SARMAE_TRAINER_JAR (bench/perf.sh sets one copy for all parts) or the build's
+JAR=${SARMAE_TRAINER_JAR:-trainer/target/sarmae-trainer-0.1.0-SNAPSHOT-all.jar}
 [ -f "$JAR" ] || mvn -B -q -o -pl trainer -am package -DskipTests -Dspotless.check.skip=true >&2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -15,7 +15,8 @@ ROUNDS=${ROUNDS:-5}
 SIZES=${SIZES:-base tiny}
 BATCH=${BATCH:-8}
 RESULTS=${RESULTS:-bench/precision/results-$(date -u +%Y%m%dT%H%M%SZ).jsonl}
-JAR=trainer/target/sarmae-trainer-0.1.0-SNAPSHOT-all.jar
+# the jar to measure: SARMAE_TRAINER_JAR (bench/perf.sh sets one copy for all parts) or the build's
+JAR=${SARMAE_TRAINER_JAR:-trainer/target/sarmae-trainer-0.1.0-SNAPSHOT-all.jar}
 if [ -n "${SARMAE_CLASSPATH:-}" ]; then
   run() { java -Dai.djl.offline=true -cp "$SARMAE_CLASSPATH" io.sarmae.trainer.Main bench-precision --threads "$THREADS" "$@" 2>/dev/null | tee -a "$RESULTS"; }
 else
