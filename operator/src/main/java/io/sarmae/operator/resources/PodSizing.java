@@ -7,6 +7,7 @@ import static io.sarmae.operator.resources.Effective.intOr;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.sarmae.operator.api.v1alpha1.AlignmentSettings;
+import io.sarmae.operator.api.v1alpha1.AttentionKernel;
 import io.sarmae.operator.api.v1alpha1.Defaults;
 import io.sarmae.operator.api.v1alpha1.FinetuneOptim;
 import io.sarmae.operator.api.v1alpha1.JobSpecCommon;
@@ -36,7 +37,7 @@ public final class PodSizing {
   /** Floats per token and channel a checkpointed block keeps (as the trainer). */
   static final double CHECKPOINT_TOKEN_FLOATS = 3.0;
 
-  /** Attention-sized matrices kept per block (as the trainer). */
+  /** Attention-sized matrices kept per block by the plain kernel (as the trainer). */
   static final double ATTENTION_FLOATS = 3.0;
 
   /** JVM and libtorch baseline (as the trainer). */
@@ -115,7 +116,8 @@ public final class PodSizing {
       int opticalDim,
       int queuedBatches,
       boolean onGpu,
-      boolean checkpointing) {}
+      boolean checkpointing,
+      boolean fusedAttention) {}
 
   /** The host memory a trainer pod of either kind needs, in bytes. */
   public static long estimateBytes(JobSpecCommon spec) {
@@ -154,7 +156,8 @@ public final class PodSizing {
                 : 0,
             intOr(dt.getPrefetchBatches(), Defaults.DATA_PREFETCH_BATCHES) + 1,
             Effective.gpus(spec) > 0,
-            checkpointing(m)));
+            checkpointing(m),
+            fusedAttention(m)));
   }
 
   /** The host memory a fine-tuning pod needs, in bytes (the classifier: all tokens, no decoder). */
@@ -178,11 +181,21 @@ public final class PodSizing {
             0,
             1,
             Effective.gpus(spec) > 0,
-            checkpointing(m)));
+            checkpointing(m),
+            fusedAttention(m)));
   }
 
   private static boolean checkpointing(ModelSettings m) {
     return boolOr(m.getActivationCheckpointing(), Defaults.MODEL_ACTIVATION_CHECKPOINTING);
+  }
+
+  /**
+   * {@code auto} (the default) and {@code fused} are counted as the fused kernel, which keeps no
+   * attention matrices: the trainer image ships the ops bridge, so {@code auto} picks it. As the
+   * trainer's {@code PodFit}.
+   */
+  private static boolean fusedAttention(ModelSettings m) {
+    return m.getAttention() != AttentionKernel.PLAIN;
   }
 
   private static int[] encoder(ModelSettings m) {
@@ -199,9 +212,10 @@ public final class PodSizing {
   /**
    * The trainer's formula (docs/operating.md, "Memory estimate"): model state {@code 4P +
    * 12P_trainable}, activations per block and sample {@code TOKEN_FLOATS * L * D + ATTENTION_FLOATS
-   * * heads * L^2} floats (with checkpointing {@code CHECKPOINT_TOKEN_FLOATS * L * D} per block
-   * plus the largest block in full), the input tensors, the decode queue and the runtime. On a GPU
-   * only the runtime, one copy of the weights and the queue stay on the host.
+   * * heads * L^2} floats with the plain attention kernel, {@code TOKEN_FLOATS * L * D + heads * L}
+   * with the fused one (with checkpointing {@code CHECKPOINT_TOKEN_FLOATS * L * D} per block plus
+   * the largest block in full), the input tensors, the decode queue and the runtime. On a GPU only
+   * the runtime, one copy of the weights and the queue stay on the host.
    */
   public static long hostBytes(Shape s) {
     long n = (long) (s.imageSize() / s.patchSize()) * (s.imageSize() / s.patchSize());
@@ -226,9 +240,9 @@ public final class PodSizing {
     double tokenFloats;
     double attentionFloats;
     double encoderBlock = TOKEN_FLOATS * le * d;
-    double encoderAttention = ATTENTION_FLOATS * s.heads() * (double) le * le;
+    double encoderAttention = attentionFloats(s, s.heads(), le);
     double decoderBlock = dd > 0 ? TOKEN_FLOATS * ld * dd : 0;
-    double decoderAttention = dd > 0 ? ATTENTION_FLOATS * s.decoderHeads() * (double) ld * ld : 0;
+    double decoderAttention = dd > 0 ? attentionFloats(s, s.decoderHeads(), ld) : 0;
     if (s.checkpointing()) {
       // every block's kept floats, plus the one block being recomputed: the larger of the two
       tokenFloats = s.depth() * CHECKPOINT_TOKEN_FLOATS * le * d;
@@ -262,6 +276,13 @@ public final class PodSizing {
 
   private static long block(long w) {
     return 12 * w * w + 13 * w;
+  }
+
+  /** Attention floats one block keeps per sample: matrices (plain) or log-sum-exp rows (fused). */
+  private static double attentionFloats(Shape s, int heads, long tokens) {
+    return s.fusedAttention()
+        ? (double) heads * tokens
+        : ATTENTION_FLOATS * heads * (double) tokens * tokens;
   }
 
   /**

@@ -3,6 +3,7 @@ package io.sarmae.operator.resources;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sarmae.operator.api.v1alpha1.AlignmentSettings;
+import io.sarmae.operator.api.v1alpha1.AttentionKernel;
 import io.sarmae.operator.api.v1alpha1.FinetuneOptim;
 import io.sarmae.operator.api.v1alpha1.ModelSettings;
 import io.sarmae.operator.api.v1alpha1.ModelSize;
@@ -30,6 +31,7 @@ class MemoryContractTest {
     m.setPatchSize(Integer.parseInt(f[3]));
     m.setInChannels(Integer.parseInt(f[4]));
     m.setActivationCheckpointing(f[13].equals("1"));
+    m.setAttention(AttentionKernel.valueOf(f[14].toUpperCase(Locale.ROOT)));
     int gpus = Integer.parseInt(f[12]);
     if (f[0].equals("finetune")) {
       SarmaeFinetuneSpec spec = new SarmaeFinetuneSpec();
@@ -74,7 +76,7 @@ class MemoryContractTest {
         continue;
       }
       String[] f = line.split(",");
-      assertThat(hostBytes(f)).as(line).isEqualTo(Long.parseLong(f[14]));
+      assertThat(hostBytes(f)).as(line).isEqualTo(Long.parseLong(f[15]));
       rows++;
     }
     assertThat(rows).isGreaterThanOrEqualTo(8);

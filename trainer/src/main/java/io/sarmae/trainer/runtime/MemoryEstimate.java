@@ -17,12 +17,15 @@ import java.util.Locale;
  *   <li><b>model state</b>: weights of every parameter, plus gradient and the two AdamW moments of
  *       every trainable one ({@code 4P + 12P_trainable} bytes);
  *   <li><b>activations</b>: per block and sample {@link #TOKEN_FLOATS} floats per token and channel
- *       plus {@link #ATTENTION_FLOATS} attention matrices ({@code heads * L^2}); DJL keeps a step's
- *       intermediate arrays until the step ends, so the factors are larger than PyTorch's
- *       saved-for-backward set. With activation checkpointing a block keeps {@link
- *       #CHECKPOINT_TOKEN_FLOATS} floats per token and channel instead (its saved input, the leaf
- *       standing for its output and that leaf's gradient), and one block at a time holds its full
- *       set while it is recomputed in backward: the largest of the encoder's and the decoder's;
+ *       plus, with the plain attention kernel, {@link #ATTENTION_FLOATS} attention matrices ({@code
+ *       heads * L^2}); the fused kernel (libtorch's flash attention, which {@code auto} picks)
+ *       materialises no attention matrix and keeps {@code heads * L} floats instead (its
+ *       log-sum-exp rows). DJL keeps a step's intermediate arrays until the step ends, so the
+ *       factors are larger than PyTorch's saved-for-backward set. With activation checkpointing a
+ *       block keeps {@link #CHECKPOINT_TOKEN_FLOATS} floats per token and channel instead (its
+ *       saved input, the leaf standing for its output and that leaf's gradient), and one block at a
+ *       time holds its full set while it is recomputed in backward: the largest of the encoder's
+ *       and the decoder's;
  *   <li><b>decode queue</b> (Java heap): {@code data.prefetchBatches + 1} decoded batches of float
  *       images (the prefetch window and the batch being trained on);
  *   <li><b>runtime</b>: {@link #RUNTIME_BYTES} for the JVM and the libtorch libraries.
@@ -61,7 +64,9 @@ public record MemoryEstimate(
    */
   public static final double CHECKPOINT_TOKEN_FLOATS = 3.0;
 
-  /** Attention-sized matrices kept per block (scores, softmax, its gradient). */
+  /**
+   * Attention-sized matrices kept per block by the plain kernel (scores, softmax, its gradient).
+   */
   public static final double ATTENTION_FLOATS = 3.0;
 
   /** JVM and libtorch baseline in bytes (calibrated, see docs). */
@@ -88,6 +93,8 @@ public record MemoryEstimate(
    * @param queuedBatches decoded batches that can be held at once (prefetch window + 1)
    * @param onGpu model state and activations on a GPU
    * @param checkpointing activation checkpointing per transformer block
+   * @param fusedAttention the fused attention kernel ({@code model.attention} auto or fused): no
+   *     attention matrices, {@code heads * L} floats per block instead
    */
   public record Shape(
       int embedDim,
@@ -104,7 +111,8 @@ public record MemoryEstimate(
       int opticalDim,
       int queuedBatches,
       boolean onGpu,
-      boolean checkpointing) {}
+      boolean checkpointing,
+      boolean fusedAttention) {}
 
   /** The estimate for a shape. */
   public static MemoryEstimate of(Shape s) {
@@ -132,9 +140,9 @@ public record MemoryEstimate(
     double tokenFloats;
     double attentionFloats;
     double encoderBlock = TOKEN_FLOATS * le * d;
-    double encoderAttention = ATTENTION_FLOATS * s.heads() * (double) le * le;
+    double encoderAttention = attentionFloats(s, s.heads(), le);
     double decoderBlock = dd > 0 ? TOKEN_FLOATS * ld * dd : 0;
-    double decoderAttention = dd > 0 ? ATTENTION_FLOATS * s.decoderHeads() * (double) ld * ld : 0;
+    double decoderAttention = dd > 0 ? attentionFloats(s, s.decoderHeads(), ld) : 0;
     if (s.checkpointing()) {
       // every block's kept floats, plus the one block being recomputed: the larger of the two
       tokenFloats = s.depth() * CHECKPOINT_TOKEN_FLOATS * le * d;
@@ -180,6 +188,13 @@ public record MemoryEstimate(
 
   private static long block(long w) {
     return 12 * w * w + 13 * w;
+  }
+
+  /** Attention floats one block keeps per sample: matrices (plain) or log-sum-exp rows (fused). */
+  private static double attentionFloats(Shape s, int heads, long tokens) {
+    return s.fusedAttention()
+        ? (double) heads * tokens
+        : ATTENTION_FLOATS * heads * (double) tokens * tokens;
   }
 
   /** Host memory needed: everything on a CPU run; runtime, weights and queue on a GPU run. */

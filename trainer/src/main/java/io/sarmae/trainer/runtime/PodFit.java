@@ -218,7 +218,17 @@ public record PodFit(ThreadPlan threads, MemoryEstimate estimate, Optional<Memor
         cfg.alignment.enabled ? cfg.alignment.opticalDim : 0,
         cfg.data.prefetchBatches + 1,
         gpu,
-        m.activationCheckpointing);
+        m.activationCheckpointing,
+        fused(m.attention));
+  }
+
+  /**
+   * Whether the estimate counts the fused attention kernel: {@code auto} picks it wherever the
+   * trainer's ops bridge loads (the trainer image ships it), so only {@code plain} keeps attention
+   * matrices. The operator's {@code PodSizing} decides the same way.
+   */
+  static boolean fused(TrainerConfig.AttentionKernel attention) {
+    return attention != TrainerConfig.AttentionKernel.PLAIN;
   }
 
   static MemoryEstimate.Shape finetuneShape(FinetuneConfig cfg, boolean gpu) {
@@ -240,6 +250,7 @@ public record PodFit(ThreadPlan threads, MemoryEstimate estimate, Optional<Memor
         0,
         1,
         gpu,
-        m.activationCheckpointing);
+        m.activationCheckpointing,
+        fused(m.attention));
   }
 }

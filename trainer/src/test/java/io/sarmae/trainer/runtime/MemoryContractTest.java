@@ -22,6 +22,8 @@ class MemoryContractTest {
   static long hostBytes(String[] f) {
     boolean gpu = Integer.parseInt(f[12]) > 0;
     boolean checkpointing = f[13].equals("1");
+    TrainerConfig.AttentionKernel attention =
+        TrainerConfig.AttentionKernel.valueOf(f[14].toUpperCase(Locale.ROOT));
     TrainerConfig.ModelSize size = TrainerConfig.ModelSize.valueOf(f[1].toUpperCase(Locale.ROOT));
     if (f[0].equals("finetune")) {
       FinetuneConfig c = new FinetuneConfig();
@@ -31,6 +33,7 @@ class MemoryContractTest {
       c.model.inChannels = Integer.parseInt(f[4]);
       c.optim.batchSize = Integer.parseInt(f[10]);
       c.model.activationCheckpointing = checkpointing;
+      c.model.attention = attention;
       return MemoryEstimate.of(PodFit.finetuneShape(c, gpu)).hostBytes();
     }
     TrainerConfig c = new TrainerConfig();
@@ -43,6 +46,7 @@ class MemoryContractTest {
     c.model.decoderDepth = Integer.parseInt(f[7]);
     c.model.decoderHeads = Integer.parseInt(f[8]);
     c.model.activationCheckpointing = checkpointing;
+    c.model.attention = attention;
     int optical = Integer.parseInt(f[9]);
     c.alignment.enabled = optical > 0;
     if (optical > 0) {
@@ -67,7 +71,7 @@ class MemoryContractTest {
       long actual = hostBytes(f);
       out.add(line.substring(0, line.lastIndexOf(',') + 1) + actual);
       if (!Boolean.getBoolean("sarmae.updateContract")) {
-        assertThat(actual).as(line).isEqualTo(Long.parseLong(f[14]));
+        assertThat(actual).as(line).isEqualTo(Long.parseLong(f[15]));
       }
       rows++;
     }

@@ -69,6 +69,13 @@ class PodFitTest {
     c.model.size = TrainerConfig.ModelSize.TINY;
     c.model.imageSize = 1024;
     c.model.patchSize = 2;
+    // the default (fused) kernel makes no attention matrices: the tokens alone are too many
+    assertThatThrownBy(() -> decide(c, Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("Lower model.imageSize or raise model.patchSize (65537 tokens")
+        .hasMessageNotContaining("attention matrices");
+    // the plain kernel's matrices are most of it, and the message says so
+    c.model.attention = TrainerConfig.AttentionKernel.PLAIN;
     assertThatThrownBy(() -> decide(c, Map.of()))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("Lower model.imageSize or raise model.patchSize (65537 tokens")
