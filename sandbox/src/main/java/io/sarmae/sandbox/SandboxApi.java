@@ -123,24 +123,7 @@ final class SandboxApi implements AutoCloseable {
             .withRequestTimeout(30_000)
             .withConnectionTimeout(10_000)
             .build();
-    return new KubernetesClientBuilder()
-        .withConfig(config)
-        .withHttpClientFactory(new Http11ClientFactory())
-        .build();
-  }
-
-  /**
-   * The JDK client held to HTTP/1.1. By default it offers the plain-text HTTP/2 upgrade (h2c) on
-   * its first request, and against the mock server that once read an HTTP/1.1 body as HTTP/2 frames
-   * ({@code protocol error: Frame type(117) ... exceeds MAX_FRAME_SIZE}) and failed a CRD create in
-   * CI; kubectl and the API front speak HTTP/1.1 here anyway.
-   */
-  static final class Http11ClientFactory
-      extends io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory {
-    @Override
-    protected void additionalConfig(java.net.http.HttpClient.Builder builder) {
-      builder.version(java.net.http.HttpClient.Version.HTTP_1_1);
-    }
+    return new KubernetesClientBuilder().withConfig(config).build();
   }
 
   /** Writes a kubeconfig with one context, {@code sarmae-sandbox}, namespace {@code default}. */
