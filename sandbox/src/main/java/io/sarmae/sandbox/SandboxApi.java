@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
@@ -19,6 +21,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.stream.Stream;
+import org.slf4j.LoggerFactory;
 
 /**
  * The sandbox's Kubernetes API: Fabric8's mock server in CRUD mode on a loopback port, with
@@ -64,30 +67,56 @@ final class SandboxApi implements AutoCloseable {
             new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init(InetAddress.getByName("127.0.0.1"), 0);
     SandboxApi api = new SandboxApi(server, dispatcher);
-    try (KubernetesClient client = api.client()) {
-      List<Path> files = new java.util.ArrayList<>();
-      for (Path dir : crdDirs) {
-        files.addAll(crdFiles(dir));
+    List<CustomResourceDefinition> crds = new java.util.ArrayList<>();
+    for (Path dir : crdDirs) {
+      for (Path f : crdFiles(dir)) {
+        crds.add(Serialization.unmarshal(Files.readString(f), CustomResourceDefinition.class));
       }
-      for (Path f : files) {
-        CustomResourceDefinition crd =
-            Serialization.unmarshal(Files.readString(f), CustomResourceDefinition.class);
-        client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
-      }
-      client
-          .namespaces()
-          .resource(
-              new io.fabric8.kubernetes.api.model.NamespaceBuilder()
-                  .withNewMetadata()
-                  .withName("default")
-                  .endMetadata()
-                  .build())
-          .create();
     }
+    bootstrap(api, crds);
     api.front = ApiFront.start(port, server.getPort(), dispatcher);
     api.gcClient = api.client();
     api.gc = new GarbageCollector(api.gcClient, dispatcher::namespacedKinds).start(1000);
     return api;
+  }
+
+  /**
+   * Creates the CRDs and the {@code default} namespace. A transport failure (no HTTP status) gets
+   * two more tries, each on a fresh client: the JDK client's first request on a new connection
+   * offers the plain-text HTTP/2 upgrade, and once in a full build it read the mock server's reply
+   * as HTTP/2 frames ({@code protocol error: Frame type(117) ... exceeds MAX_FRAME_SIZE}). The
+   * writes are create-or-update, so a try that half succeeded is repeated safely; HTTP errors are
+   * not retried.
+   */
+  private static void bootstrap(SandboxApi api, List<CustomResourceDefinition> crds) {
+    for (int attempt = 1; ; attempt++) {
+      try (KubernetesClient client = api.client()) {
+        for (CustomResourceDefinition crd : crds) {
+          client
+              .apiextensions()
+              .v1()
+              .customResourceDefinitions()
+              .resource(crd)
+              .createOr(NonDeletingOperation::update);
+        }
+        client
+            .namespaces()
+            .resource(
+                new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                    .withNewMetadata()
+                    .withName("default")
+                    .endMetadata()
+                    .build())
+            .createOr(NonDeletingOperation::update);
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 0 || attempt == 3) {
+          throw e;
+        }
+        LoggerFactory.getLogger(SandboxApi.class)
+            .warn("sandbox API bootstrap, try {} of 3 failed: {}", attempt, e.toString());
+      }
+    }
   }
 
   private static List<Path> crdFiles(Path dir) throws IOException {
