@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
@@ -81,16 +82,14 @@ final class SandboxApi implements AutoCloseable {
   }
 
   /**
-   * Creates the CRDs and the {@code default} namespace. A transport failure (no HTTP status) gets
-   * two more tries, each on a fresh client: the JDK client's first request on a new connection
-   * offers the plain-text HTTP/2 upgrade, and once in a full build it read the mock server's reply
-   * as HTTP/2 frames ({@code protocol error: Frame type(117) ... exceeds MAX_FRAME_SIZE}). The
-   * writes are create-or-update, so a try that half succeeded is repeated safely; HTTP errors are
-   * not retried.
+   * Creates the CRDs and the {@code default} namespace through an HTTP/1.1 client ({@link
+   * #bootstrapClient}). A transport failure (no HTTP status) gets two more tries, each on a fresh
+   * client; the writes are create-or-update, so a try that half succeeded is repeated safely. HTTP
+   * errors are not retried.
    */
   private static void bootstrap(SandboxApi api, List<CustomResourceDefinition> crds) {
     for (int attempt = 1; ; attempt++) {
-      try (KubernetesClient client = api.client()) {
+      try (KubernetesClient client = api.bootstrapClient()) {
         for (CustomResourceDefinition crd : crds) {
           client
               .apiextensions()
@@ -110,7 +109,7 @@ final class SandboxApi implements AutoCloseable {
             .createOr(NonDeletingOperation::update);
         return;
       } catch (KubernetesClientException e) {
-        if (e.getCode() != 0 || attempt == 3) {
+        if (e.getCode() >= 100 || attempt == 3) { // an HTTP status: not a transport failure
           throw e;
         }
         LoggerFactory.getLogger(SandboxApi.class)
@@ -144,15 +143,38 @@ final class SandboxApi implements AutoCloseable {
 
   /** A client of this API, as any process with the kubeconfig would build it. */
   KubernetesClient client() {
-    Config config =
-        new ConfigBuilder(Config.empty())
-            .withMasterUrl(url)
-            .withNamespace("default")
-            .withTrustCerts(true)
-            .withRequestTimeout(30_000)
-            .withConnectionTimeout(10_000)
-            .build();
-    return new KubernetesClientBuilder().withConfig(config).build();
+    return new KubernetesClientBuilder().withConfig(config()).build();
+  }
+
+  private Config config() {
+    return new ConfigBuilder(Config.empty())
+        .withMasterUrl(url)
+        .withNamespace("default")
+        .withTrustCerts(true)
+        .withRequestTimeout(30_000)
+        .withConnectionTimeout(10_000)
+        .build();
+  }
+
+  /**
+   * A client held to HTTP/1.1, for the bootstrap's writes only. The JDK client otherwise offers the
+   * plain-text HTTP/2 upgrade on a connection's first request; on the bootstrap's large POSTs to a
+   * fresh mock server that twice ended with the client reading an HTTP/1.1 body as HTTP/2 frames
+   * ({@code protocol error: Frame type(117) ... exceeds MAX_FRAME_SIZE}). Long-lived clients (the
+   * operator, the collector, the pod runner) keep the default: held to HTTP/1.1 the collector once
+   * stalled.
+   */
+  private KubernetesClient bootstrapClient() {
+    return new KubernetesClientBuilder()
+        .withConfig(config())
+        .withHttpClientFactory(
+            new JdkHttpClientFactory() {
+              @Override
+              protected void additionalConfig(java.net.http.HttpClient.Builder builder) {
+                builder.version(java.net.http.HttpClient.Version.HTTP_1_1);
+              }
+            })
+        .build();
   }
 
   /** Writes a kubeconfig with one context, {@code sarmae-sandbox}, namespace {@code default}. */
