@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Summarises bench/mfu/run.sh: per size and batch, the median and range over runs of the step
-time, the achieved GFLOP/s, the matrix-multiply peak of the same libtorch and their ratio (MFU), and
-from the profiled step the share of operator self time spent in matrix products and convolutions.
+time, the achieved GFLOP/s, the matrix-multiply peak of the same libtorch and their ratio (MFU), the
+paired MFU (each timed step over the peak measured right after it, median per run), and from the
+profiled step the share of operator self time spent in matrix products and convolutions.
 
 Usage: summary.py OUT_DIR   (reads OUT_DIR/mfu.jsonl and OUT_DIR/trace-<size>-b<batch>.json)
 """
@@ -38,6 +39,13 @@ def fmt_range(values, digits=2):
     return f"{med:.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
 
 
+def paired_range(rs):
+    """Median and range over runs of each run's paired MFU (every timed step over the peak taken
+    right after it); n/a for lines from before bench-step reported it."""
+    values = [r["mfu_paired"] for r in rs if "mfu_paired" in r]
+    return fmt_range(values, 3) if values else "n/a"
+
+
 def main():
     out = sys.argv[1]
     rows = collections.defaultdict(list)
@@ -48,8 +56,8 @@ def main():
                 r = json.loads(line)
                 rows[(r["size"], r["batch"], r.get("allocator", "glibc"))].append(r)
     print("| size | batch | allocator | runs | step ms | GFLOP/step | achieved GFLOP/s | peak GFLOP/s (same"
-          " libtorch) | MFU | matmul+conv share of op time |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          " libtorch) | MFU | MFU paired | matmul+conv share of op time |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for (size, batch, allocator), rs in sorted(rows.items()):
         trace = os.path.join(out, f"trace-{size}-b{batch}-{allocator}.json")
         if not os.path.exists(trace):
@@ -60,6 +68,7 @@ def main():
               f" | {fmt_range([r['achieved_gflops'] for r in rs], 1)}"
               f" | {fmt_range([r['gemm_peak_gflops'] for r in rs], 1)}"
               f" | {fmt_range([r['mfu'] for r in rs], 3)}"
+              f" | {paired_range(rs)}"
               f" | {'n/a' if share is None else f'{share:.2f}'} |")
 
 

@@ -128,7 +128,9 @@ public final class StepBenchmark implements Callable<Integer> {
           "Also measure the fp32 matrix-multiply rate of this libtorch on these threads (a"
               + " 2048-cube product and the model's two MLP shapes, after the timed steps) and"
               + " report model FLOPs utilisation: the analytic FLOPs of the step (FlopCount) per"
-              + " second of the median step over the best of those rates.")
+              + " second of the median step over the best of those rates (mfu), and the median"
+              + " over the timed steps of each step's rate over the same peak measured right after"
+              + " that step (mfu_paired).")
   boolean mfu;
 
   @Option(
@@ -178,6 +180,8 @@ public final class StepBenchmark implements Callable<Integer> {
       long t = 0;
       double rssStart = rssMb();
       boolean[] fusedAt = new boolean[steps];
+      // --mfu: the matmul peak measured right after each timed step (paired MFU, below)
+      double[] stepPeak = new double[steps];
       for (int i = 0; i < warmup + steps; i++) {
         if (alternate) {
           // warm-up steps alternate too, so both paths are warm before the first timed step
@@ -212,6 +216,9 @@ public final class StepBenchmark implements Callable<Integer> {
           norm[k] = (t2 - t1) / 1e6;
           upd[k] = (t3 - t2) / 1e6;
           fusedAt[k] = FusedOptim.enabled();
+          if (mfu) {
+            stepPeak[k] = gemmPeak(root, spec, config, PAIRED_REPS).best();
+          }
         }
         if (rssEvery > 0 && (i + 1) % rssEvery == 0) {
           System.err.printf(Locale.ROOT, "{\"step\":%d,\"rss_mb\":%.1f}%n", i + 1, rssMb());
@@ -227,7 +234,7 @@ public final class StepBenchmark implements Callable<Integer> {
         profileOneStep(step, in, random, config, wAlign, lr, ++t);
       }
 
-      String mfuJson = mfu ? mfuJson(root, spec, config, percentile(total, 50)) : "";
+      String mfuJson = mfu ? mfuJson(root, spec, config, total, stepPeak) : "";
 
       StringBuilder json = new StringBuilder();
       json.append("{\"impl\":\"djl\"");
@@ -304,22 +311,37 @@ public final class StepBenchmark implements Callable<Integer> {
     return 0;
   }
 
+  /** Repetitions of each product in the peak taken after every timed step. */
+  private static final int PAIRED_REPS = 3;
+
+  /** The matrix-multiply rates the MFU divides by: a 2048 cube and the model's two MLP shapes. */
+  record GemmPeak(double square, double decoderMlp, double encoderMlp) {
+    double best() {
+      return Math.max(square, Math.max(decoderMlp, encoderMlp));
+    }
+  }
+
+  private GemmPeak gemmPeak(NDManager root, VitSpec spec, TrainerConfig config, int reps) {
+    boolean bf16 = Precision.bf16();
+    long tokens = (long) shape.batch * (spec.numPatches() + 1);
+    long visible = (long) shape.batch * (spec.visiblePatches((float) config.model.maskRatio) + 1);
+    return new GemmPeak(
+        GemmRate.gflops(root, 2048, 2048, 2048, reps, bf16),
+        GemmRate.gflops(root, tokens, spec.decoderDim(), 4L * spec.decoderDim(), reps, bf16),
+        GemmRate.gflops(root, visible, spec.embedDim(), 4L * spec.embedDim(), reps, bf16));
+  }
+
   /**
    * The MFU fields: the step's analytic FLOPs ({@link FlopCount}; the SARC branch on the paired
    * rows only, as the model runs it), the rate they were done at, and the matrix-multiply rates of
-   * this libtorch in the step's precision.
+   * this libtorch in the step's precision. Two ratios: {@code mfu}, the median step over the peak
+   * measured once after all steps; and {@code mfu_paired}, the median over the timed steps of each
+   * step's rate over the peak measured right after that step, which cancels the shared machine's
+   * speed drifting between the steps and the end of the run (docs/performance.md, "MFU").
    */
-  private String mfuJson(NDManager root, VitSpec spec, TrainerConfig config, double stepMs) {
-    int reps = 5;
-    boolean bf16 = Precision.bf16();
-    double square = GemmRate.gflops(root, 2048, 2048, 2048, reps, bf16);
-    long tokens = (long) shape.batch * (spec.numPatches() + 1);
-    long visible = (long) shape.batch * (spec.visiblePatches((float) config.model.maskRatio) + 1);
-    double decoderMlp =
-        GemmRate.gflops(root, tokens, spec.decoderDim(), 4L * spec.decoderDim(), reps, bf16);
-    double encoderMlp =
-        GemmRate.gflops(root, visible, spec.embedDim(), 4L * spec.embedDim(), reps, bf16);
-    double peak = Math.max(square, Math.max(decoderMlp, encoderMlp));
+  private String mfuJson(
+      NDManager root, VitSpec spec, TrainerConfig config, double[] stepMs, double[] stepPeak) {
+    GemmPeak peak = gemmPeak(root, spec, config, 5);
     FlopCount flops =
         FlopCount.pretrainStep(
             spec,
@@ -327,24 +349,34 @@ public final class StepBenchmark implements Callable<Integer> {
             shape.batch,
             alignment ? pairedRows() : 0,
             config.alignment.opticalDim);
-    double achieved = flops.total() / (stepMs / 1e3) / 1e9;
+    double achieved = flops.total() / (percentile(stepMs, 50) / 1e3) / 1e9;
+    double[] paired = new double[stepMs.length];
+    for (int k = 0; k < stepMs.length; k++) {
+      paired[k] = flops.total() / (stepMs[k] / 1e3) / 1e9 / stepPeak[k];
+    }
     return ",\"flops_per_step_g\":"
         + fmt(flops.total() / 1e9)
         + ",\"achieved_gflops\":"
         + fmt(achieved)
         + ",\"gemm_square2048_gflops\":"
-        + fmt(square)
+        + fmt(peak.square())
         + ",\"gemm_decoder_mlp_gflops\":"
-        + fmt(decoderMlp)
+        + fmt(peak.decoderMlp())
         + ",\"gemm_encoder_mlp_gflops\":"
-        + fmt(encoderMlp)
+        + fmt(peak.encoderMlp())
         + ",\"gemm_peak_gflops\":"
-        + fmt(peak)
+        + fmt(peak.best())
         + ",\"gemm_precision\":\""
         + config.optim.precision.yamlName()
         + "\""
         + ",\"mfu\":"
-        + String.format(Locale.ROOT, "%.4f", achieved / peak);
+        + fmt4(achieved / peak.best())
+        + ",\"gemm_peak_per_step\":["
+        + String.join(",", Arrays.stream(stepPeak).mapToObj(StepBenchmark::fmt).toList())
+        + "],\"mfu_per_step\":["
+        + String.join(",", Arrays.stream(paired).mapToObj(StepBenchmark::fmt4).toList())
+        + "],\"mfu_paired\":"
+        + fmt4(percentile(paired, 50));
   }
 
   /** Sums the gradients over the ranks (in buckets when asked); returns their size in bytes. */

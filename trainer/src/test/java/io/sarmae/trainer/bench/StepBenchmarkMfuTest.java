@@ -50,7 +50,7 @@ class StepBenchmarkMfuTest {
                   "--batch",
                   "3",
                   "--steps",
-                  "1",
+                  "2",
                   "--warmup",
                   "0",
                   "--threads",
@@ -79,5 +79,20 @@ class StepBenchmarkMfuTest {
     assertThat(peak).isPositive();
     assertThat(line.get("mfu").asDouble())
         .isCloseTo(line.get("achieved_gflops").asDouble() / peak, within(0.01));
+    // paired: each timed step over the peak taken right after it, and their median
+    JsonNode ms = line.get("ms_per_step");
+    JsonNode stepPeak = line.get("gemm_peak_per_step");
+    JsonNode perStep = line.get("mfu_per_step");
+    assertThat(ms).hasSize(2);
+    assertThat(stepPeak).hasSize(2);
+    assertThat(perStep).hasSize(2);
+    double[] expected = new double[2];
+    for (int k = 0; k < 2; k++) {
+      assertThat(stepPeak.get(k).asDouble()).isPositive();
+      expected[k] = paired / (ms.get(k).asDouble() / 1e3) / stepPeak.get(k).asDouble();
+      assertThat(perStep.get(k).asDouble()).isCloseTo(expected[k], within(0.01));
+    }
+    assertThat(line.get("mfu_paired").asDouble())
+        .isCloseTo((expected[0] + expected[1]) / 2, within(0.01));
   }
 }
