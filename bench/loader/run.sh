@@ -22,14 +22,15 @@ DATA=${DATA:-/tmp/sarmae-loader-bench}
 STEP_SIZE=${STEP_SIZE:-base}
 STEP_BATCH=${STEP_BATCH:-32}
 STEP_STEPS=${STEP_STEPS:-3}
-STEP_WARMUP=${STEP_WARMUP:-1}
+STEP_WARMUP=${STEP_WARMUP:-2}
 THREADS=${THREADS:-2}
 mkdir -p "$out"
 csv() { echo "$*" | tr ' ' ','; }
 { date -u +%FT%TZ; nproc; uptime; } >> "$out/load.txt"
 if [ "$STEP_STEPS" -gt 0 ]; then
   "$bin" bench-step --size "$STEP_SIZE" --batch "$STEP_BATCH" --image 224 --threads "$THREADS" \
-    --steps "$STEP_STEPS" --warmup "$STEP_WARMUP" 2>>"$out/stderr.log" | tail -1 >> "$out/step.jsonl"
+    --steps "$STEP_STEPS" --warmup "$STEP_WARMUP" --attention fused --optim fused \
+    2>>"$out/stderr.log" | tail -1 >> "$out/step.jsonl"
   uptime >> "$out/load.txt"
 fi
 "$bin" bench-loader --dir "$DATA" --reps "$RUNS" --batches "$BATCHES" --batch "$STEP_BATCH" \
