@@ -336,8 +336,9 @@ public final class StepBenchmark implements Callable<Integer> {
    * rows only, as the model runs it), the rate they were done at, and the matrix-multiply rates of
    * this libtorch in the step's precision. Two ratios: {@code mfu}, the median step over the peak
    * measured once after all steps; and {@code mfu_paired}, the median over the timed steps of each
-   * step's rate over the peak measured right after that step, which cancels the shared machine's
-   * speed drifting between the steps and the end of the run (docs/performance.md, "MFU").
+   * step's rate over the peak measured right after that step, which cancels a drift of the shared
+   * machine's matmul rate between the steps and the end of the run (not a slowdown of the step's
+   * memory-bound part alone; docs/performance.md, "MFU").
    */
   private String mfuJson(
       NDManager root, VitSpec spec, TrainerConfig config, double[] stepMs, double[] stepPeak) {
