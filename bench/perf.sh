@@ -3,7 +3,8 @@
 # the benchmark script named in its section, run with the settings the summary table reports, and
 # writes its raw lines under OUT. Parts run one after the other, never side by side, because every
 # ratio they print assumes nothing else uses the cores. On the project's 2-vCPU machine a full run
-# takes well over an hour (ViT-L at batch 32 alone is minutes per process); PARTS picks a subset.
+# takes about 1 h 40 min (2026-12-02: mfu 43 min, checkpointing 10, operator 3, pytorch 12);
+# PARTS picks a subset.
 #
 #   bench/perf.sh [OUT]                      all parts, OUT defaults to bench/results/perf-<time>
 #   PARTS="mfu precision optim" bench/perf.sh
@@ -15,7 +16,7 @@
 # DJL-vs-PyTorch step comparison). RUNS (5) repetitions where a part repeats processes.
 #
 #   QUICK=1 bench/perf.sh OUT                every part once at toy sizes (ViT-Tiny, small batches,
-#                                            one process, 50 operator runs): about 15-20 minutes
+#                                            one process, 50 operator runs): about 3-4 minutes
 #                                            here. It checks that the whole script and every part's
 #                                            summary run end to end; its numbers are not the doc's.
 set -euo pipefail
