@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds libsarmae_c10d.so (sarmae_c10d.cpp, docs/distributed.md) and libsarmae_ops.so
 # (sarmae_ops.cpp, docs/performance.md); both include sarmae_jni.h (their JNI exception guard).
+# Also libsarmae_blas.so (blas/sarmae_blas.c), the sgemm_ router the launcher preloads with
+# SARMAE_BLAS=openblas (docs/performance.md, "The GEMM underneath"); it links only libc.
 # Usage: build.sh JAVA_HOME LIBTORCH_DIR OUT_DIR
 # Links against the libtorch_cpu.so of DJL's pytorch-native-cpu jar; -z defs makes every
 # undeclared or drifted libtorch symbol a link error instead of a crash at run time.
@@ -32,3 +34,12 @@ for src in "$here"/sarmae_*.cpp; do
   mv "$lib.tmp" "$lib"
   echo "build.sh: built $lib"
 done
+# The sgemm_ router: plain C, no libtorch or JNI; preloaded by the launcher, never System.load'ed.
+blas_src="$here/blas/sarmae_blas.c"
+blas_lib="$out/libsarmae_blas.so"
+if ! { [ -f "$blas_lib" ] && [ "$blas_lib" -nt "$blas_src" ] && [ "$blas_lib" -nt "$0" ]; }; then
+  gcc -std=c11 -O2 -fPIC -shared -Wall -Wextra "$blas_src" -o "$blas_lib.tmp" \
+    -Wl,-z,defs -Wl,-soname,libsarmae_blas.so -ldl -lpthread
+  mv "$blas_lib.tmp" "$blas_lib"
+  echo "build.sh: built $blas_lib"
+fi

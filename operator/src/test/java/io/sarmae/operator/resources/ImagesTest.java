@@ -39,6 +39,14 @@ class ImagesTest {
     }
     assertThat(Files.readString(Golden.REPO.resolve("trainer/Dockerfile.cuda")))
         .contains("PYTORCH_FLAVOR=cu128", "libtorch-cxx11-abi-shared-with-deps-2.7.1%2Bcu128.zip");
+    // SARMAE_BLAS=auto in the CPU image: the launcher finds the sgemm_ router at
+    // ../lib/libsarmae_blas.so and needs Debian's OpenBLAS (docs/performance.md).
+    assertThat(launcher).contains("\"$here\"/../lib/libsarmae_blas.so");
+    assertThat(Files.readString(Golden.REPO.resolve("trainer/Dockerfile")))
+        .contains(
+            "libopenblas0-pthread",
+            "'native/linux-x86_64/libsarmae_blas.so' -d /build/lib",
+            "COPY --from=unpack /build/lib/libsarmae_blas.so /opt/sarmae/lib/libsarmae_blas.so");
   }
 
   @Test
