@@ -3,13 +3,15 @@
 # the benchmark script named in its section, run with the settings the summary table reports, and
 # writes its raw lines under OUT. Parts run one after the other, never side by side, because every
 # ratio they print assumes nothing else uses the cores. On the project's 2-vCPU machine a full run
-# takes about 1 h 40 min (2026-12-02: mfu 43 min, checkpointing 10, operator 3, pytorch 12);
-# PARTS picks a subset.
+# took about 1 h 40 min (2026-12-02: mfu 43 min, checkpointing 10, operator 3, pytorch 12), before
+# the mfu part also ran its fp32 rows on OpenBLAS (MFU_BLAS; those processes' steps are shorter,
+# the part now takes longer); PARTS picks a subset.
 #
 #   bench/perf.sh [OUT]                      all parts, OUT defaults to bench/results/perf-<time>
 #   PARTS="mfu precision optim" bench/perf.sh
 #
-# Parts: mfu (MFU against this libtorch's own matmul peak, fused kernels, fp32 and bf16, batch 8 and 32),
+# Parts: mfu (MFU against this libtorch's own matmul peak, fused kernels, fp32 on oneMKL and on
+# OpenBLAS, bf16, batch 8 and 32),
 # precision (fp32 vs bf16 step, one process), optim (optimizer + gradient-norm share), attention
 # (plain vs fused block), checkpointing (ViT-L batch 32 peak memory), loader (throughput against a
 # ViT-B batch-32 step), operator (500 runs against the raw API cost), pytorch (the secondary
@@ -35,6 +37,12 @@ else
   SIZES_ALL="tiny small base" B_SMALL=8 B_LARGE=32 MFU_STEPS=5 MFU_WARMUP=2 CKPT_SIZE=large
   CKPT_BATCH=32 OPERATOR_RUNS=500
 fi
+# fp32 matrix products (docs/performance.md, "The GEMM underneath"): the mfu part measures both
+# libtorch's oneMKL and OpenBLAS (MFU_BLAS); every other part runs SARMAE_BLAS, libtorch by
+# default, because the figures the doc records for them were measured on oneMKL.
+# SARMAE_BLAS=auto bench/perf.sh measures them on the trainer's default instead.
+export SARMAE_BLAS=${SARMAE_BLAS:-libtorch}
+MFU_BLAS=${MFU_BLAS:-libtorch openblas}
 mkdir -p "$OUT"
 JAR=trainer/target/sarmae-trainer-0.1.0-SNAPSHOT-all.jar
 [ -f "$JAR" ] || mvn -B -q -o -pl trainer -am package -DskipTests -Dspotless.check.skip=true >&2
@@ -48,10 +56,11 @@ for part in $PARTS; do
   (
   case "$part" in
     mfu)
-      RUNS=$RUNS SIZES="$SIZES_ALL" BATCHES=$B_SMALL STEPS=$MFU_STEPS WARMUP=$MFU_WARMUP \
-        THREADS=$THREADS bench/mfu/run.sh "$OUT/mfu-b8"
-      RUNS=$RUNS SIZES="$SIZES_ALL" BATCHES=$B_LARGE STEPS=$((MFU_STEPS < 3 ? MFU_STEPS : 3)) \
-        WARMUP=$MFU_WARMUP THREADS=$THREADS bench/mfu/run.sh "$OUT/mfu-b32"
+      BLAS="$MFU_BLAS" RUNS=$RUNS SIZES="$SIZES_ALL" BATCHES=$B_SMALL STEPS=$MFU_STEPS \
+        WARMUP=$MFU_WARMUP THREADS=$THREADS bench/mfu/run.sh "$OUT/mfu-b8"
+      BLAS="$MFU_BLAS" RUNS=$RUNS SIZES="$SIZES_ALL" BATCHES=$B_LARGE \
+        STEPS=$((MFU_STEPS < 3 ? MFU_STEPS : 3)) WARMUP=$MFU_WARMUP THREADS=$THREADS \
+        bench/mfu/run.sh "$OUT/mfu-b32"
       PRECISION=bf16 RUNS=$RUNS SIZES="$SIZES_ALL" BATCHES="$B_SMALL $B_LARGE" \
         STEPS=$((MFU_STEPS < 3 ? MFU_STEPS : 3)) WARMUP=$MFU_WARMUP THREADS=$THREADS \
         bench/mfu/run.sh "$OUT/mfu-bf16" ;;

@@ -13,6 +13,11 @@
 # libtcmalloc-minimal4, what the trainer image ships and the launcher preloads) or glibc (malloc
 # with the launcher's tuned thresholds, its fallback when tcmalloc is missing). With two, e.g.
 # ALLOCATORS="tcmalloc glibc", the runs alternate between them and the table has a row for each.
+# BLAS (default "libtorch") names the library of the fp32 matrix products: libtorch (its own
+# oneMKL SGEMM) or openblas (SARMAE_BLAS=openblas: the launcher preloads libsarmae_blas.so, which
+# sends the large products to Debian's OpenBLAS, docs/performance.md "The GEMM underneath"). The
+# peak is then measured through the same route, so each row's MFU is against its own library's
+# peak. With BLAS="libtorch openblas" the runs alternate and the table has a row for each.
 # The first timed steps after one warm-up step are still slow (the allocator's caches fill), so
 # WARMUP defaults to 2.
 # Usage: RUNS=5 SIZES="tiny small base" BATCHES="8 32" THREADS=2 bench/mfu/run.sh OUT
@@ -31,6 +36,7 @@ ATTENTION=${ATTENTION:-fused}
 OPTIM=${OPTIM:-fused}
 PRECISION=${PRECISION:-fp32}
 ALLOCATORS=${ALLOCATORS:-tcmalloc}
+BLAS=${BLAS:-libtorch}
 tcmalloc=/usr/lib/$(uname -m)-linux-gnu/libtcmalloc_minimal.so.4
 for allocator in $ALLOCATORS; do
   case "$allocator" in
@@ -44,13 +50,18 @@ for size in $SIZES; do
   for batch in $BATCHES; do
     for run in $(seq 1 "$RUNS"); do
       for allocator in $ALLOCATORS; do
-        extra=()
-        [ "$run" = 1 ] && extra=(--profile "$out/trace-$size-b$batch-$allocator.json")
-        if [ "$allocator" = tcmalloc ]; then alloc_env=(LD_PRELOAD="$tcmalloc"); else alloc_env=(SARMAE_NO_TCMALLOC=1); fi
-        env "${alloc_env[@]}" "$bin" bench-step --mfu --size "$size" --batch "$batch" --image "$IMAGE" \
-          --threads "$THREADS" --steps "$STEPS" --warmup "$WARMUP" --attention "$ATTENTION" \
-          --optim "$OPTIM" --precision "$PRECISION" "${extra[@]}" \
-          2>>"$out/stderr.log" | tail -1 | sed "s/}\$/,\"allocator\":\"$allocator\"}/" >> "$out/mfu.jsonl"
+        for blas in $BLAS; do
+          extra=()
+          tag="$allocator"
+          [ "$blas" = libtorch ] || tag="$allocator-$blas"
+          [ "$run" = 1 ] && extra=(--profile "$out/trace-$size-b$batch-$tag.json")
+          if [ "$allocator" = tcmalloc ]; then alloc_env=(LD_PRELOAD="$tcmalloc"); else alloc_env=(SARMAE_NO_TCMALLOC=1); fi
+          env "${alloc_env[@]}" SARMAE_BLAS="$blas" "$bin" bench-step --mfu --size "$size" --batch "$batch" \
+            --image "$IMAGE" --threads "$THREADS" --steps "$STEPS" --warmup "$WARMUP" \
+            --attention "$ATTENTION" --optim "$OPTIM" --precision "$PRECISION" "${extra[@]}" \
+            2>>"$out/stderr.log" | tail -1 \
+            | sed "s/}\$/,\"allocator\":\"$allocator\",\"blas\":\"$blas\"}/" >> "$out/mfu.jsonl"
+        done
       done
     done
   done

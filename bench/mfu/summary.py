@@ -54,16 +54,17 @@ def main():
             line = line.strip()
             if line.startswith("{"):
                 r = json.loads(line)
-                rows[(r["size"], r["batch"], r.get("allocator", "glibc"))].append(r)
-    print("| size | batch | allocator | runs | step ms | GFLOP/step | achieved GFLOP/s | peak GFLOP/s (same"
+                rows[(r["size"], r["batch"], r.get("allocator", "glibc"), r.get("blas", "libtorch"))].append(r)
+    print("| size | batch | allocator | BLAS | runs | step ms | GFLOP/step | achieved GFLOP/s | peak GFLOP/s (same"
           " libtorch) | MFU | MFU paired | matmul+conv share of op time |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for (size, batch, allocator), rs in sorted(rows.items()):
-        trace = os.path.join(out, f"trace-{size}-b{batch}-{allocator}.json")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for (size, batch, allocator, blas), rs in sorted(rows.items()):
+        tag = allocator if blas == "libtorch" else f"{allocator}-{blas}"
+        trace = os.path.join(out, f"trace-{size}-b{batch}-{tag}.json")
         if not os.path.exists(trace):
             trace = os.path.join(out, f"trace-{size}-b{batch}.json")  # runs before ALLOCATORS
         share = matmul_share(trace)
-        print(f"| {size} | {batch} | {allocator} | {len(rs)} | {fmt_range([r['ms_per_step_median'] for r in rs], 0)}"
+        print(f"| {size} | {batch} | {allocator} | {blas} | {len(rs)} | {fmt_range([r['ms_per_step_median'] for r in rs], 0)}"
               f" | {rs[0]['flops_per_step_g']:.1f}"
               f" | {fmt_range([r['achieved_gflops'] for r in rs], 1)}"
               f" | {fmt_range([r['gemm_peak_gflops'] for r in rs], 1)}"
