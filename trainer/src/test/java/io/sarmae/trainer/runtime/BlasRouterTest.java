@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +30,8 @@ class BlasRouterTest {
 
   private record Run(String output, Map<String, String[]> products) {}
 
-  private Run probe(Map<String, String> env) throws Exception {
+  /** Runs {@code main} in a child JVM with libsarmae_blas.so preloaded; returns its output. */
+  private String child(String main, List<String> args, Map<String, String> env) throws Exception {
     assertThat(SHIM)
         .as("the trainer build (src/main/native/build.sh, needs gcc) makes %s", SHIM)
         .isRegularFile();
@@ -36,17 +39,23 @@ class BlasRouterTest {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(List.of("-Xmx256m", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=2"));
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
-    cmd.add(BlasRouterProbe.class.getName());
-    Path log = dir.resolve("probe-" + env.hashCode() + ".log");
+    cmd.add(main);
+    cmd.addAll(args);
+    Path log = Files.createTempFile(dir, "child-", ".log");
     ProcessBuilder pb =
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("LD_PRELOAD", SHIM.toAbsolutePath().toString());
     pb.environment().put("OMP_WAIT_POLICY", "passive");
     pb.environment().putAll(env);
     Process p = pb.start();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
     String out = Files.readString(log);
     assertThat(p.exitValue()).as(out).isZero();
+    return out;
+  }
+
+  private Run probe(Map<String, String> env) throws Exception {
+    String out = child(BlasRouterProbe.class.getName(), List.of(), env);
     Map<String, String[]> products = new LinkedHashMap<>();
     for (String line : out.split("\n")) {
       if (line.startsWith("PRODUCT ")) {
@@ -101,6 +110,20 @@ class BlasRouterTest {
         .contains("sarmae-blas: OpenBLAS not loadable")
         .contains("sarmae-blas: 0 products on OpenBLAS, 8 on libtorch's sgemm_");
     assertExactEnough(run);
+  }
+
+  @Test
+  void aResumedRunOnOpenBlasEndsBitIdenticalToAStraightOne() throws Exception {
+    // Every product outside a parallel region on OpenBLAS (the tiny model's are under 2^22).
+    String out =
+        child(
+            "io.sarmae.trainer.pretrain.ResumeProbe",
+            List.of(dir.resolve("resume").toString()),
+            Map.of("SARMAE_BLAS_MIN_MNK", "1"));
+    assertThat(out).contains("RESUME bit-identical ");
+    Matcher routed = Pattern.compile("sarmae-blas: (\\d+) products on OpenBLAS").matcher(out);
+    assertThat(routed.find()).as(out).isTrue();
+    assertThat(Long.parseLong(routed.group(1))).as("products on OpenBLAS").isGreaterThan(1000);
   }
 
   private static boolean cpuHasAvx512() throws IOException {
