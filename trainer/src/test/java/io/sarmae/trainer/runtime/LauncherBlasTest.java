@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -31,14 +30,7 @@ class LauncherBlasTest {
 
   @BeforeEach
   void fakeJava() throws Exception {
-    bin = Files.createDirectories(dir.resolve("bin"));
-    Path java = bin.resolve("java");
-    Files.writeString(
-        java,
-        "#!/bin/sh\n"
-            + "case \"$1\" in -version) echo 'openjdk version \"17.0.1\"' >&2; exit 0;; esac\n"
-            + "echo \"LD_PRELOAD=$LD_PRELOAD OMP_WAIT_POLICY=$OMP_WAIT_POLICY\"\n");
-    Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+    bin = FakeJava.install(dir, "echo \"LD_PRELOAD=$LD_PRELOAD OMP_WAIT_POLICY=$OMP_WAIT_POLICY\"");
     jar = Files.writeString(dir.resolve("t.jar"), "");
     assertThat(BUILT).as("made by src/main/native/build.sh during the build").isRegularFile();
     allocator = Files.copy(BUILT, dir.resolve("liballoc.so"));

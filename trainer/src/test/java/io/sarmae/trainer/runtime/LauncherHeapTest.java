@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -24,14 +23,7 @@ class LauncherHeapTest {
 
   @BeforeEach
   void fakeJava() throws Exception {
-    bin = Files.createDirectories(dir.resolve("bin"));
-    Path java = bin.resolve("java");
-    Files.writeString(
-        java,
-        "#!/bin/sh\n"
-            + "case \"$1\" in -version) echo 'openjdk version \"17.0.1\"' >&2; exit 0;; esac\n"
-            + "echo \"$@\"\n");
-    Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+    bin = FakeJava.install(dir, "echo \"$@\"");
     jar = Files.writeString(dir.resolve("t.jar"), "");
     root = new FakeRoot(dir.resolve("root")).file("proc/meminfo", "MemTotal: 16777216 kB\n");
   }
