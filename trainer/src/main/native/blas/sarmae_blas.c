@@ -47,6 +47,7 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static sgemm_fn torch_sgemm;      // libtorch's own (oneMKL)
 static sgemm_fn openblas_sgemm;   // NULL when OpenBLAS is unavailable
 static set_threads_fn openblas_set_threads;
+static str_fn openblas_corename;  // openblas_get_corename, for the announcement
 static int_fn torch_in_parallel;  // at::in_parallel_region()
 static int_fn torch_num_threads;  // at::get_num_threads()
 static long long min_mnk = 1LL << 22;
@@ -119,6 +120,7 @@ static void setup(void) {
   }
   openblas_sgemm = (sgemm_fn)dlsym(ob, "sgemm_");
   openblas_set_threads = (set_threads_fn)dlsym(ob, "openblas_set_num_threads");
+  openblas_corename = (str_fn)dlsym(ob, "openblas_get_corename");
   if (openblas_sgemm == NULL || openblas_set_threads == NULL) {
     fprintf(stderr, "sarmae-blas: the OpenBLAS library has no sgemm_/openblas_set_num_threads;"
                     " every product stays on libtorch's sgemm_\n");
@@ -128,17 +130,11 @@ static void setup(void) {
 
 static void announce(void) {
   if (atomic_exchange(&announced, 1) == 0) {
-    void* ob = NULL;
-    str_fn core = NULL;
-    Dl_info info;
-    if (dladdr((void*)openblas_sgemm, &info) != 0) {
-      ob = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
-      core = ob != NULL ? (str_fn)dlsym(ob, "openblas_get_corename") : NULL;
-    }
     fprintf(stderr,
             "sarmae-blas: fp32 products of >= %lld multiply-adds go to OpenBLAS (%s kernels, %d"
             " threads); the rest stay on libtorch's sgemm_\n",
-            min_mnk, core != NULL ? core() : "?", atomic_load(&openblas_threads));
+            min_mnk, openblas_corename != NULL ? openblas_corename() : "?",
+            atomic_load(&openblas_threads));
   }
 }
 
@@ -163,10 +159,6 @@ void sgemm_(const char* transa, const char* transb, const int* m, const int* n, 
   atomic_fetch_add(&kept, 1);
   torch_sgemm(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
-
-// How many products went to OpenBLAS and how many stayed on libtorch's sgemm_.
-long long sarmae_blas_routed(void) { return atomic_load(&routed); }
-long long sarmae_blas_kept(void) { return atomic_load(&kept); }
 
 // At a normal exit of a process that made products: one line with the two counts (logs, tests).
 __attribute__((destructor)) static void report(void) {
