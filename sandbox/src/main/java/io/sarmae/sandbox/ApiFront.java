@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,9 +37,11 @@ import org.slf4j.LoggerFactory;
  * -w}, {@code wait}, {@code delete --wait}, {@code rollout status}) watches over plain HTTP, a
  * chunked stream of one JSON watch event per line. A watch is therefore opened here as a WebSocket
  * to the mock and streamed as the API server would: events at or below the request's {@code
- * resourceVersion} are dropped (the mock replays every object as ADDED), the field selector is
- * applied, and events of a custom resource become one-row Tables (its printer columns) when kubectl
- * asks for Tables. The stream ends after {@code timeoutSeconds} or when the client leaves.
+ * resourceVersion} are dropped (the mock replays every object as ADDED), deletions made after that
+ * version but before the mock's watch began are sent from the dispatcher's {@link Tombstones}, the
+ * field selector is applied, and events of a custom resource become one-row Tables (its printer
+ * columns) when kubectl asks for Tables. The stream ends after {@code timeoutSeconds} or when the
+ * client leaves.
  */
 final class ApiFront implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApiFront.class);
@@ -183,7 +186,15 @@ final class ApiFront implements AutoCloseable {
       OutputStream out = ex.getResponseBody();
       out.flush();
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout);
+      Set<String> deleted = new HashSet<>();
       while (System.nanoTime() < end) {
+        // Deletions made after the client's list but before the mock's watch began (checked
+        // again every second: the mock registers its watch a moment after the handshake).
+        for (Tombstones.Tombstone t : dispatcher.deletedSince(since, full)) {
+          if (deleted.add(t.uid())) {
+            send(out, "DELETED", t.object(), columns);
+          }
+        }
         Object next = events.poll(1, TimeUnit.SECONDS);
         if (next == CLOSED) {
           break;
@@ -201,17 +212,29 @@ final class ApiFront implements AutoCloseable {
         if (!selector.isEmpty() && !selector.matches(object)) {
           continue;
         }
-        if (columns != null && object.isObject()) {
-          ((ObjectNode) event)
-              .set("object", DiscoveryDispatcher.table(columns, List.of(object), object));
+        if ("DELETED".equals(type)
+            && !deleted.add(object.path("metadata").path("uid").asText(""))) {
+          continue; // reported from the tombstones already
         }
-        out.write((event.toString() + "\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
+        send(out, type, object, columns);
       }
     } finally {
       ws.sendClose(WebSocket.NORMAL_CLOSURE, "").exceptionally(e -> null);
       ws.abort();
     }
+  }
+
+  private static void send(OutputStream out, String type, JsonNode object, JsonNode columns)
+      throws IOException {
+    ObjectNode event = JSON.createObjectNode();
+    event.put("type", type);
+    event.set(
+        "object",
+        columns != null && object.isObject()
+            ? DiscoveryDispatcher.table(columns, List.of(object), object)
+            : object);
+    out.write((event.toString() + "\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
   }
 
   private static long longParam(Pattern p, String full, long fallback) {

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.mockwebserver.crud.AttributeSet;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -37,7 +39,35 @@ final class DiscoveryDispatcher extends Dispatcher {
       List<String> shortNames,
       boolean status) {}
 
-  private final KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
+  /** The mock's recent deletions, for watches opened after them ({@link ApiFront}). */
+  private final Tombstones tombstones = new Tombstones();
+
+  private final KubernetesCrudDispatcher crud =
+      new KubernetesCrudDispatcher() {
+        /**
+         * Every change of the store passes here, inside the mock's write lock; a removal (no new
+         * state) is also kept as a tombstone, with a resource version newer than any list taken
+         * before it.
+         */
+        @Override
+        public void processEvent(
+            String path,
+            AttributeSet pathAttributes,
+            AttributeSet oldAttributes,
+            GenericKubernetesResource resource,
+            String newState) {
+          String old = newState == null && oldAttributes != null ? map.get(oldAttributes) : null;
+          super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
+          if (old != null) {
+            try {
+              tombstones.add(path, JSON.readTree(old), requestResourceVersion());
+            } catch (IOException e) {
+              // the mock stores only what it parsed: a removal whose object cannot be read is
+              // reported by the mock's own watch events alone
+            }
+          }
+        }
+      };
 
   /** "group/version/plural" -> the CRD version's openAPIV3Schema, for create/replace checks. */
   private final Map<String, CrdSchema> schemas = new java.util.concurrent.ConcurrentHashMap<>();
@@ -410,6 +440,11 @@ final class DiscoveryDispatcher extends Dispatcher {
       return json(200, before.getBody().readUtf8());
     }
     return r;
+  }
+
+  /** The deletions a watch of {@code watchPath} from {@code since} is owed ({@link Tombstones}). */
+  List<Tombstones.Tombstone> deletedSince(long since, String watchPath) {
+    return tombstones.since(since, watchPath);
   }
 
   static boolean isWatch(String full) {

@@ -5,8 +5,13 @@ import static io.sarmae.sandbox.SandboxFixture.kubectl;
 import static io.sarmae.sandbox.SandboxFixture.kubectlWithInput;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -104,6 +109,70 @@ class SandboxApiTest {
         });
     Thread.sleep(2500); // two more sweeps: it must stay
     assertThat(cm("or-child")).isNotNull();
+  }
+
+  /**
+   * kubectl lists, then watches from the list's version. An object deleted in between (the
+   * orphaning delete above: the collector removes the finalizer a moment after the DELETE) must
+   * still reach the watch as DELETED, or {@code kubectl delete --wait} waits for ever. The window
+   * is made deterministic here with raw requests; a watch from after the deletion gets nothing.
+   */
+  @Test
+  void aDeletionBetweenTheListAndTheWatchReachesTheWatch() throws Exception {
+    SandboxFixture.namespace(NS);
+    apply(configMap("gone-between", "  finalizers: [\"test.sarmae.io/hold\"]\n"));
+    apply(configMap("stays", ""));
+    kubectl("delete", "cm", "gone-between", "-n", NS, "--wait=false").assertOk();
+    String collection = SandboxFixture.sandbox().apiUrl() + "/api/v1/namespaces/" + NS;
+    collection += "/configmaps";
+    String byName = collection + "?fieldSelector=metadata.name%3Dgone-between";
+    long listed = listVersion(byName);
+    kubectl(
+            "patch",
+            "cm",
+            "gone-between",
+            "-n",
+            NS,
+            "--type=merge",
+            "-p",
+            "{\"metadata\":{\"finalizers\":null}}")
+        .assertOk();
+    await(Duration.ofSeconds(20), "gone-between gone", () -> cm("gone-between") == null);
+
+    List<String> events = watch(byName + "&resourceVersion=" + listed, 2);
+    assertThat(events).hasSize(1);
+    assertThat(events.get(0)).contains("\"type\":\"DELETED\"").contains("gone-between");
+    // Across the namespace too, and only the deleted object (stays is older than the list).
+    List<String> all = watch(collection + "?resourceVersion=" + listed, 2);
+    assertThat(all).hasSize(1);
+    assertThat(all.get(0)).contains("DELETED").contains("gone-between");
+    // Label selectors hold for the replayed deletions as for the mock's own events.
+    assertThat(watch(collection + "?labelSelector=app%3Dother&resourceVersion=" + listed, 1))
+        .isEmpty();
+    assertThat(watch(byName + "&resourceVersion=" + listVersion(byName), 1)).isEmpty();
+  }
+
+  static long listVersion(String url) throws Exception {
+    var r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return new ObjectMapper().readTree(r.body()).path("metadata").path("resourceVersion").asLong();
+  }
+
+  /** The events of a watch that ends after {@code seconds}, one JSON line each. */
+  static List<String> watch(String url, int seconds) throws Exception {
+    var r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(url + "&watch=true&timeoutSeconds=" + seconds))
+                    .timeout(Duration.ofSeconds(seconds + 30L))
+                    .build(),
+                HttpResponse.BodyHandlers.ofLines());
+    assertThat(r.statusCode()).isEqualTo(200);
+    return r.body().filter(l -> !l.isBlank()).toList();
   }
 
   @Test
