@@ -88,10 +88,18 @@ public final class StepBenchmark implements Callable<Integer> {
       names = "--precision",
       defaultValue = "fp32",
       description =
-          "optim.precision: fp32, or bf16 (Linear and attention in bf16 through the ops bridge;"
+          "optim.precision: fp32, or bf16 (Linear in bf16 through the ops bridge, attention too on"
+              + " a GPU;"
               + " needs --attention fused). With --mfu the matmul peak is then the bridge's bf16"
               + " Linear.")
   String precision;
+
+  @Option(
+      names = "--bf16-attention",
+      description =
+          "With --precision bf16 on the CPU, run attention on libtorch's bf16 flash kernel as on a"
+              + " GPU, instead of the fp32 one the trainer uses there (for comparing the two).")
+  boolean bf16Attention;
 
   @Option(
       names = "--optim",
@@ -146,6 +154,9 @@ public final class StepBenchmark implements Callable<Integer> {
     TrainerConfig config = config();
     Attention.use(config.model.attention);
     Precision.use(config.optim.precision, shape.engineDevice());
+    if (bf16Attention) {
+      Precision.bf16Attention(true);
+    }
     boolean alternate = "alternate".equals(optim);
     if (!alternate && !"java".equals(optim) && !"fused".equals(optim)) {
       throw new IllegalArgumentException("--optim: java, fused or alternate, got " + optim);
@@ -243,6 +254,7 @@ public final class StepBenchmark implements Callable<Integer> {
       json.append(",\"image\":").append(shape.image);
       json.append(",\"alignment\":").append(alignment);
       json.append(",\"attention\":\"").append(Attention.kernel().yamlName()).append('"');
+      json.append(",\"bf16_attention\":").append(Precision.bf16Attention());
       json.append(",\"checkpointing\":").append(checkpointing);
       json.append(",\"world\":").append(group.worldSize());
       json.append(",\"rank\":").append(group.rank());

@@ -65,12 +65,13 @@ public final class Attention {
 
   /**
    * {@code softmax(q k^T * scale) v} over the last two dimensions by libtorch's fused kernel; q, k,
-   * v {@code (..., N, hd)} on one PyTorch manager; the result on q's manager. In bf16 ({@link
-   * Precision}) q, k, v are cast to bf16 inside the bridge and the result back to fp32.
+   * v {@code (..., N, hd)} on one PyTorch manager; the result on q's manager. When attention
+   * computes in bf16 ({@link Precision#bf16Attention()}: bf16 on a GPU) q, k, v are cast to bf16
+   * inside the bridge and the result back to fp32.
    */
   public static NDArray fusedAttention(NDArray q, NDArray k, NDArray v, double scale) {
     long handle =
-        Precision.bf16()
+        Precision.bf16Attention()
             ? OpsNative.scaledDotProductAttentionBf16(handle(q), handle(k), handle(v), scale, false)
             : OpsNative.scaledDotProductAttention(handle(q), handle(k), handle(v), scale, false);
     return new PtNDArray((PtNDManager) q.getManager(), handle); // (..., N, hd)

@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The compute precision of the matmul-class ops ({@code optim.precision}), the one switch every ViT
  * Linear ({@code model.Dense}, the DINOv3 qkv) and attention ({@link Attention}) goes through.
+ * Under bf16 attention computes in bf16 on a GPU only ({@link #bf16Attention()}).
  *
  * <p>{@link TrainerConfig.Precision#BF16} is bf16 compute for those ops only, not {@code
  * torch.autocast}: each op takes fp32 tensors, casts them to bf16 inside the ops bridge, runs
@@ -36,6 +37,7 @@ public final class Precision {
 
   private static volatile TrainerConfig.Precision precision = TrainerConfig.Precision.FP32;
   private static volatile boolean onednnOn;
+  private static volatile boolean bf16Attention;
   private static boolean logged;
 
   private Precision() {}
@@ -77,9 +79,14 @@ public final class Precision {
       OpsNative.setMkldnnEnabled(true);
       onednnOn = true;
     }
+    // Attention computes in bf16 on a GPU (bf16 flash kernels on tensor cores). On the CPU
+    // libtorch's bf16 flash kernel measured slower than its fp32 one (docs/performance.md, "bf16
+    // mixed precision"), so attention stays fp32 there: faster, and one rounding fewer.
+    bf16Attention = !Device.Type.CPU.equals(device.getDeviceType());
     if (!logged) {
       LOG.info(
-          "optim.precision: bf16 (Linear and attention compute in bf16, everything else fp32{})",
+          "optim.precision: bf16 (Linear{} computes in bf16, everything else fp32{})",
+          bf16Attention ? " and attention" : "",
           onednnOn ? "; oneDNN on for the bf16 GEMMs, convolutions on libtorch's own kernel" : "");
       logged = true;
     }
@@ -92,6 +99,7 @@ public final class Precision {
    */
   public static synchronized void reset() {
     precision = TrainerConfig.Precision.FP32;
+    bf16Attention = false;
     if (onednnOn) {
       OpsNative.setMkldnnEnabled(false);
       onednnOn = false;
@@ -114,6 +122,23 @@ public final class Precision {
   /** True when the matmul-class ops compute in bf16. */
   public static boolean bf16() {
     return precision == TrainerConfig.Precision.BF16;
+  }
+
+  /**
+   * True when the fused attention computes in bf16 as well: under bf16 on a GPU. On the CPU it
+   * stays on libtorch's fp32 flash kernel, which measured faster there than its bf16 one.
+   */
+  public static boolean bf16Attention() {
+    return bf16() && bf16Attention;
+  }
+
+  /**
+   * Overrides where attention computes under bf16 until the next {@link #use} or {@link #reset}:
+   * {@code bench-step --bf16-attention} measures the bf16 kernel on the CPU with it, and tests
+   * check that kernel.
+   */
+  public static synchronized void bf16Attention(boolean on) {
+    bf16Attention = on;
   }
 
   /**

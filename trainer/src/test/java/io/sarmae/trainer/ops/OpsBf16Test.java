@@ -130,9 +130,48 @@ class OpsBf16Test {
     }
   }
 
+  /**
+   * On the CPU bf16 leaves attention on libtorch's fp32 flash kernel (its bf16 one measured
+   * slower): output and gradient bit-identical to fp32's, while the Linear does compute in bf16.
+   */
+  @Test
+  void onTheCpuBf16LeavesAttentionOnTheFp32KernelBitForBit() {
+    Attention.use(TrainerConfig.AttentionKernel.FUSED);
+    try (NDManager m = NDManager.newBaseManager()) {
+      m.getEngine().setRandomSeed(13);
+      NDArray q = m.randomNormal(new Shape(2, 3, 30, 16)); // (B, h, N, hd)
+      NDArray k = m.randomNormal(new Shape(2, 3, 30, 16)); // (B, h, N, hd)
+      NDArray v = m.randomNormal(new Shape(2, 3, 30, 16)); // (B, h, N, hd)
+      float[][] fp32 = attentionAndGradient(q, k, v);
+      bf16();
+      assertThat(Precision.bf16()).isTrue();
+      assertThat(Precision.bf16Attention()).isFalse();
+      float[][] cpuBf16 = attentionAndGradient(q, k, v);
+      assertThat(cpuBf16[0]).containsExactly(fp32[0]);
+      assertThat(cpuBf16[1]).containsExactly(fp32[1]);
+      Precision.bf16Attention(true); // the GPU's choice, on the CPU kernel
+      float[][] bf16 = attentionAndGradient(q, k, v);
+      assertThat(bf16[0]).isNotEqualTo(fp32[0]);
+      assertBf16Representable("bf16 attention", bf16[0]);
+    }
+  }
+
+  /** The attention of a fresh copy of q, and the gradient of sum(a^2) with respect to it. */
+  private static float[][] attentionAndGradient(NDArray q, NDArray k, NDArray v) {
+    NDArray leaf = q.duplicate(); // (B, h, N, hd)
+    leaf.setRequiresGradient(true);
+    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      NDArray a = Attention.fusedAttention(leaf, k, v, 0.25); // (B, h, N, hd)
+      float[] out = a.toFloatArray();
+      gc.backward(a.mul(a).sum());
+      return new float[][] {out, leaf.getGradient().toFloatArray()};
+    }
+  }
+
   @Test
   void theBf16AttentionEqualsAFloat64SoftmaxAttentionOfTheBf16RoundedInputs() {
     bf16();
+    Precision.bf16Attention(true); // the kernel a GPU runs under bf16; checked here on the CPU's
     try (NDManager m = NDManager.newBaseManager()) {
       m.getEngine().setRandomSeed(12);
       int heads = 2;

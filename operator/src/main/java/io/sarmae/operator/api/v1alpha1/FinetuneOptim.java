@@ -49,7 +49,7 @@ public class FinetuneOptim {
   private Double layerDecay;
 
   @JsonPropertyDescription(
-      "Compute precision of every ViT Linear and attention: fp32, or bf16 (inputs cast to bf16 inside the trainer's ops bridge, libtorch's bf16 kernels, results back in fp32; weights, gradients, optimizer state, loss and checkpoints stay fp32). bf16 needs model.attention auto or fused; the trainer exits 2 when its bridge cannot load or a GPU is older than compute capability 8.0 (docs/performance.md). Trainer key optim.precision.")
+      "Compute precision of every ViT Linear and attention: fp32, or bf16 (inputs cast to bf16 inside the trainer's ops bridge, libtorch's bf16 kernels, results back in fp32; weights, gradients, optimizer state, loss and checkpoints stay fp32; on a CPU attention stays on libtorch's fp32 flash kernel, faster there than its bf16 one). bf16 needs model.attention auto or fused; the trainer exits 2 when its bridge cannot load or a GPU is older than compute capability 8.0 (docs/performance.md). Trainer key optim.precision.")
   @Default(Defaults.OPTIM_PRECISION)
   private Precision precision;
 

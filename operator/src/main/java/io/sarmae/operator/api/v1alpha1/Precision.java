@@ -10,7 +10,9 @@ public enum Precision {
   /** Every op in fp32. */
   @JsonProperty("fp32")
   FP32,
-  /** Linear and attention compute in bf16 inside the trainer's ops bridge; the rest fp32. */
+  /**
+   * Linear (and attention on a GPU) compute in bf16 inside the trainer's ops bridge; the rest fp32.
+   */
   @JsonProperty("bf16")
   BF16;
 
