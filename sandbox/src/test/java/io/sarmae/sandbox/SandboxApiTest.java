@@ -47,6 +47,20 @@ class SandboxApiTest {
         + "\", controller: true, blockOwnerDeletion: true}\n";
   }
 
+  /** Removes every finalizer of a config map, as a controller finishing its work would. */
+  static void clearFinalizers(String name) throws Exception {
+    kubectl(
+            "patch",
+            "cm",
+            name,
+            "-n",
+            NS,
+            "--type=merge",
+            "-p",
+            "{\"metadata\":{\"finalizers\":null}}")
+        .assertOk();
+  }
+
   static void apply(String yaml) throws Exception {
     kubectlWithInput(yaml, "apply", "-n", NS, "-f", "-").assertOk();
   }
@@ -78,16 +92,7 @@ class SandboxApiTest {
     assertThat(owner).as("the owner waits for its dependents").isNotNull();
     assertThat(owner.getMetadata().getDeletionTimestamp()).isNotNull();
     assertThat(owner.getMetadata().getFinalizers()).contains("foregroundDeletion");
-    kubectl(
-            "patch",
-            "cm",
-            "fg-child",
-            "-n",
-            NS,
-            "--type=merge",
-            "-p",
-            "{\"metadata\":{\"finalizers\":null}}")
-        .assertOk();
+    clearFinalizers("fg-child");
     await(
         Duration.ofSeconds(20),
         "fg-owner and fg-child gone",
@@ -127,16 +132,7 @@ class SandboxApiTest {
     collection += "/configmaps";
     String byName = collection + "?fieldSelector=metadata.name%3Dgone-between";
     long listed = listVersion(byName);
-    kubectl(
-            "patch",
-            "cm",
-            "gone-between",
-            "-n",
-            NS,
-            "--type=merge",
-            "-p",
-            "{\"metadata\":{\"finalizers\":null}}")
-        .assertOk();
+    clearFinalizers("gone-between");
     await(Duration.ofSeconds(20), "gone-between gone", () -> cm("gone-between") == null);
 
     List<String> events = watch(byName + "&resourceVersion=" + listed, 2);
