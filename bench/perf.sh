@@ -12,7 +12,8 @@
 #
 # Parts: mfu (MFU against this libtorch's own matmul peak, fused kernels, fp32 on oneMKL and on
 # OpenBLAS, bf16, batch 8 and 32),
-# precision (fp32 vs bf16 step, one process), optim (optimizer + gradient-norm share), attention
+# precision (fp32 vs bf16 step, alternating in one process, then one precision per process as the
+# launcher runs it by default), optim (optimizer + gradient-norm share), attention
 # (plain vs fused block), checkpointing (ViT-L batch 32 peak memory), loader (throughput against a
 # ViT-B batch-32 step), operator (500 runs against the raw API cost), pytorch (the secondary
 # DJL-vs-PyTorch step comparison). RUNS (5) repetitions where a part repeats processes.
@@ -65,8 +66,11 @@ for part in $PARTS; do
         STEPS=$((MFU_STEPS < 3 ? MFU_STEPS : 3)) WARMUP=$MFU_WARMUP THREADS=$THREADS \
         bench/mfu/run.sh "$OUT/mfu-bf16" ;;
     precision)
-      if [ "$QUICK" = 1 ]; then export SIZES=tiny BATCH=$B_SMALL; fi
-      ROUNDS=$RUNS THREADS=$THREADS RESULTS="$OUT/precision.jsonl" bench/precision/run.sh ;;
+      if [ "$QUICK" = 1 ]; then export SIZES=tiny SIZE=tiny BATCH=$B_SMALL STEPS=1 WARMUP=1; fi
+      ROUNDS=$RUNS THREADS=$THREADS RESULTS="$OUT/precision.jsonl" bench/precision/run.sh
+      # as a user gets it: one precision per process, the launcher's default BLAS
+      SARMAE_BLAS=auto ROUNDS=$RUNS THREADS=$THREADS OUT="$OUT/precision-processes.jsonl" \
+        bench/precision/processes.sh ;;
     optim)
       if [ "$QUICK" = 1 ]; then export SIZES=tiny BATCH=$B_SMALL WARMUP=1; fi
       STEPS=$((2 * RUNS)) THREADS=$THREADS RESULTS="$OUT/optim.jsonl" bench/optim/run.sh ;;
