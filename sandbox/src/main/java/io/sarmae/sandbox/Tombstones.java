@@ -72,7 +72,7 @@ final class Tombstones {
     int q = watchPath.indexOf('?');
     String collection = q < 0 ? watchPath : watchPath.substring(0, q);
     FieldSelector fields = FieldSelector.fromQuery(watchPath);
-    List<String[]> labels = labelSelector(watchPath);
+    List<LabelTerm> labels = labelSelector(watchPath);
     if (labels == null) {
       return out;
     }
@@ -88,11 +88,34 @@ final class Tombstones {
   }
 
   /**
-   * The query's equality-based label selector as {operator, key, value} terms (operator {@code =},
-   * {@code !=}, {@code exists}, {@code !exists}); empty without one, null when set-based.
+   * One term of an equality-based label selector: {@code k=v}, {@code k!=v}, {@code k}, {@code !k}.
    */
-  static List<String[]> labelSelector(String pathAndQuery) {
-    List<String[]> terms = new ArrayList<>();
+  record LabelTerm(Op op, String key, String value) {
+    enum Op {
+      EQUALS,
+      NOT_EQUALS,
+      EXISTS,
+      ABSENT
+    }
+
+    boolean matches(JsonNode labels) {
+      JsonNode v = labels.path(key);
+      boolean has = v.isTextual();
+      return switch (op) {
+        case EQUALS -> has && v.asText().equals(value);
+        case NOT_EQUALS -> !has || !v.asText().equals(value);
+        case EXISTS -> has;
+        case ABSENT -> !has;
+      };
+    }
+  }
+
+  /**
+   * The query's equality-based label selector; empty without one, null when set-based ({@code in},
+   * {@code notin}).
+   */
+  static List<LabelTerm> labelSelector(String pathAndQuery) {
+    List<LabelTerm> terms = new ArrayList<>();
     int q = pathAndQuery.indexOf('?');
     if (q < 0) {
       return terms;
@@ -114,35 +137,24 @@ final class Tombstones {
         int ne = t.indexOf("!=");
         int eq = t.indexOf('=');
         if (ne > 0) {
-          terms.add(new String[] {"!=", t.substring(0, ne), t.substring(ne + 2)});
+          terms.add(
+              new LabelTerm(LabelTerm.Op.NOT_EQUALS, t.substring(0, ne), t.substring(ne + 2)));
         } else if (eq > 0) {
           String v = t.substring(eq + 1);
-          terms.add(new String[] {"=", t.substring(0, eq), v.startsWith("=") ? v.substring(1) : v});
+          terms.add(
+              new LabelTerm(
+                  LabelTerm.Op.EQUALS, t.substring(0, eq), v.startsWith("=") ? v.substring(1) : v));
         } else if (t.startsWith("!")) {
-          terms.add(new String[] {"!exists", t.substring(1), ""});
+          terms.add(new LabelTerm(LabelTerm.Op.ABSENT, t.substring(1), ""));
         } else {
-          terms.add(new String[] {"exists", t, ""});
+          terms.add(new LabelTerm(LabelTerm.Op.EXISTS, t, ""));
         }
       }
     }
     return terms;
   }
 
-  static boolean labelsMatch(List<String[]> terms, JsonNode labels) {
-    for (String[] t : terms) {
-      JsonNode v = labels.path(t[1]);
-      boolean has = v.isTextual();
-      boolean ok =
-          switch (t[0]) {
-            case "=" -> has && v.asText().equals(t[2]);
-            case "!=" -> !has || !v.asText().equals(t[2]);
-            case "exists" -> has;
-            default -> !has;
-          };
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
+  static boolean labelsMatch(List<LabelTerm> terms, JsonNode labels) {
+    return terms.stream().allMatch(t -> t.matches(labels));
   }
 }
