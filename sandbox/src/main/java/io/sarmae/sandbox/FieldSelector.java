@@ -33,19 +33,25 @@ record FieldSelector(List<Requirement> requirements) {
     return requirements.stream().allMatch(r -> r.matches(object));
   }
 
+  /** The decoded values of every {@code name=} parameter of a request path's query. */
+  static List<String> queryValues(String pathAndQuery, String name) {
+    List<String> values = new ArrayList<>();
+    int q = pathAndQuery.indexOf('?');
+    if (q < 0) {
+      return values;
+    }
+    for (String param : pathAndQuery.substring(q + 1).split("&")) {
+      if (param.startsWith(name + "=")) {
+        values.add(URLDecoder.decode(param.substring(name.length() + 1), StandardCharsets.UTF_8));
+      }
+    }
+    return values;
+  }
+
   /** The selector of a request path's query; empty when it has none. */
   static FieldSelector fromQuery(String pathAndQuery) {
     List<Requirement> out = new ArrayList<>();
-    int q = pathAndQuery.indexOf('?');
-    if (q < 0) {
-      return new FieldSelector(out);
-    }
-    for (String param : pathAndQuery.substring(q + 1).split("&")) {
-      if (!param.startsWith("fieldSelector=")) {
-        continue;
-      }
-      String selector =
-          URLDecoder.decode(param.substring("fieldSelector=".length()), StandardCharsets.UTF_8);
+    for (String selector : queryValues(pathAndQuery, "fieldSelector")) {
       for (String term : selector.split(",")) {
         if (term.isBlank()) {
           continue;

@@ -2,8 +2,6 @@ package io.sarmae.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -116,16 +114,7 @@ final class Tombstones {
    */
   static List<LabelTerm> labelSelector(String pathAndQuery) {
     List<LabelTerm> terms = new ArrayList<>();
-    int q = pathAndQuery.indexOf('?');
-    if (q < 0) {
-      return terms;
-    }
-    for (String param : pathAndQuery.substring(q + 1).split("&")) {
-      if (!param.startsWith("labelSelector=")) {
-        continue;
-      }
-      String selector =
-          URLDecoder.decode(param.substring("labelSelector=".length()), StandardCharsets.UTF_8);
+    for (String selector : FieldSelector.queryValues(pathAndQuery, "labelSelector")) {
       for (String term : selector.split(",")) {
         String t = term.strip();
         if (t.isEmpty()) {
