@@ -46,6 +46,8 @@ if [ "$mode" != table ]; then
   export SARMAE_TRAINER_JAR="$jar_dir/sarmae-trainer.jar"
 fi
 PHASES=${PHASES:-}
+source bench/lib/need-torch.sh
+case $mode in compare | allocator | profile) need_torch bench/mae-step.sh ;; esac
 
 steps_for() { # size -> "steps warmup"
   case $1 in

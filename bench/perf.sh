@@ -16,7 +16,9 @@
 # launcher runs it by default), optim (optimizer + gradient-norm share), attention
 # (plain vs fused block), checkpointing (ViT-L batch 32 peak memory), loader (throughput against a
 # ViT-B batch-32 step), operator (500 runs against the raw API cost), pytorch (the secondary
-# DJL-vs-PyTorch step comparison). RUNS (5) repetitions where a part repeats processes.
+# DJL-vs-PyTorch step comparison; needs Debian's python3-torch, which the tests do not, so .ci/run
+# does not install it: it stops with exit 2 saying so). RUNS (5) repetitions where a part repeats
+# processes.
 #
 #   QUICK=1 bench/perf.sh OUT                every part once at toy sizes (ViT-Tiny, small batches,
 #                                            one process, 50 operator runs): about 3-4 minutes

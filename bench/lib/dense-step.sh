@@ -14,6 +14,8 @@ WARMUP=${WARMUP:-2}
 THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-2}
 PYTHON=${PYTHON:-/usr/bin/python3}
+source bench/lib/need-torch.sh
+need_torch "bench/$TASK/step.sh"
 JAR=trainer/target/sarmae-trainer-0.1.0-SNAPSHOT-all.jar
 mkdir -p bench/results
 RESULTS=${RESULTS:-bench/results/$TASK-step-$(date -u +%Y%m%dT%H%M%SZ).jsonl}
