@@ -36,6 +36,9 @@
 //   O6: c10::SymInt is one int64_t holding the value itself for every non-negative int below
 //       2^62 (only larger magnitudes are heap-allocated symbols); c10::ArrayRef<T> is {const T*,
 //       size_t}, trivially copyable, passed by value in two registers.
+//   O7: c10::MemoryFormat::Contiguous = 0 (c10/core/MemoryFormat.h), an int8_t enum, so
+//       std::optional<MemoryFormat> is 2 bytes like OF3; checked by OpsBf16Test (convolutions of
+//       permuted and of 1x1 feature maps train only with the input in that format).
 #include <jni.h>
 
 #include "sarmae_jni.h"
@@ -141,6 +144,12 @@ struct thnn_conv2d {
                          const std::optional<at::Tensor>& bias, c10::ArrayRef<c10::SymInt> stride,
                          c10::ArrayRef<c10::SymInt> padding);
 };
+struct contiguous {
+  static at::Tensor call(const at::Tensor& self, c10::MemoryFormat memory_format);
+};
+struct clone {
+  static at::Tensor call(const at::Tensor& self, std::optional<c10::MemoryFormat> memory_format);
+};
 struct to_dtype {
   static at::Tensor call(const at::Tensor& self, c10::ScalarType dtype, bool non_blocking,
                          bool copy, std::optional<c10::MemoryFormat> memory_format);
@@ -160,7 +169,7 @@ auto guarded(JNIEnv* env, F body, decltype(body()) failed) -> decltype(body()) {
 extern "C" {
 
 JNIEXPORT jint JNICALL Java_io_sarmae_trainer_ops_OpsNative_abiVersion(JNIEnv*, jclass) {
-  return 4;
+  return 5;
 }
 
 JNIEXPORT jboolean JNICALL Java_io_sarmae_trainer_ops_OpsNative_mkldnnEnabled(JNIEnv*, jclass) {
@@ -203,6 +212,7 @@ namespace {
 
 constexpr auto kFloat = static_cast<c10::ScalarType>(6);      // O5
 constexpr auto kBFloat16 = static_cast<c10::ScalarType>(15);  // O5
+constexpr auto kContiguous = static_cast<c10::MemoryFormat>(0);  // O7
 
 // O4: drops the one reference a returned at::Tensor holds, as c10::intrusive_ptr::reset_() does
 // (the stand-in at::Tensor above never touches the count itself).
@@ -312,8 +322,17 @@ JNIEXPORT jlong JNICALL Java_io_sarmae_trainer_ops_OpsNative_scaledDotProductAtt
 // these convolutions when oneDNN is off), in fp32 and recorded by autograd. optim.precision: bf16
 // turns oneDNN on (libtorch's fast CPU bf16 GEMM is oneDNN's), so the trainer's convolutions call
 // this kernel directly instead of letting libtorch choose oneDNN's (wrong in 2.7.1, see above).
-JNIEXPORT jlong JNICALL Java_io_sarmae_trainer_ops_OpsNative_conv2dIm2col(
-    JNIEnv* env, jclass, jlong x, jlong w, jlong b, jint kernel, jint stride, jint padding) {
+// The kernel runs channels-last when its input's strides read so, and its backward then fails
+// ("slow_conv2d: grad_weight must be contiguous") for a weight that is not channels-last too;
+// aten::convolution, which reaches it in fp32, converts both to one format first. Here both are
+// made contiguous (no copy when they are). An input that is contiguous can still read as
+// channels-last when it has a size-1 dimension (a 1x1 map max-pooled from a permuted one), so
+// for such inputs the caller asks for a fresh copy (copyInput), whose strides are the plain ones.
+JNIEXPORT jlong JNICALL Java_io_sarmae_trainer_ops_OpsNative_conv2dIm2col(JNIEnv* env, jclass,
+                                                                          jlong x, jlong w,
+                                                                          jlong b, jint kernel,
+                                                                          jint stride, jint padding,
+                                                                          jboolean copyInput) {
   return guarded(
       env,
       [&]() -> jlong {
@@ -324,8 +343,11 @@ JNIEXPORT jlong JNICALL Java_io_sarmae_trainer_ops_OpsNative_conv2dIm2col(
         if (b != 0) {
           bias.emplace(tensor(b));
         }
-        at::Tensor out = at::_ops::thnn_conv2d::call(tensor(x), tensor(w), {k, 2}, bias, {s, 2},
-                                                     {p, 2});
+        Owned xc(copyInput ? at::_ops::clone::call(tensor(x), kContiguous)
+                           : at::_ops::contiguous::call(tensor(x), kContiguous));
+        Owned wc(at::_ops::contiguous::call(tensor(w), kContiguous));
+        at::Tensor out =
+            at::_ops::thnn_conv2d::call(xc.t, wc.t, {k, 2}, bias, {s, 2}, {p, 2});
         return toHandle(out);
       },
       jlong{0});

@@ -42,13 +42,16 @@ public final class ConvKernels {
    * {@code (B, in, H, W)}, w {@code (out, in, k, k)}, b {@code (out)} or null. On the CPU with
    * {@code optim.precision: bf16} ({@link Precision}), which turns oneDNN on for its bf16 GEMMs,
    * the convolution calls libtorch's im2col + GEMM kernel ({@code thnn_conv2d}) directly through
-   * the ops bridge, so that it still never runs oneDNN's; otherwise DJL's conv2d after {@link
-   * #ensureExact}. Always fp32.
+   * the ops bridge, so that it still never runs oneDNN's, on a contiguous copy of x where x is a
+   * permuted view or has a size-1 dimension (the kernel's backward refuses such an x with a plain
+   * weight, which {@code aten::convolution} avoids by converting both); otherwise DJL's conv2d
+   * after {@link #ensureExact}. Always fp32.
    */
   public static NDArray conv2d(NDArray x, NDArray w, NDArray b, int stride, int padding) {
     Device device = x.getDevice();
     int kernel = (int) w.getShape().get(2);
     if (Precision.onednnOnForBf16()) {
+      Shape s = x.getShape();
       long handle =
           OpsNative.conv2dIm2col(
               Precision.handle(x),
@@ -56,7 +59,8 @@ public final class ConvKernels {
               b == null ? 0L : Precision.handle(b),
               kernel,
               stride,
-              padding);
+              padding,
+              s.get(1) == 1 || s.get(2) == 1 || s.get(3) == 1);
       return new PtNDArray((PtNDManager) x.getManager(), handle); // (B, out, H', W')
     }
     ensureExact(device);

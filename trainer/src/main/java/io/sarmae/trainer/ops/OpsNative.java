@@ -10,7 +10,7 @@ final class OpsNative {
   private OpsNative() {}
 
   /** Bumped whenever a signature below changes; {@link OpsLibrary} checks it after loading. */
-  static final int ABI_VERSION = 4;
+  static final int ABI_VERSION = 5;
 
   static native int abiVersion();
 
@@ -77,7 +77,11 @@ final class OpsNative {
 
   /**
    * {@code at::thnn_conv2d(x, w, (k, k), b, (s, s), (p, p))}: libtorch's own im2col + GEMM
-   * convolution, never oneDNN's, recorded into autograd; {@code b} 0 means no bias.
+   * convolution, never oneDNN's, recorded into autograd; {@code b} 0 means no bias. x and w are
+   * made contiguous first; {@code copyInput} copies x into a fresh contiguous tensor even when it
+   * already is one (for an x with a size-1 dimension, whose strides may still read as channels-last
+   * to the kernel: {@link ConvKernels#conv2d}).
    */
-  static native long conv2dIm2col(long x, long w, long b, int kernel, int stride, int padding);
+  static native long conv2dIm2col(
+      long x, long w, long b, int kernel, int stride, int padding, boolean copyInput);
 }

@@ -154,7 +154,8 @@ class OpsAttentionTest {
     return out;
   }
 
-  private static void assertClose(String what, float[] actual, float[] expected, double tol) {
+  /** Max |actual - expected| within {@code tol} of the larger of 1 and expected's largest entry. */
+  static void assertClose(String what, float[] actual, float[] expected, double tol) {
     assertThat(actual).as(what).hasSameSizeAs(expected);
     double worst = 0;
     for (int i = 0; i < actual.length; i++) {
@@ -164,7 +165,9 @@ class OpsAttentionTest {
     // different order differ by ~1e-7 of their magnitude.
     double scale = Math.max(1, maxAbs(expected));
     assertThat(worst / scale)
-        .as("%s: max |fused - plain| / max(1, max |plain|) (max |plain| = %s)", what, scale)
+        .as(
+            "%s: max |actual - expected| / max(1, max |expected|) (max |expected| = %s)",
+            what, scale)
         .isLessThanOrEqualTo(tol);
   }
 

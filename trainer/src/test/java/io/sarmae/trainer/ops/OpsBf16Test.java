@@ -253,6 +253,35 @@ class OpsBf16Test {
     }
   }
 
+  /**
+   * A feature map that is a permuted view, as a ViT's tokens become one ({@code (B, H, W, C)} to
+   * {@code (B, C, H, W)}: channels-last strides), as the segmentation and detection necks feed
+   * their convolutions; and the 1x1 map of such a view (a detection pyramid's coarsest level),
+   * which is contiguous and still reads as channels-last. libtorch's im2col kernel then picks its
+   * channels-last variant, whose backward failed ("slow_conv2d: grad_weight must be contiguous")
+   * when called directly with a contiguous weight; the bridge hands it a plain contiguous input.
+   * Forward and gradients agree with the fp32 path (which reaches the kernel through {@code
+   * aten::convolution}) within 1e-5.
+   */
+  @Test
+  void aConvolutionOfAPermutedFeatureMapUnderBf16TrainsAndMatchesFp32() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      m.getEngine().setRandomSeed(9);
+      NDArray w = m.randomNormal(new Shape(4, 24, 3, 3)); // (O, C, 3, 3)
+      NDArray b = m.randomNormal(new Shape(4)); // (O)
+      for (Shape bhwc : new Shape[] {new Shape(2, 9, 9, 24), new Shape(2, 1, 1, 24)}) {
+        NDArray x = m.randomNormal(bhwc); // (B, H, W, C)
+        Precision.reset();
+        Map<String, float[]> fp32 = conv(x, w, b, true);
+        bf16();
+        Map<String, float[]> bf16 = conv(x, w, b, true);
+        for (String key : fp32.keySet()) {
+          OpsAttentionTest.assertClose(bhwc + " " + key, bf16.get(key), fp32.get(key), 1e-5);
+        }
+      }
+    }
+  }
+
   @Test
   void bf16WithThePlainAttentionKernelIsAConfigurationErrorNamingBothKeys() {
     Attention.use(TrainerConfig.AttentionKernel.PLAIN);
@@ -264,6 +293,14 @@ class OpsBf16Test {
   }
 
   private static Map<String, float[]> conv(NDArray x0, NDArray w0, NDArray b0) {
+    return conv(x0, w0, b0, false);
+  }
+
+  /**
+   * One convolution forward and backward of {@code sum(y^2)}; {@code permuted}: x0 is {@code (B, H,
+   * W, C)} and the convolution sees its {@code (B, C, H, W)} view (dx in x0's layout).
+   */
+  private static Map<String, float[]> conv(NDArray x0, NDArray w0, NDArray b0, boolean permuted) {
     Map<String, float[]> out = new LinkedHashMap<>();
     try (NDManager m = x0.getManager().newSubManager()) {
       NDArray x = x0.duplicate();
@@ -276,7 +313,8 @@ class OpsBf16Test {
       w.setRequiresGradient(true);
       b.setRequiresGradient(true);
       try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        NDArray y = ConvKernels.conv2d(x, w, b, 1, 1); // (B, O, H, W)
+        NDArray in = permuted ? x.transpose(0, 3, 1, 2) : x; // (B, C, H, W)
+        NDArray y = ConvKernels.conv2d(in, w, b, 1, 1); // (B, O, H, W)
         out.put("y", y.toFloatArray());
         gc.backward(y.mul(y).sum());
       }
