@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sarmae.trainer.config.ConfigLoader;
 import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.data.SynthData;
@@ -17,17 +14,13 @@ import io.sarmae.trainer.ops.Attention;
 import io.sarmae.trainer.ops.Precision;
 import io.sarmae.trainer.train.ModelFactory;
 import io.sarmae.trainer.train.StopSignal;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
+import io.sarmae.trainer.weights.CheckpointTensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -167,10 +160,10 @@ class Bf16PretrainTest {
     Pretrainer.Result straight = PretrainerTest.train(a, StopSignal.manual());
     assertThat(straight.steps()).isEqualTo(12);
     assertThat(straight.lastLoss()).isFinite();
-    assertThat(header(straight.finalCheckpoint()))
-        .as("names, dtypes and shapes of the model tensors")
-        .isEqualTo(header(fp32Run.finalCheckpoint()));
-    assertThat(header(straight.finalCheckpoint()).toString())
+    assertThat(CheckpointTensors.dtypesAndShapes(straight.finalCheckpoint()))
+        .as("names, dtypes and shapes of the checkpoint's tensors")
+        .isEqualTo(CheckpointTensors.dtypesAndShapes(fp32Run.finalCheckpoint()));
+    assertThat(CheckpointTensors.dtypesAndShapes(straight.finalCheckpoint()).toString())
         .contains("F32")
         .doesNotContain("BF16");
 
@@ -200,26 +193,6 @@ class Bf16PretrainTest {
     }
     step.gradients().zero();
     return out;
-  }
-
-  /** Every tensor's name, dtype and shape in the checkpoint's model safetensors file. */
-  private static Map<String, String> header(Path checkpoint) throws Exception {
-    Path file = checkpoint.resolve("model-00000.safetensors");
-    try (InputStream s = Files.newInputStream(file)) {
-      long n =
-          ByteBuffer.wrap(s.readNBytes(8)).order(ByteOrder.LITTLE_ENDIAN).getLong(); // header size
-      JsonNode json = new ObjectMapper().readTree(s.readNBytes((int) n));
-      Map<String, String> out = new TreeMap<>();
-      json.fields()
-          .forEachRemaining(
-              e -> {
-                if (!e.getKey().equals("__metadata__")) {
-                  ObjectNode t = (ObjectNode) e.getValue();
-                  out.put(e.getKey(), t.get("dtype").asText() + t.get("shape"));
-                }
-              });
-      return out;
-    }
   }
 
   private static StepInputs inputs(VitSpec spec, int batch, int image, SplittableRandom r) {
