@@ -343,13 +343,31 @@ public final class ConfigLoader {
     return type.getSimpleName();
   }
 
+  /** True for a {@link TrainerConfig.ConfigEnum} with the values {@code on} and {@code off}. */
+  private static boolean hasOnOff(Class<?> type) {
+    if (!type.isEnum() || !TrainerConfig.ConfigEnum.class.isAssignableFrom(type)) {
+      return false;
+    }
+    List<String> names =
+        Arrays.stream(type.getEnumConstants())
+            .map(c -> ((TrainerConfig.ConfigEnum) c).yamlName())
+            .toList();
+    return names.contains("on") && names.contains("off");
+  }
+
   private static String pathOf(MismatchedInputException e) {
     return e.getPath().stream()
         .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
         .collect(Collectors.joining("."));
   }
 
-  /** Rejects keys that are not fields of the target class, naming the keys that are. */
+  /**
+   * Rejects keys that are not fields of the target class, naming the keys that are. On the way it
+   * reads a YAML boolean given for a setting whose values include {@code on} and {@code off}
+   * ({@code optim.fused}) as that value: YAML 1.1 parses a plain {@code on}/{@code off} (and {@code
+   * yes}, {@code true}, ...) as a boolean, so {@code fused: off} as the docs write it would
+   * otherwise be a type error.
+   */
   private static void checkKnownKeys(ObjectNode node, Class<?> type, String prefix) {
     Map<String, Field> fields =
         Arrays.stream(type.getFields())
@@ -371,6 +389,10 @@ public final class ConfigLoader {
                 + String.join(", ", known));
       }
       Class<?> fieldType = field.getType();
+      if (entry.getValue().isBoolean() && hasOnOff(fieldType)) {
+        entry.setValue(
+            JsonNodeFactory.instance.textNode(entry.getValue().asBoolean() ? "on" : "off"));
+      }
       Class<?> owner = fieldType.getDeclaringClass();
       boolean section =
           (owner == TrainerConfig.class || owner == FinetuneConfig.class) && !fieldType.isEnum();

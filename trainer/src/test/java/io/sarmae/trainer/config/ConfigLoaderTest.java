@@ -191,6 +191,46 @@ class ConfigLoaderTest {
         .hasMessageContaining("integer");
   }
 
+  /**
+   * YAML 1.1 reads a plain on/off (and yes/no, true/false) as a boolean: for optim.fused, whose
+   * documented values are auto/on/off, the boolean means that value, in a file and in --set, for
+   * pretraining and fine-tuning; settings without on/off values still refuse a boolean.
+   */
+  @Test
+  void onAndOffAreReadAsTheValuesOfAnOnOffSettingNotAsBooleans() {
+    assertThat(
+            ConfigLoader.parse("alignment:\n  randomTeacher: true\noptim:\n  fused: off\n")
+                .optim
+                .fused)
+        .isEqualTo(TrainerConfig.OptimKernel.OFF);
+    assertThat(
+            ConfigLoader.parse("alignment:\n  randomTeacher: true\noptim:\n  fused: on\n")
+                .optim
+                .fused)
+        .isEqualTo(TrainerConfig.OptimKernel.ON);
+    assertThat(
+            ConfigLoader.parse("alignment:\n  randomTeacher: true\noptim:\n  fused: \"off\"\n")
+                .optim
+                .fused)
+        .isEqualTo(TrainerConfig.OptimKernel.OFF);
+    assertThat(
+            ConfigLoader.load(null, List.of("optim.fused=off", "alignment.randomTeacher=true"))
+                .optim
+                .fused)
+        .isEqualTo(TrainerConfig.OptimKernel.OFF);
+    assertThat(
+            ConfigLoader.load(null, List.of("optim.fused=yes", "alignment.randomTeacher=true"))
+                .optim
+                .fused)
+        .isEqualTo(TrainerConfig.OptimKernel.ON);
+    assertThat(ConfigLoader.loadFinetune(null, List.of("optim.fused=off")).optim.fused)
+        .isEqualTo(TrainerConfig.OptimKernel.OFF);
+    assertThatThrownBy(() -> ConfigLoader.parse("optim:\n  precision: off\n"))
+        .hasMessageContaining("optim.precision");
+    assertThatThrownBy(() -> ConfigLoader.load(null, List.of("model.attention=on")))
+        .hasMessageContaining("model.attention");
+  }
+
   @Test
   void configErrorsMapToExitCode2() {
     ConfigException e =
