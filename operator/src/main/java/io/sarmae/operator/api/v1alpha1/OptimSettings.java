@@ -93,7 +93,7 @@ public class OptimSettings {
   private Double maxSkippedFraction;
 
   @JsonPropertyDescription(
-      "Gradient norm and AdamW update: on (a few libtorch calls over all parameters, _foreach_norm and _fused_adamw_, through the trainer's ops bridge; the trainer exits 2 when the bridge cannot load), off (DJL's per-parameter norm and update) or auto (on when the bridge loads, else off). Same semantics and checkpoints; weights equal to off within rounding (docs/performance.md). Trainer key optim.fused.")
+      "Gradient norm and AdamW update: on (a few libtorch calls over all parameters, _foreach_norm and _fused_adamw_, through the trainer's ops bridge; the trainer exits 2 when the bridge cannot load), off (DJL's per-parameter norm and update) or auto (on when the bridge loads, else off). Same semantics and checkpoints; weights equal to off within rounding (docs/performance.md). In YAML quote 'on' and 'off': unquoted they are booleans, which the API server refuses for this string field. Trainer key optim.fused.")
   @Default(Defaults.OPTIM_FUSED)
   private OptimKernel fused;
 
