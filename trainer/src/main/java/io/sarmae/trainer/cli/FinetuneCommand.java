@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
     description =
         "Fine-tune a (SARMAE-pretrained) ViT for a downstream task (task: classification on an"
             + " ImageFolder SAR dataset; task: segmentation with ViT + UperNet on an mmsegmentation"
-            + " layout), over several seeds, and write results.json.")
+            + " layout; task: detection with a ViTDet-style pyramid and FCOS, horizontal boxes from"
+            + " COCO or oriented boxes from DOTA), over several seeds, and write results.json.")
 public final class FinetuneCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(FinetuneCommand.class);
 

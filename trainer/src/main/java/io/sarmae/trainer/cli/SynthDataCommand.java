@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "Generate speckled synthetic SAR scenes with paired optical renderings in the SAR-1M layout"
-            + " (SAR/, OPT/, paired.json, unpaired.json).")
+            + " (SAR/, OPT/, paired.json, unpaired.json), or with --kind a labelled classification,"
+            + " segmentation or detection benchmark.")
 public final class SynthDataCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(SynthDataCommand.class);
 
