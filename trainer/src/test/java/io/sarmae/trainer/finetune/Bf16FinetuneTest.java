@@ -1,16 +1,23 @@
 package io.sarmae.trainer.finetune;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sarmae.trainer.Main;
+import io.sarmae.trainer.config.ConfigLoader;
+import io.sarmae.trainer.config.FinetuneConfig;
 import io.sarmae.trainer.config.TrainerConfig;
 import io.sarmae.trainer.data.SynthClassificationData;
 import io.sarmae.trainer.data.det.SynthDetectionData;
 import io.sarmae.trainer.data.seg.SynthSegmentationData;
+import io.sarmae.trainer.exit.ExitCodes;
+import io.sarmae.trainer.exit.TrainerException;
 import io.sarmae.trainer.ops.Attention;
 import io.sarmae.trainer.ops.Precision;
+import io.sarmae.trainer.train.StopSignal;
 import io.sarmae.trainer.weights.CheckpointTensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,6 +26,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,7 +37,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and oriented). Each task trains one epoch from the same pretraining checkpoint in fp32 and in
  * bf16: both finish, the first epoch's training loss under bf16 stays within {@link
  * #LOSS_TOLERANCE} of fp32's without being equal to it (bf16 really computed), and the best
- * checkpoint has exactly fp32's tensor names, dtypes (F32) and shapes.
+ * checkpoint has exactly fp32's tensor names, dtypes (F32) and shapes. An interrupted bf16
+ * fine-tune resumes bit-identically.
  */
 class Bf16FinetuneTest {
 
@@ -104,8 +113,8 @@ class Bf16FinetuneTest {
     };
   }
 
-  /** Runs the CLI fine-tune; returns its results.json. */
-  private static JsonNode finetune(Path work, String name, String precision) throws Exception {
+  /** The task's settings, the precision, one epoch, and folders under {@code work}. */
+  private static List<String> sets(Path work, String name, String precision, String... extra) {
     List<String> sets = new ArrayList<>(task(name));
     sets.addAll(
         List.of(
@@ -119,6 +128,13 @@ class Bf16FinetuneTest {
             "run.outputDir=" + work.resolve("out"),
             "checkpoint.dir=" + work.resolve("ckpt"),
             "observability.port=0"));
+    sets.addAll(List.of(extra));
+    return sets;
+  }
+
+  /** Runs the CLI fine-tune; returns its results.json. */
+  private static JsonNode finetune(Path work, String name, String precision) throws Exception {
+    List<String> sets = sets(work, name, precision);
     List<String> args = new ArrayList<>(List.of("finetune"));
     for (String s : sets) {
       args.add("--set");
@@ -155,5 +171,38 @@ class Bf16FinetuneTest {
         .isEqualTo(fp32Tensors)
         .isNotEmpty();
     assertThat(fp32Tensors.values()).allMatch(t -> t.startsWith("F32"));
+  }
+
+  /**
+   * Resume stays bit-identical within bf16 in fine-tuning too: a segmentation run (BatchNorm
+   * statistics included) stopped in the middle of its second epoch and resumed ends with the same
+   * losses and evaluation as an uninterrupted bf16 run.
+   */
+  @Test
+  void aBf16SegmentationFinetuneResumesBitIdentically(@TempDir Path dir) {
+    Attention.use(TrainerConfig.AttentionKernel.FUSED);
+    Precision.use(TrainerConfig.Precision.BF16, Device.cpu());
+    FinetuneConfig c =
+        ConfigLoader.loadFinetune(
+            null, sets(dir.resolve("a"), "segmentation", "bf16", "optim.epochs=2"));
+    SegRepeatResult full = SegmentationTaskTest.finetune(c, StopSignal.manual()).repeats().get(0);
+
+    FinetuneConfig c2 =
+        ConfigLoader.loadFinetune(
+            null, sets(dir.resolve("b"), "segmentation", "bf16", "optim.epochs=2"));
+    // 2 steps per epoch: stop after the first step of the second
+    assertThatThrownBy(() -> SegmentationTaskTest.finetune(c2, StopSignal.manual().afterStep(3)))
+        .isInstanceOfSatisfying(
+            TrainerException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.RESUMABLE));
+    SegRepeatResult resumed =
+        SegmentationTaskTest.finetune(c2, StopSignal.manual()).repeats().get(0);
+
+    assertThat(resumed.history()).hasSize(2).hasSameSizeAs(full.history());
+    for (int i = 0; i < full.history().size(); i++) {
+      assertThat(resumed.history().get(i).trainLoss())
+          .as("epoch %d loss", i)
+          .isEqualTo(full.history().get(i).trainLoss());
+    }
+    assertThat(resumed.last()).isEqualTo(full.last());
   }
 }
